@@ -1,0 +1,93 @@
+"""Engine and session factories, the same for the bot, the panel, the CLI and the tests.
+
+SQLite is the embedded default and must survive a busy kiosk: WAL lets readers work while
+one writer writes, foreign keys are switched on (SQLite leaves them off), and every write
+transaction starts with BEGIN IMMEDIATE. A deferred BEGIN takes the write lock only at the
+first write and then fails with "database is locked" instead of waiting; IMMEDIATE waits
+(up to the busy timeout) at the start, where retrying is safe. Read-only transactions keep
+a plain deferred BEGIN so that they never queue behind writers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+READ_ONLY = "moralbank_read_only"
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An async engine for `url`, with the SQLite discipline above when it is SQLite."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, **kwargs)
+    _install_sqlite_discipline(engine)
+    return engine
+
+
+def _install_sqlite_discipline(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Hand transaction control to SQLAlchemy's "begin" event below.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+class Database:
+    """An engine with one session factory for writes and one for read-only work."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._writer = async_sessionmaker(engine, expire_on_commit=False)
+        read_engine = engine.execution_options(**{READ_ONLY: True})
+        if engine.dialect.name == "postgresql":
+            read_engine = read_engine.execution_options(postgresql_readonly=True)
+        self._reader = async_sessionmaker(read_engine, expire_on_commit=False)
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> Database:
+        return cls(create_engine(url, **kwargs))
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """One write transaction: committed when the block ends, rolled back on error."""
+        async with self._writer() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """One read-only transaction, never blocked by a writer on SQLite."""
+        async with self._reader() as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

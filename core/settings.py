@@ -1,0 +1,96 @@
+"""Settings come from `MORALBANK_*` environment variables and an optional `.env` file.
+
+Nothing here is read at import time: every entry point calls `load_settings()` once and
+passes the result down, so tests can build the product against any database or fake
+Telegram server without patching globals.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/moralbank.db"
+TELEGRAM_API_URL = "https://api.telegram.org"
+MIN_SECRET_LENGTH = 32
+# Values that appear in documentation; a deployment must never run on one of them.
+EXAMPLE_SECRETS = frozenset({"change-me", "changeme", "secret", "example", "please-change-me"})
+
+
+class SettingsError(ValueError):
+    """A setting is missing or unsafe; the message says which and how to fix it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MORALBANK_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    database_url: str = DEFAULT_DATABASE_URL
+    bot_token: SecretStr | None = None
+    telegram_api_url: str = TELEGRAM_API_URL
+    webhook_url: str | None = None
+    redis_url: str | None = None
+    secret_key: SecretStr | None = None
+    # Lets a generated key live in a file (the demo keeps one under ./var/).
+    secret_key_file: Path | None = None
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8000, ge=0, le=65535)
+    # Set when the panel is served over HTTPS (directly or behind a proxy): cookies get Secure.
+    https: bool = False
+    log_level: str = "INFO"
+
+    @field_validator("bot_token", "secret_key", "webhook_url", "redis_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def require_secret_key(self) -> str:
+        """The signing key for sessions and tokens; refuses to invent or accept a weak one."""
+        key = self.secret_key.get_secret_value() if self.secret_key else None
+        if key is None and self.secret_key_file is not None:
+            try:
+                key = self.secret_key_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise SettingsError(
+                    f"MORALBANK_SECRET_KEY_FILE={self.secret_key_file} cannot be read: {exc}"
+                ) from exc
+        if not key:
+            raise SettingsError(
+                "MORALBANK_SECRET_KEY is not set. Generate one with "
+                "`moralbank secret` and put it in the environment or .env."
+            )
+        if key.lower() in EXAMPLE_SECRETS or len(key) < MIN_SECRET_LENGTH:
+            raise SettingsError(
+                f"MORALBANK_SECRET_KEY is an example value or shorter than {MIN_SECRET_LENGTH} "
+                "characters. Generate a real one with `moralbank secret`."
+            )
+        return key
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment (and `.env`); keyword overrides win."""
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def generate_secret_key() -> str:
+    return secrets.token_urlsafe(48)
+
+
+def ensure_secret_key_file(path: Path) -> Path:
+    """Create a random key file readable only by its owner, unless one exists already."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(generate_secret_key() + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,1 @@
+"""The composition root: the `moralbank` command builds and wires every other package."""

@@ -1,0 +1,62 @@
+"""Building the organisation tree and answering "is this unit inside that one?"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rewards.errors import UnknownOrgUnit
+from rewards.org.models import OrgLevel, OrgUnit
+
+
+@dataclass(frozen=True)
+class OrgUnitView:
+    id: int
+    parent_id: int | None
+    level: OrgLevel
+    code: str
+    name: str
+    path: str
+
+    def contains(self, other_path: str) -> bool:
+        """True when a unit with `other_path` is this unit or lies below it."""
+        return other_path.startswith(self.path)
+
+
+def _view(unit: OrgUnit) -> OrgUnitView:
+    return OrgUnitView(unit.id, unit.parent_id, unit.level, unit.code, unit.name, unit.path)
+
+
+async def ensure_unit(
+    session: AsyncSession, *, code: str, name: str, level: OrgLevel, parent_code: str | None
+) -> OrgUnitView:
+    """Create the unit unless one with `code` exists (imports and the demo are re-runnable)."""
+    existing = await session.scalar(select(OrgUnit).where(OrgUnit.code == code))
+    if existing is not None:
+        return _view(existing)
+    parent = None
+    if parent_code is not None:
+        parent = await session.scalar(select(OrgUnit).where(OrgUnit.code == parent_code))
+        if parent is None:
+            raise UnknownOrgUnit(code=parent_code)
+    unit = OrgUnit(code=code, name=name, level=level, parent_id=parent.id if parent else None)
+    session.add(unit)
+    await session.flush()  # the path needs the new id
+    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    return _view(unit)
+
+
+async def get_unit(session: AsyncSession, unit_id: int) -> OrgUnitView:
+    unit = await session.get(OrgUnit, unit_id)
+    if unit is None:
+        raise UnknownOrgUnit(code=str(unit_id))
+    return _view(unit)
+
+
+async def get_unit_by_code(session: AsyncSession, code: str) -> OrgUnitView:
+    unit = await session.scalar(select(OrgUnit).where(OrgUnit.code == code))
+    if unit is None:
+        raise UnknownOrgUnit(code=code)
+    return _view(unit)

@@ -1,0 +1,144 @@
+"""Staff accounts: creation, login with lockout, and the scope their roles give them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.uow import UnitOfWork
+from rewards.audit import record_audit
+from rewards.errors import AccountLocked, InvalidCredentials, OutOfScope, UsernameTaken
+from rewards.org.models import OrgUnit
+from rewards.staff.models import Role, StaffAccount, StaffRole
+from rewards.staff.passwords import hash_password, needs_rehash, verify_password
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class ScopedRole:
+    role: Role
+    org_unit_id: int
+    org_unit_name: str
+    org_unit_path: str
+
+
+@dataclass(frozen=True)
+class StaffView:
+    id: int
+    username: str
+    display_name: str
+    language: str
+    roles: tuple[ScopedRole, ...]
+
+    def can_reach(self, unit_path: str) -> bool:
+        """True when one of the roles is held at `unit_path` or at a unit above it."""
+        return any(unit_path.startswith(role.org_unit_path) for role in self.roles)
+
+    def require_reach(self, unit_path: str) -> None:
+        """Raises OutOfScope unless the unit lies within this staff member's subtree."""
+        if not self.can_reach(unit_path):
+            raise OutOfScope()
+
+
+async def _load_view(session: AsyncSession, account: StaffAccount) -> StaffView:
+    rows = await session.execute(
+        select(StaffRole.role, OrgUnit.id, OrgUnit.name, OrgUnit.path)
+        .join(OrgUnit, OrgUnit.id == StaffRole.org_unit_id)
+        .where(StaffRole.staff_id == account.id)
+        .order_by(OrgUnit.path)
+    )
+    roles = tuple(ScopedRole(*row) for row in rows)
+    return StaffView(account.id, account.username, account.display_name, account.language, roles)
+
+
+async def create_staff(
+    uow: UnitOfWork,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    roles: list[tuple[Role, int]],
+    actor_staff_id: int | None,
+) -> StaffView:
+    """Create an account holding `roles` (role, org unit id). Raises username_taken,
+    weak_password. The audit entry names the roles, never the password."""
+    password_hash = hash_password(password)
+    async with uow.write() as session:
+        if await session.scalar(select(StaffAccount.id).where(StaffAccount.username == username)):
+            raise UsernameTaken(username=username)
+        account = StaffAccount(
+            username=username,
+            display_name=display_name,
+            password_hash=password_hash,
+            created_at=uow.now(),
+            roles=[StaffRole(role=role, org_unit_id=unit_id) for role, unit_id in roles],
+        )
+        session.add(account)
+        await session.flush()
+        record_audit(
+            session,
+            at=uow.now(),
+            actor_staff_id=actor_staff_id,
+            action="staff.created",
+            target=f"staff:{account.id}",
+            details={"username": username, "roles": [[r.value, u] for r, u in roles]},
+        )
+        return await _load_view(session, account)
+
+
+async def authenticate(uow: UnitOfWork, *, username: str, password: str) -> StaffView:
+    """Check a login. After MAX_FAILED_LOGINS wrong passwords the account is locked for
+    LOCKOUT, even for the right password. Raises invalid_credentials, account_locked."""
+    async with uow.write() as session:
+        account = await session.scalar(
+            select(StaffAccount).where(StaffAccount.username == username).with_for_update()
+        )
+        now = uow.now()
+        if account is not None and account.locked_until and account.locked_until > now:
+            raise AccountLocked(minutes=_minutes_left(account.locked_until, now))
+        # Verified even for an unknown name, so timing does not tell which names exist.
+        password_ok = verify_password(account.password_hash if account else None, password)
+        if account is not None and account.is_active and password_ok:
+            _count_success(account, password, now)
+            return await _load_view(session, account)
+        if account is not None:
+            _count_failure(session, account, now)
+    # Raised only after the block commits the failure count: the lockout must hold.
+    raise InvalidCredentials()
+
+
+def _count_failure(session: AsyncSession, account: StaffAccount, now: datetime) -> None:
+    account.failed_logins += 1
+    if account.failed_logins >= MAX_FAILED_LOGINS:
+        account.locked_until = now + LOCKOUT
+        account.failed_logins = 0
+        record_audit(
+            session, at=now, actor_staff_id=None, action="staff.locked",
+            target=f"staff:{account.id}", details={"minutes": int(LOCKOUT.total_seconds() // 60)},
+        )
+
+
+def _count_success(account: StaffAccount, password: str, now: datetime) -> None:
+    account.failed_logins = 0
+    account.locked_until = None
+    account.last_login_at = now
+    if needs_rehash(account.password_hash):
+        account.password_hash = hash_password(password)
+
+
+def _minutes_left(until: datetime, now: datetime) -> int:
+    return max(1, -(-int((until - now).total_seconds()) // 60))
+
+
+async def get_staff(uow: UnitOfWork, staff_id: int) -> StaffView | None:
+    """The active account with its roles, read fresh: rights are never cached."""
+    async with uow.read() as session:
+        account = await session.get(StaffAccount, staff_id)
+        if account is None or not account.is_active:
+            return None
+        return await _load_view(session, account)

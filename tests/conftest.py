@@ -1,0 +1,98 @@
+"""Shared fixtures: a real, migrated database per test, SQLite or PostgreSQL.
+
+`MORALBANK_TEST_DATABASE_URL` chooses the database for the whole run. Unset, every test
+gets its own SQLite file copied from one migrated template. Set to a PostgreSQL URL, the
+run creates that database afresh, migrates it once and empties every table after each test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from core.clock import SystemClock
+from core.db import Database
+from core.i18n import Catalogues
+from core.uow import UnitOfWork
+from moralbank import migrations
+from moralbank.schema import product_metadata
+
+TEST_DATABASE_URL = os.environ.get("MORALBANK_TEST_DATABASE_URL", "")
+ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+
+
+def pytest_report_header() -> str:
+    return f"database: {'PostgreSQL' if ON_POSTGRES else 'SQLite'}"
+
+
+async def _recreate_postgres_database(url: str) -> None:
+    import asyncpg  # only needed on PostgreSQL runs
+
+    parsed = make_url(url)
+    admin_dsn = parsed.set(drivername="postgresql", database="postgres").render_as_string(
+        hide_password=False
+    )
+    connection = await asyncpg.connect(admin_dsn)
+    try:
+        name = parsed.database
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database at the newest migration: a SQLite file to copy, or the PostgreSQL URL."""
+    if ON_POSTGRES:
+        asyncio.run(_recreate_postgres_database(TEST_DATABASE_URL))
+        migrations.upgrade(TEST_DATABASE_URL)
+        return TEST_DATABASE_URL
+    path = tmp_path_factory.mktemp("template") / "moralbank.db"
+    migrations.upgrade(f"sqlite+aiosqlite:///{path}")
+    return str(path)
+
+
+@pytest.fixture
+def database_url(migrated_template: str, tmp_path: Path) -> Iterator[str]:
+    if ON_POSTGRES:
+        yield migrated_template
+        asyncio.run(_empty_postgres_tables(migrated_template))
+        return
+    copy = tmp_path / "moralbank.db"
+    shutil.copyfile(migrated_template, copy)
+    yield f"sqlite+aiosqlite:///{copy}"
+
+
+async def _empty_postgres_tables(url: str) -> None:
+    names = ", ".join(f'"{table.name}"' for table in product_metadata().sorted_tables)
+    database = Database.from_url(url)
+    try:
+        async with database.engine.begin() as connection:
+            await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    database = Database.from_url(database_url)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def uow(database: Database) -> UnitOfWork:
+    return UnitOfWork(database, SystemClock())
+
+
+@pytest.fixture(scope="session")
+def catalogues() -> Catalogues:
+    return Catalogues.load()

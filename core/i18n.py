@@ -72,12 +72,7 @@ class Catalogues:
 
     @classmethod
     def load(cls, directory: Path = CATALOGUE_DIR) -> Catalogues:
-        return cls(
-            {
-                locale: load_locale(directory / locale / "LC_MESSAGES")
-                for locale in LOCALES
-            }
-        )
+        return cls({locale: load_locale(directory / locale / "LC_MESSAGES") for locale in LOCALES})
 
     @property
     def locales(self) -> tuple[str, ...]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import importlib
+
 from sqlalchemy import MetaData
 
 from core.models import Base
 
+# Each module registers its tables on Base.metadata when imported. A new model module
+# must be added here, or Alembic will not see its tables (the schema test would fail).
+MODEL_MODULES = (
+    "rewards.org.models",
+    "rewards.staff.models",
+    "rewards.people.models",
+    "rewards.audit",
+    "bot.models",
+)
+
 
 def product_metadata() -> MetaData:
-    # Imported for their side effect: each module registers its tables on Base.metadata.
-    import bot.models
-    import rewards.audit
-    import rewards.org.models
-    import rewards.people.models
-    import rewards.staff.models  # noqa: F401
-
+    for module in MODEL_MODULES:
+        importlib.import_module(module)
     return Base.metadata

@@ -32,7 +32,7 @@ def pytest_report_header() -> str:
     return f"database: {'PostgreSQL' if ON_POSTGRES else 'SQLite'}"
 
 
-async def _recreate_postgres_database(url: str) -> None:
+async def recreate_postgres_database(url: str) -> None:
     import asyncpg  # only needed on PostgreSQL runs
 
     parsed = make_url(url)
@@ -52,7 +52,7 @@ async def _recreate_postgres_database(url: str) -> None:
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A database at the newest migration: a SQLite file to copy, or the PostgreSQL URL."""
     if ON_POSTGRES:
-        asyncio.run(_recreate_postgres_database(TEST_DATABASE_URL))
+        asyncio.run(recreate_postgres_database(TEST_DATABASE_URL))
         migrations.upgrade(TEST_DATABASE_URL)
         return TEST_DATABASE_URL
     path = tmp_path_factory.mktemp("template") / "moralbank.db"

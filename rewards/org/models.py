@@ -31,7 +31,9 @@ class OrgUnit(Base):
     id: Mapped[int] = id_column()
     parent_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("org_units.id"))
     level: Mapped[OrgLevel] = mapped_column(
-        Enum(OrgLevel, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+        Enum(
+            OrgLevel, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]
+        )
     )
     # A stable handle for imports and invite links ("litang-hekou-grid-1").
     code: Mapped[str] = mapped_column(String(64), unique=True)

@@ -35,7 +35,12 @@ async def _find(session: AsyncSession, channel: str, external_id: int) -> Person
 
 
 async def greet(
-    uow: UnitOfWork, *, channel: str, external_id: int, display_name: str, language_hint: str | None
+    uow: UnitOfWork,
+    *,
+    channel: str,
+    external_id: int,
+    display_name: str,
+    language_hint: str | None,
 ) -> PersonView:
     """The person behind a channel identity, created on first contact.
 
@@ -55,7 +60,9 @@ async def greet(
             )
             session.add(person)
             await session.flush()
-            session.add(PersonChannel(person_id=person.id, channel=channel, external_id=external_id))
+            session.add(
+                PersonChannel(person_id=person.id, channel=channel, external_id=external_id)
+            )
             return _view(person)
     except IntegrityError:
         async with uow.read() as session:

@@ -11,12 +11,13 @@ from rewards.errors import WeakPassword
 
 MIN_PASSWORD_LENGTH = 10
 _hasher = PasswordHasher()
+
+
 # Verified against when the username is unknown, so a wrong name costs as much time as a
 # wrong password and response times do not reveal which accounts exist.
 @cache
 def _dummy_hash() -> str:
     return _hasher.hash("moral-bank-timing-equaliser")
-
 
 
 def hash_password(password: str) -> str:

@@ -118,8 +118,12 @@ def _count_failure(session: AsyncSession, account: StaffAccount, now: datetime) 
         account.locked_until = now + LOCKOUT
         account.failed_logins = 0
         record_audit(
-            session, at=now, actor_staff_id=None, action="staff.locked",
-            target=f"staff:{account.id}", details={"minutes": int(LOCKOUT.total_seconds() // 60)},
+            session,
+            at=now,
+            actor_staff_id=None,
+            action="staff.locked",
+            target=f"staff:{account.id}",
+            details={"minutes": int(LOCKOUT.total_seconds() // 60)},
         )
 
 
@@ -142,3 +146,35 @@ async def get_staff(uow: UnitOfWork, staff_id: int) -> StaffView | None:
         if account is None or not account.is_active:
             return None
         return await _load_view(session, account)
+
+
+async def set_password(
+    uow: UnitOfWork, *, username: str, password: str, actor_staff_id: int | None
+) -> None:
+    """Give an account a new password and lift any lockout. Raises invalid_credentials
+    for an unknown username, weak_password."""
+    password_hash = hash_password(password)
+    async with uow.write() as session:
+        account = await session.scalar(
+            select(StaffAccount).where(StaffAccount.username == username)
+        )
+        if account is None:
+            raise InvalidCredentials()
+        account.password_hash = password_hash
+        account.failed_logins = 0
+        account.locked_until = None
+        record_audit(
+            session,
+            at=uow.now(),
+            actor_staff_id=actor_staff_id,
+            action="staff.password_set",
+            target=f"staff:{account.id}",
+        )
+
+
+async def staff_exists(uow: UnitOfWork, username: str) -> bool:
+    async with uow.read() as session:
+        found = await session.scalar(
+            select(StaffAccount.id).where(StaffAccount.username == username)
+        )
+    return found is not None

@@ -50,13 +50,18 @@ async def _tree(uow: UnitOfWork) -> dict[str, OrgUnitView]:
 async def test_password_is_stored_hashed_and_creation_is_audited(uow: UnitOfWork) -> None:
     units = await _tree(uow)
     staff = await create_staff(
-        uow, username="wang", display_name="王", password=PASSWORD,
-        roles=[(Role.GRID_WORKER, units["grid-1"].id)], actor_staff_id=None,
+        uow,
+        username="wang",
+        display_name="王",
+        password=PASSWORD,
+        roles=[(Role.GRID_WORKER, units["grid-1"].id)],
+        actor_staff_id=None,
     )
     async with uow.read() as session:
         stored = await session.scalar(select(StaffAccount.password_hash))
         audit = (await session.scalars(select(AuditEntry))).all()
-    assert stored is not None and stored.startswith("$argon2id$")
+    assert stored is not None
+    assert stored.startswith("$argon2id$")
     assert PASSWORD not in stored
     assert [(a.action, a.target) for a in audit] == [("staff.created", f"staff:{staff.id}")]
     assert PASSWORD not in str(audit[0].details)
@@ -65,22 +70,41 @@ async def test_password_is_stored_hashed_and_creation_is_audited(uow: UnitOfWork
 async def test_duplicate_username_and_short_password_are_refused(uow: UnitOfWork) -> None:
     units = await _tree(uow)
     roles = [(Role.COMMUNITY_STAFF, units["community"].id)]
-    await create_staff(uow, username="li", display_name="李", password=PASSWORD,
-                       roles=roles, actor_staff_id=None)
+    await create_staff(
+        uow, username="li", display_name="李", password=PASSWORD, roles=roles, actor_staff_id=None
+    )
     with pytest.raises(UsernameTaken):
-        await create_staff(uow, username="li", display_name="李", password=PASSWORD,
-                           roles=roles, actor_staff_id=None)
+        await create_staff(
+            uow,
+            username="li",
+            display_name="李",
+            password=PASSWORD,
+            roles=roles,
+            actor_staff_id=None,
+        )
     with pytest.raises(WeakPassword):
-        await create_staff(uow, username="zhao", display_name="赵", password="short",
-                           roles=roles, actor_staff_id=None)
+        await create_staff(
+            uow,
+            username="zhao",
+            display_name="赵",
+            password="short",
+            roles=roles,
+            actor_staff_id=None,
+        )
 
 
 async def test_lockout_after_repeated_failures_even_for_the_right_password(
     uow: UnitOfWork, clock: FrozenClock
 ) -> None:
     units = await _tree(uow)
-    await create_staff(uow, username="wang", display_name="王", password=PASSWORD,
-                       roles=[(Role.GRID_HEAD, units["grid-1"].id)], actor_staff_id=None)
+    await create_staff(
+        uow,
+        username="wang",
+        display_name="王",
+        password=PASSWORD,
+        roles=[(Role.GRID_HEAD, units["grid-1"].id)],
+        actor_staff_id=None,
+    )
     for _ in range(MAX_FAILED_LOGINS):
         with pytest.raises(InvalidCredentials):
             await authenticate(uow, username="wang", password="wrong password")
@@ -102,8 +126,12 @@ async def test_grid_worker_reaches_own_grid_and_below_but_not_the_neighbour(
 ) -> None:
     units = await _tree(uow)
     created = await create_staff(
-        uow, username="wang", display_name="王", password=PASSWORD,
-        roles=[(Role.GRID_WORKER, units["grid-1"].id)], actor_staff_id=None,
+        uow,
+        username="wang",
+        display_name="王",
+        password=PASSWORD,
+        roles=[(Role.GRID_WORKER, units["grid-1"].id)],
+        actor_staff_id=None,
     )
     staff = await get_staff(uow, created.id)
     assert staff is not None

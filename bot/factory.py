@@ -1,0 +1,59 @@
+"""Building the bot and its dispatcher: the one recipe production and tests share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.redis import RedisStorage
+
+from bot.handlers import get_routers
+from bot.middlewares.locale import LocaleMiddleware
+from bot.middlewares.unit_of_work import UnitOfWorkMiddleware
+from core.clock import Clock, SystemClock
+from core.db import Database
+from core.i18n import Catalogues
+from core.settings import Settings
+
+
+def create_bot(settings: Settings) -> Bot:
+    """A Bot speaking to `settings.telegram_api_url` (Telegram, or a local stand-in)."""
+    if settings.bot_token is None:
+        raise ValueError("create_bot needs MORALBANK_BOT_TOKEN")
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(
+        settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+def create_storage(settings: Settings) -> BaseStorage:
+    """Conversation state in Redis when configured, so it survives restarts and is shared
+    by several bot processes; in memory otherwise."""
+    if settings.redis_url:
+        return RedisStorage.from_url(settings.redis_url)
+    return MemoryStorage()
+
+
+def create_dispatcher(
+    *,
+    database: Database,
+    catalogues: Catalogues,
+    storage: BaseStorage | None = None,
+    clock: Clock | None = None,
+    routers: Sequence[Router] | None = None,
+) -> Dispatcher:
+    """The dispatcher with every middleware; `routers` defaults to all feature routers."""
+    dispatcher = Dispatcher(storage=storage or MemoryStorage(), catalogues=catalogues)
+    # Order matters: the unit of work must exist before the locale lookup uses it.
+    dispatcher.update.outer_middleware(UnitOfWorkMiddleware(database, clock or SystemClock()))
+    dispatcher.update.outer_middleware(LocaleMiddleware(catalogues))
+    dispatcher.include_routers(*(get_routers() if routers is None else routers))
+    return dispatcher

@@ -1,0 +1,36 @@
+"""The one place where failures become replies: a translated sentence, never a trace,
+never silence."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Router
+from aiogram.filters import ExceptionTypeFilter
+from aiogram.types import ErrorEvent
+
+from bot.replies import tell
+from core.errors import DomainError
+from core.i18n import Catalogues, Translator
+
+router = Router(name=__name__)
+log = logging.getLogger(__name__)
+
+
+@router.error(ExceptionTypeFilter(DomainError))
+async def on_domain_error(
+    event: ErrorEvent, catalogues: Catalogues, t: Translator | None = None
+) -> None:
+    error = event.exception
+    assert isinstance(error, DomainError)
+    t = t or catalogues.translator("")
+    await tell(event.update, t(f"error.{error.code}", **error.params))
+
+
+@router.error()
+async def on_unexpected_error(
+    event: ErrorEvent, catalogues: Catalogues, t: Translator | None = None
+) -> None:
+    log.error("update %s failed", event.update.update_id, exc_info=event.exception)
+    t = t or catalogues.translator("")
+    await tell(event.update, t("error.internal"))

@@ -1,0 +1,20 @@
+"""Whatever no other router took: an outdated or forged button, or words we don't parse."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.types import CallbackQuery, Message
+
+from core.i18n import Translator
+
+router = Router(name=__name__)
+
+
+@router.callback_query()
+async def on_unknown_button(callback: CallbackQuery, t: Translator) -> None:
+    await callback.answer(t("fallback.stale_button"), show_alert=True)
+
+
+@router.message()
+async def on_unknown_message(message: Message, t: Translator) -> None:
+    await message.answer(t("fallback.not_understood"))

@@ -1,0 +1,50 @@
+"""/language: choose 中文 or English; the choice is remembered."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+
+from bot.callbacks import LanguageCallback
+from bot.keyboards import language_kb
+from core.i18n import Catalogues, Translator
+from core.uow import UnitOfWork
+from rewards.people.service import set_language
+
+router = Router(name=__name__)
+TELEGRAM = "telegram"
+
+
+@router.message(Command("language"), F.from_user)
+async def cmd_language(
+    message: Message,
+    command: CommandObject,
+    t: Translator,
+    uow: UnitOfWork,
+    catalogues: Catalogues,
+) -> None:
+    if not command.args:
+        await message.answer(t("language.choose"), reply_markup=language_kb(t))
+        return
+    assert message.from_user is not None
+    person = await set_language(
+        uow, channel=TELEGRAM, external_id=message.from_user.id, language=command.args.strip()
+    )
+    await message.answer(catalogues.translator(person.language)("language.changed"))
+
+
+@router.callback_query(LanguageCallback.filter())
+async def cb_language(
+    callback: CallbackQuery,
+    callback_data: LanguageCallback,
+    uow: UnitOfWork,
+    catalogues: Catalogues,
+) -> None:
+    person = await set_language(
+        uow, channel=TELEGRAM, external_id=callback.from_user.id, language=callback_data.code
+    )
+    t = catalogues.translator(person.language)
+    await callback.answer(t("language.changed"))
+    if isinstance(callback.message, Message):
+        await callback.message.edit_text(t("language.changed"), reply_markup=None)

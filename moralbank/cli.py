@@ -1,0 +1,105 @@
+"""The `moralbank` command."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from core.settings import SettingsError, generate_secret_key
+from moralbank.cli_support import VAR, load_cli_settings, with_uow
+from moralbank.cli_tree import admin_group, org_group
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Moral Bank (道德银行): a neighbourhood points bank.
+
+    Settings come from MORALBANK_* environment variables or a .env file; see README.md.
+    """
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+@main.command()
+@click.option("--no-migrate", is_flag=True, help="Do not bring the schema up to date first.")
+def run(no_migrate: bool) -> None:
+    """Migrate, then serve the web panel, the bot (when a token is set) and the worker."""
+    from moralbank import migrations
+    from moralbank.runtime import serve
+
+    settings = load_cli_settings()
+    try:
+        settings.require_secret_key()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not no_migrate:
+        migrations.upgrade(settings.database_url)
+    asyncio.run(serve(settings))
+
+
+@main.command()
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+def migrate(revision: str) -> None:
+    """Bring the database schema to the newest (or the given) revision."""
+    from moralbank import migrations
+
+    migrations.upgrade(load_cli_settings().database_url, revision)
+    click.echo("database schema is up to date")
+
+
+@main.command()
+@click.option(
+    "--logins-file",
+    type=click.Path(path_type=Path),
+    default=VAR / "demo-logins.txt",
+    show_default=True,
+    help="Where the demo accounts' passwords are kept.",
+)
+@click.option(
+    "--secret-file",
+    type=click.Path(path_type=Path),
+    default=VAR / "secret_key",
+    show_default=True,
+    help="Where the generated secret key is kept.",
+)
+def demo(logins_file: Path, secret_file: Path) -> None:
+    """Load the demo community (safe to run again) and make a secret key for it."""
+    from core.settings import ensure_secret_key_file
+    from moralbank import migrations
+    from moralbank.demo import load_demo
+
+    settings = load_cli_settings()
+    migrations.upgrade(settings.database_url)
+    ensure_secret_key_file(secret_file)
+    logins = asyncio.run(with_uow(settings, lambda uow: load_demo(uow, logins_file)))
+    click.echo(f"demo community loaded; {len(logins)} staff logins are in {logins_file}")
+    click.echo(f"secret key kept in {secret_file} (use MORALBANK_SECRET_KEY_FILE={secret_file})")
+
+
+@main.command()
+def doctor() -> None:
+    """Check settings, database, migrations, Redis and Telegram; exit 1 on a problem."""
+    from moralbank.doctor import diagnose
+
+    findings = asyncio.run(diagnose(load_cli_settings()))
+    for finding in findings:
+        mark = "ok " if finding.ok and not finding.warning else "!! " if finding.ok else "XX "
+        click.echo(f"{mark}{finding.subject}: {finding.detail}")
+    problems = [f for f in findings if not f.ok]
+    click.echo(f"{len(problems)} problem(s) found" if problems else "all checks passed")
+    sys.exit(1 if problems else 0)
+
+
+@main.command()
+def secret() -> None:
+    """Print a new random secret key for MORALBANK_SECRET_KEY."""
+    click.echo(generate_secret_key())
+
+
+main.add_command(org_group)
+main.add_command(admin_group)

@@ -1,0 +1,98 @@
+"""The demo community of PRODUCT.md, loadable again and again without duplicates.
+
+Grows with each feature: today the organisation tree and one staff account per role
+level; residents, rules and history arrive with their features.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.uow import UnitOfWork
+from rewards.org.models import OrgLevel
+from rewards.org.service import ensure_unit, get_unit_by_code
+from rewards.staff.models import Role
+from rewards.staff.service import create_staff, set_password, staff_exists
+
+TREE: tuple[tuple[str, str, OrgLevel, str | None], ...] = (
+    ("demo-city", "东山市", OrgLevel.CITY, None),
+    ("demo-district", "青石区", OrgLevel.DISTRICT, "demo-city"),
+    ("demo-street", "和平街道", OrgLevel.STREET, "demo-district"),
+    ("demo-community", "幸福社区", OrgLevel.COMMUNITY, "demo-street"),
+    ("demo-grid-1", "第一网格", OrgLevel.GRID, "demo-community"),
+    ("demo-grid-2", "第二网格", OrgLevel.GRID, "demo-community"),
+    ("demo-grid-3", "第三网格", OrgLevel.GRID, "demo-community"),
+    ("demo-grid-1-b1", "1号楼", OrgLevel.BUILDING, "demo-grid-1"),
+    ("demo-grid-1-b2", "2号楼", OrgLevel.BUILDING, "demo-grid-1"),
+    ("demo-grid-2-b3", "3号楼", OrgLevel.BUILDING, "demo-grid-2"),
+    ("demo-grid-3-b4", "4号楼", OrgLevel.BUILDING, "demo-grid-3"),
+)
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    username: str
+    display_name: str
+    role: Role
+    unit_code: str
+
+
+STAFF = (
+    DemoStaff("admin", "系统管理员", Role.SUPERADMIN, "demo-city"),
+    DemoStaff("shequ", "幸福社区 刘主任", Role.COMMUNITY_STAFF, "demo-community"),
+    DemoStaff("wangge1", "第一网格 王网格员", Role.GRID_WORKER, "demo-grid-1"),
+    DemoStaff("wangge2", "第二网格 李网格员", Role.GRID_WORKER, "demo-grid-2"),
+)
+
+
+async def load_demo(uow: UnitOfWork, logins_file: Path) -> dict[str, str]:
+    """Create what is missing and return username → password of every demo account.
+
+    Passwords are random and kept in `logins_file` (owner-only), never printed to logs.
+    """
+    async with uow.write() as session:
+        for code, name, level, parent in TREE:
+            await ensure_unit(session, code=code, name=name, level=level, parent_code=parent)
+    known = _read_logins(logins_file)
+    for staff in STAFF:
+        known[staff.username] = await _ensure_staff(uow, staff, known.get(staff.username))
+    _write_logins(logins_file, known)
+    return known
+
+
+async def _ensure_staff(uow: UnitOfWork, staff: DemoStaff, password: str | None) -> str:
+    if password and await staff_exists(uow, staff.username):
+        return password
+    password = secrets.token_urlsafe(12)
+    if await staff_exists(uow, staff.username):
+        # The logins file was lost: a fresh password is the only way back in.
+        await set_password(uow, username=staff.username, password=password, actor_staff_id=None)
+        return password
+    async with uow.read() as session:
+        unit = await get_unit_by_code(session, staff.unit_code)
+    await create_staff(
+        uow,
+        username=staff.username,
+        display_name=staff.display_name,
+        password=password,
+        roles=[(staff.role, unit.id)],
+        actor_staff_id=None,
+    )
+    return password
+
+
+def _read_logins(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    pairs = (line.split(maxsplit=1) for line in path.read_text("utf-8").splitlines())
+    return {pair[0]: pair[1] for pair in pairs if len(pair) == 2 and not pair[0].startswith("#")}
+
+
+def _write_logins(path: Path, logins: dict[str, str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    lines = ["# Demo panel logins: username password"]
+    lines += [f"{username} {password}" for username, password in logins.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -1,0 +1,167 @@
+"""`moralbank run`: the web panel, the bot and the worker in one process.
+
+Everything is built here from settings, never at import time. The panel is served by
+uvicorn; the bot receives updates by long polling, or through the panel's HTTP server when
+a webhook URL is set; the worker runs beside both. Ctrl-C (or SIGTERM) stops uvicorn,
+which then stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import uvicorn
+from admin.app import create_app
+from aiogram import Bot, Dispatcher
+from fastapi import FastAPI
+from redis.asyncio import Redis
+
+from bot.commands import publish_commands
+from bot.factory import create_bot, create_dispatcher, create_storage
+from bot.webhook import create_webhook_endpoint, webhook_secret
+from core.clock import SystemClock
+from core.db import Database
+from core.i18n import Catalogues
+from core.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from core.settings import Settings
+from moralbank.worker import Worker
+
+log = logging.getLogger("moralbank")
+LOGIN_ATTEMPTS_PER_MINUTE = 10
+
+
+@dataclass
+class TelegramSide:
+    bot: Bot
+    dispatcher: Dispatcher
+
+
+def _login_limiter(settings: Settings) -> RateLimiter:
+    if settings.redis_url:
+        redis = Redis.from_url(settings.redis_url)
+        return RedisRateLimiter(
+            redis, limit=LOGIN_ATTEMPTS_PER_MINUTE, window_seconds=60, prefix="moralbank:login"
+        )
+    return MemoryRateLimiter(limit=LOGIN_ATTEMPTS_PER_MINUTE, window_seconds=60)
+
+
+def _telegram(settings: Settings, database: Database, catalogues: Catalogues) -> TelegramSide:
+    dispatcher = create_dispatcher(
+        database=database, catalogues=catalogues, storage=create_storage(settings)
+    )
+    return TelegramSide(create_bot(settings), dispatcher)
+
+
+def _route_webhook(app: FastAPI, settings: Settings, telegram: TelegramSide) -> str:
+    assert settings.webhook_url
+    assert settings.bot_token
+    secret = webhook_secret(settings.require_secret_key(), settings.bot_token.get_secret_value())
+    path = urlsplit(settings.webhook_url).path or "/"
+    endpoint = create_webhook_endpoint(telegram.dispatcher, telegram.bot, secret)
+    app.add_route(path, endpoint, methods=["POST"], include_in_schema=False)
+    return secret
+
+
+async def _start_telegram(
+    settings: Settings, telegram: TelegramSide, catalogues: Catalogues, secret: str | None
+) -> None:
+    """Tell Telegram how we receive updates. Failure is logged, not fatal: the panel
+    stays up while Telegram is unreachable, and polling retries on its own."""
+    try:
+        await publish_commands(telegram.bot, catalogues)
+        if settings.webhook_url:
+            await telegram.bot.set_webhook(
+                settings.webhook_url,
+                secret_token=secret,
+                allowed_updates=telegram.dispatcher.resolve_used_update_types(),
+            )
+        else:
+            await telegram.bot.delete_webhook(drop_pending_updates=False)
+    except Exception as exc:
+        log.error("could not reach the Telegram Bot API at %s: %s", settings.telegram_api_url, exc)
+
+
+async def serve(settings: Settings) -> None:
+    settings.require_secret_key()
+    catalogues = Catalogues.load()
+    database = Database.from_url(settings.database_url)
+    clock = SystemClock()
+    app = create_app(
+        settings=settings,
+        database=database,
+        catalogues=catalogues,
+        clock=clock,
+        login_limiter=_login_limiter(settings),
+    )
+    telegram = _telegram(settings, database, catalogues) if settings.bot_token else None
+    secret = _route_webhook(app, settings, telegram) if telegram and settings.webhook_url else None
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=settings.web_host, port=settings.web_port, log_level="warning")
+    )
+    worker = Worker(database, clock)
+    try:
+        await _serve_all(settings, server, worker, telegram, catalogues, secret)
+    finally:
+        if telegram is not None:
+            await telegram.bot.session.close()
+        await database.dispose()
+
+
+async def _serve_all(
+    settings: Settings,
+    server: uvicorn.Server,
+    worker: Worker,
+    telegram: TelegramSide | None,
+    catalogues: Catalogues,
+    secret: str | None,
+) -> None:
+    async with asyncio.TaskGroup() as tasks:
+        web = tasks.create_task(server.serve())
+        tasks.create_task(worker.run())
+        await _announce_when_started(server, web, settings, telegram)
+        polling = None
+        if telegram is not None:
+            await _start_telegram(settings, telegram, catalogues, secret)
+            if not settings.webhook_url:
+                polling = tasks.create_task(
+                    telegram.dispatcher.start_polling(
+                        telegram.bot,
+                        handle_signals=False,
+                        close_bot_session=False,
+                        allowed_updates=telegram.dispatcher.resolve_used_update_types(),
+                    )
+                )
+        await web
+        worker.stop()
+        if polling is not None and telegram is not None and not polling.done():
+            try:
+                await telegram.dispatcher.stop_polling()
+            except RuntimeError:  # asked to stop before polling got going
+                polling.cancel()
+
+
+async def _announce_when_started(
+    server: uvicorn.Server,
+    web: asyncio.Task[None],
+    settings: Settings,
+    telegram: TelegramSide | None,
+) -> None:
+    while not server.started:
+        if web.done():
+            return
+        await asyncio.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1] if server.servers else settings.web_port
+    print(f"Moral Bank panel: http://{settings.web_host}:{port}/", flush=True)
+    if telegram is None:
+        print(
+            "Telegram bot: off — MORALBANK_BOT_TOKEN is not set. "
+            "The panel and the worker run without it.",
+            flush=True,
+        )
+    elif settings.webhook_url:
+        print(f"Telegram bot: on, by webhook at {settings.webhook_url}", flush=True)
+    else:
+        print("Telegram bot: on, by long polling", flush=True)

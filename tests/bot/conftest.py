@@ -1,0 +1,69 @@
+"""A bot built by the production factory, polling a fake Bot API server over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from aiogram import Bot, Dispatcher, Router
+
+from bot.factory import create_bot, create_dispatcher
+from bot.handlers import get_routers
+from core.db import Database
+from core.i18n import Catalogues
+from core.settings import Settings
+from tests.fakebotapi import FakeBotAPI
+
+
+@pytest.fixture
+async def fake_api() -> AsyncIterator[FakeBotAPI]:
+    async with FakeBotAPI() as server:
+        yield server
+
+
+@dataclass
+class RunningBot:
+    bot: Bot
+    dispatcher: Dispatcher
+
+
+def bot_settings(fake_api: FakeBotAPI, database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        bot_token=fake_api.token,  # type: ignore[arg-type]
+        telegram_api_url=fake_api.base_url,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture
+def extra_routers() -> list[Router]:
+    """Tests override this to add routers (e.g. one that fails on purpose)."""
+    return []
+
+
+@pytest.fixture
+async def running_bot(
+    fake_api: FakeBotAPI,
+    database: Database,
+    database_url: str,
+    catalogues: Catalogues,
+    extra_routers: list[Router],
+) -> AsyncIterator[RunningBot]:
+    bot = create_bot(bot_settings(fake_api, database_url))
+    # Extra routers go first: the fallback router at the end would take everything.
+    dispatcher = create_dispatcher(
+        database=database, catalogues=catalogues, routers=[*extra_routers, *get_routers()]
+    )
+    polling = asyncio.create_task(
+        dispatcher.start_polling(
+            bot, handle_signals=False, close_bot_session=False, polling_timeout=1,
+            allowed_updates=dispatcher.resolve_used_update_types(),
+        )
+    )
+    yield RunningBot(bot, dispatcher)
+    await dispatcher.stop_polling()
+    await polling
+    await bot.session.close()

@@ -1,0 +1,95 @@
+"""The SQLite discipline (WAL, foreign keys, IMMEDIATE writes) and aware timestamps."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+
+from core.clock import FrozenClock
+from core.db import Database
+from core.uow import UnitOfWork
+from rewards.org.models import OrgLevel, OrgUnit
+from rewards.people.models import Person
+from tests.conftest import ON_POSTGRES
+
+sqlite_only = pytest.mark.skipif(ON_POSTGRES, reason="SQLite connection discipline")
+
+
+@sqlite_only
+async def test_sqlite_runs_in_wal_with_foreign_keys_and_full_sync(database: Database) -> None:
+    async with database.read() as session:
+        assert (await session.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+        assert (await session.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+        assert (await session.execute(text("PRAGMA synchronous"))).scalar() == 2
+
+
+async def test_foreign_keys_are_enforced(database: Database) -> None:
+    with pytest.raises(IntegrityError):
+        async with database.write() as session:
+            session.add(OrgUnit(code="orphan", name="x", level=OrgLevel.GRID, parent_id=999))
+            await session.flush()
+
+
+@sqlite_only
+async def test_concurrent_read_modify_write_transactions_wait_instead_of_failing(
+    database: Database,
+) -> None:
+    """With a deferred BEGIN, two writers that both read first deadlock on the lock upgrade
+    and one gets "database is locked". BEGIN IMMEDIATE makes them queue, so every increment
+    lands and none is lost."""
+    async with database.write() as session:
+        session.add(Person(display_name="0", language="en", created_at=datetime.now(UTC)))
+
+    async def increment() -> None:
+        async with database.write() as session:
+            person = (await session.scalars(select(Person))).one()
+            value = int(person.display_name)
+            await asyncio.sleep(0.005)  # let the other writers try to interleave
+            person.display_name = str(value + 1)
+
+    await asyncio.gather(*(increment() for _ in range(20)))
+    async with database.read() as session:
+        assert (await session.scalars(select(Person.display_name))).one() == "20"
+
+
+async def test_timestamps_come_back_aware_in_utc(database: Database) -> None:
+    beijing = timezone(timedelta(hours=8))
+    written = datetime(2026, 3, 31, 23, 30, tzinfo=beijing)
+    async with database.write() as session:
+        session.add(Person(display_name="t", language="zh_Hans", created_at=written))
+    async with database.read() as session:
+        read = (await session.scalars(select(Person.created_at))).one()
+    assert read.tzinfo is not None
+    assert read == written
+    assert read.utcoffset() == timedelta(0)
+
+
+async def test_naive_timestamps_are_refused(database: Database) -> None:
+    with pytest.raises(Exception, match="naive datetime refused"):
+        async with database.write() as session:
+            session.add(Person(display_name="t", language="en", created_at=datetime(2026, 1, 1)))
+            await session.flush()
+
+
+async def test_a_hook_joins_the_next_write_and_survives_its_rollback(database: Database) -> None:
+    uow = UnitOfWork(database, FrozenClock(datetime(2026, 1, 1, tzinfo=UTC)))
+
+    async def add_marker(session: object) -> None:
+        from sqlalchemy.ext.asyncio import AsyncSession
+
+        assert isinstance(session, AsyncSession)
+        session.add(Person(display_name="marker", language="en", created_at=uow.now()))
+
+    uow.join_next_commit(add_marker)
+    with pytest.raises(RuntimeError):
+        async with uow.write():
+            raise RuntimeError("the service failed")
+    assert uow.has_pending_hooks
+    await uow.commit_pending_hooks()
+    assert not uow.has_pending_hooks
+    async with uow.read() as session:
+        assert (await session.scalars(select(Person.display_name))).all() == ["marker"]

@@ -1,0 +1,52 @@
+"""Settings come from MORALBANK_* variables; secrets never have a default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, ensure_secret_key_file
+
+
+def _settings(**values: object) -> Settings:
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def test_defaults_are_embedded_sqlite_and_telegram(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DATABASE_URL", "TELEGRAM_API_URL", "BOT_TOKEN", "SECRET_KEY"):
+        monkeypatch.delenv(f"MORALBANK_{name}", raising=False)
+    settings = _settings()
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.telegram_api_url == "https://api.telegram.org"
+    assert settings.bot_token is None
+    assert settings.secret_key is None
+
+
+def test_values_come_from_prefixed_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MORALBANK_WEB_PORT", "9123")
+    monkeypatch.setenv("MORALBANK_REDIS_URL", "redis://127.0.0.1:6379/3")
+    monkeypatch.setenv("MORALBANK_BOT_TOKEN", "")
+    settings = _settings()
+    assert settings.web_port == 9123
+    assert settings.redis_url == "redis://127.0.0.1:6379/3"
+    assert settings.bot_token is None
+
+
+def test_secret_key_is_required_and_must_not_be_an_example(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MORALBANK_SECRET_KEY", raising=False)
+    with pytest.raises(SettingsError, match="not set"):
+        _settings().require_secret_key()
+    with pytest.raises(SettingsError, match="example value"):
+        _settings(secret_key="change-me").require_secret_key()
+    with pytest.raises(SettingsError, match="shorter"):
+        _settings(secret_key="x" * 31).require_secret_key()
+    assert _settings(secret_key="k" * 40).require_secret_key() == "k" * 40
+
+
+def test_generated_key_file_is_private_and_kept(tmp_path: Path) -> None:
+    path = ensure_secret_key_file(tmp_path / "var" / "secret_key")
+    first = path.read_text()
+    assert path.stat().st_mode & 0o077 == 0
+    assert ensure_secret_key_file(path).read_text() == first
+    assert _settings(secret_key_file=path).require_secret_key() == first.strip()

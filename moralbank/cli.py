@@ -23,6 +23,8 @@ def main() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Alembic announces its plugins at INFO on every start; only migrations are news.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 @main.command()

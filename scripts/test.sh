@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Set up and run the whole test suite:
+#   bash scripts/test.sh                      # SQLite, plus PostgreSQL when it is reachable
+#   bash scripts/test.sh --require-services   # PostgreSQL, Redis and Chromium must be there (CI)
+# Extra arguments after -- go to pytest, e.g. bash scripts/test.sh -- -k ledger
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup-env.sh
+
+REQUIRE=0
+PYTEST_ARGS=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --require-services) REQUIRE=1 ;;
+    --) shift; PYTEST_ARGS=("$@"); break ;;
+    *) echo "unknown option: $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+POSTGRES_URL=${MORALBANK_TEST_POSTGRES_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/moralbank_test}
+REDIS_URL=${MORALBANK_TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
+CHROMIUM=${MORALBANK_CHROMIUM:-/usr/bin/chromium}
+
+setup_venv test
+
+install_chromium() {
+  [ -x "$CHROMIUM" ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "==> installing Debian's chromium for the browser tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+  [ -x "$CHROMIUM" ]
+}
+if install_chromium; then
+  export MORALBANK_CHROMIUM="$CHROMIUM"
+elif [ "$REQUIRE" = 1 ]; then
+  echo "FAIL: Chromium is required for the browser tests and could not be installed." >&2; exit 1
+else
+  echo "!!!! WARNING: no Chromium at $CHROMIUM and it cannot be installed here:" >&2
+  echo "!!!! the browser tests will be SKIPPED. Install Debian's 'chromium' package." >&2
+fi
+if [ "$REQUIRE" = 1 ]; then export MORALBANK_REQUIRE_BROWSER=1 MORALBANK_REQUIRE_SERVICES=1; fi
+
+reachable() { .venv/bin/python - "$1" <<'PY'
+import asyncio, sys
+url = sys.argv[1]
+async def main() -> None:
+    if url.startswith("redis"):
+        from redis.asyncio import Redis
+        client = Redis.from_url(url, socket_connect_timeout=3)
+        await client.ping(); await client.aclose()
+    else:
+        import asyncpg
+        from sqlalchemy.engine import make_url
+        dsn = make_url(url).set(drivername="postgresql", database="postgres")
+        conn = await asyncpg.connect(dsn.render_as_string(hide_password=False), timeout=3)
+        await conn.close()
+try:
+    asyncio.run(main())
+except Exception as exc:
+    print(f"{url.split('@')[-1]}: {exc}", file=sys.stderr); sys.exit(1)
+PY
+}
+
+if reachable "$REDIS_URL"; then
+  export MORALBANK_TEST_REDIS_URL="$REDIS_URL"
+elif [ "$REQUIRE" = 1 ]; then
+  echo "FAIL: Redis is required at $REDIS_URL" >&2; exit 1
+else
+  echo "note: no Redis at $REDIS_URL; its tests are skipped" >&2
+fi
+
+echo "==> ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check --quiet .
+echo "==> mypy"
+.venv/bin/mypy
+
+run_pytest() {  # $1: label; the database comes from MORALBANK_TEST_DATABASE_URL
+  echo "==> pytest on $1"
+  local status=0
+  .venv/bin/python -m pytest "${PYTEST_ARGS[@]}" || status=$?
+  if [ "$status" = 5 ]; then
+    echo "FAIL: pytest collected no tests on $1" >&2; exit 1
+  elif [ "$status" != 0 ]; then
+    exit "$status"
+  fi
+}
+
+(unset MORALBANK_TEST_DATABASE_URL; run_pytest SQLite)
+if reachable "$POSTGRES_URL"; then
+  MORALBANK_TEST_DATABASE_URL="$POSTGRES_URL" run_pytest PostgreSQL
+elif [ "$REQUIRE" = 1 ]; then
+  echo "FAIL: PostgreSQL is required at $POSTGRES_URL" >&2; exit 1
+else
+  echo "!!!! PostgreSQL not reachable at $POSTGRES_URL: the suite ran on SQLite only." >&2
+fi
+echo "==> all tests passed"

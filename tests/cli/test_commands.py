@@ -1,0 +1,118 @@
+"""The `moralbank` command as an operator runs it: real processes, real database."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from core.db import Database
+from rewards.org.models import OrgUnit
+from rewards.staff.models import StaffAccount
+from tests.processes import MORALBANK, ROOT, moralbank_env
+
+COMMANDS = [
+    [], ["run"], ["migrate"], ["demo"], ["doctor"], ["secret"],
+    ["admin"], ["admin", "create"], ["org"], ["org", "add"],
+]
+
+
+def _moralbank(
+    *args: str, env: dict[str, str], cwd: Path = ROOT, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [MORALBANK, *args], env=env, cwd=cwd, input=stdin, capture_output=True, text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "moralbank")
+def test_every_command_has_help(command: list[str], database_url: str) -> None:
+    result = _moralbank(*command, "--help", env=moralbank_env(database_url))
+    assert result.returncode == 0, result.stderr
+    assert "Usage: moralbank" in result.stdout
+
+
+async def _count(database_url: str, model: type) -> int:
+    database = Database.from_url(database_url)
+    try:
+        async with database.read() as session:
+            return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+    finally:
+        await database.dispose()
+
+
+def test_demo_is_idempotent_and_keeps_passwords_out_of_its_output(
+    database_url: str, tmp_path: Path
+) -> None:
+    env = moralbank_env(database_url)
+    for _ in range(2):
+        result = _moralbank("demo", env=env, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    logins = dict(
+        line.split() for line in (tmp_path / "var/demo-logins.txt").read_text().splitlines()
+        if not line.startswith("#")
+    )
+    assert set(logins) >= {"admin", "shequ", "wangge1"}
+    assert all(password not in result.stdout + result.stderr for password in logins.values())
+    assert (tmp_path / "var/demo-logins.txt").stat().st_mode & 0o077 == 0
+    assert (tmp_path / "var/secret_key").stat().st_mode & 0o077 == 0
+    assert asyncio.run(_count(database_url, OrgUnit)) == 11
+    assert asyncio.run(_count(database_url, StaffAccount)) == 4
+
+
+def test_admin_create_takes_the_password_from_stdin_and_never_prints_it(
+    database_url: str,
+) -> None:
+    env = moralbank_env(database_url)
+    added = _moralbank("org", "add", "--code", "c1", "--name", "幸福社区", "--level", "community",
+                       env=env)
+    assert added.returncode == 0, added.stderr
+    password = "a long enough password"
+    created = _moralbank(
+        "admin", "create", "--username", "liu", "--name", "刘主任", "--unit", "c1",
+        "--password-stdin", env=env, stdin=password + "\n",
+    )
+    assert created.returncode == 0, created.stderr
+    assert password not in created.stdout + created.stderr
+    assert asyncio.run(_count(database_url, StaffAccount)) == 1
+    again = _moralbank(
+        "admin", "create", "--username", "liu", "--name", "x", "--unit", "c1",
+        "--password-stdin", env=env, stdin=password + "\n",
+    )
+    assert again.returncode != 0
+    assert "username_taken" in again.stderr
+
+
+def test_run_refuses_to_start_without_a_secret_key(database_url: str) -> None:
+    env = moralbank_env(database_url)
+    del env["MORALBANK_SECRET_KEY"]
+    result = _moralbank("run", env=env)
+    assert result.returncode != 0
+    assert "MORALBANK_SECRET_KEY is not set" in result.stderr
+
+
+def test_doctor_passes_on_a_sound_setup(database_url: str) -> None:
+    result = _moralbank("doctor", env=moralbank_env(database_url))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "database: " in result.stdout
+    assert "all checks passed" in result.stdout
+
+
+def test_doctor_names_each_problem_in_plain_words(tmp_path: Path) -> None:
+    env = moralbank_env(
+        f"sqlite+aiosqlite:///{tmp_path / 'never-migrated.db'}",
+        secret_key="change-me", redis_url="redis://127.0.0.1:1/0",
+        bot_token="123:nope", telegram_api_url="http://127.0.0.1:1",
+    )
+    result = _moralbank("doctor", env=env)
+    assert result.returncode == 1
+    out = result.stdout
+    assert "XX secret key:" in out
+    assert "run `moralbank migrate`" in out
+    assert "XX redis: cannot reach" in out
+    assert "XX telegram: cannot reach" in out
+    assert "4 problem(s) found" in out

@@ -1,0 +1,89 @@
+"""Running `moralbank` as a separate process, exactly as an operator would."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MORALBANK = str(Path(sys.executable).with_name("moralbank"))
+ROOT = Path(__file__).resolve().parent.parent
+TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Running:
+    process: asyncio.subprocess.Process
+    port: int
+    output: list[str] = field(default_factory=list)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def printed(self) -> str:
+        return "\n".join(self.output)
+
+
+def moralbank_env(database_url: str, **settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MORALBANK_")}
+    env.update(
+        MORALBANK_DATABASE_URL=database_url,
+        MORALBANK_SECRET_KEY=TEST_SECRET_KEY,
+        PYTHONUNBUFFERED="1",
+    )
+    env.update({f"MORALBANK_{name.upper()}": value for name, value in settings.items()})
+    return env
+
+
+async def _collect(stream: asyncio.StreamReader, into: list[str], ready: asyncio.Event) -> None:
+    while line := await stream.readline():
+        text = line.decode("utf-8", "replace").rstrip()
+        into.append(text)
+        if text.startswith("Moral Bank panel:"):
+            ready.set()
+
+
+@asynccontextmanager
+async def moralbank_run(
+    env: dict[str, str], *, port: int | None = None, timeout: float = 30.0
+) -> AsyncIterator[Running]:
+    """Start `moralbank run`, wait for the panel URL, stop it with SIGTERM at the end."""
+    port = port or free_port()
+    env = {**env, "MORALBANK_WEB_PORT": str(port)}
+    process = await asyncio.create_subprocess_exec(
+        MORALBANK, "run", cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    running = Running(process, port)
+    ready = asyncio.Event()
+    assert process.stdout is not None
+    reader = asyncio.create_task(_collect(process.stdout, running.output, ready))
+    try:
+        done, _ = await asyncio.wait(
+            [asyncio.create_task(ready.wait()), reader], timeout=timeout,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        assert ready.is_set(), f"moralbank run did not start:\n{running.printed()}"
+        yield running
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), timeout=15)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+        await asyncio.wait_for(reader, timeout=5)

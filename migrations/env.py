@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from logging.config import fileConfig
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
@@ -27,7 +27,7 @@ def _database_url() -> str:
     return str(url) if url else load_settings().database_url
 
 
-def _render_item(kind: str, item: Any, _context: AutogenContext) -> str | bool:
+def _render_item(kind: str, item: Any, _context: AutogenContext) -> str | Literal[False]:
     # Migrations spell our column types in plain SQLAlchemy, so they never import the app.
     if kind == "type" and isinstance(item, UtcDateTime):
         return "sa.DateTime(timezone=True)"

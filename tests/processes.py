@@ -12,9 +12,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.support import TEST_SECRET_KEY
+
 MORALBANK = str(Path(sys.executable).with_name("moralbank"))
 ROOT = Path(__file__).resolve().parent.parent
-TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
 
 
 def free_port() -> int:
@@ -58,22 +59,27 @@ async def _collect(stream: asyncio.StreamReader, into: list[str], ready: asyncio
 
 @asynccontextmanager
 async def moralbank_run(
-    env: dict[str, str], *, port: int | None = None, timeout: float = 30.0
+    env: dict[str, str], *, port: int | None = None, start_within: float = 30.0
 ) -> AsyncIterator[Running]:
     """Start `moralbank run`, wait for the panel URL, stop it with SIGTERM at the end."""
     port = port or free_port()
     env = {**env, "MORALBANK_WEB_PORT": str(port)}
     process = await asyncio.create_subprocess_exec(
-        MORALBANK, "run", cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        MORALBANK,
+        "run",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     running = Running(process, port)
     ready = asyncio.Event()
     assert process.stdout is not None
     reader = asyncio.create_task(_collect(process.stdout, running.output, ready))
     try:
-        done, _ = await asyncio.wait(
-            [asyncio.create_task(ready.wait()), reader], timeout=timeout,
+        await asyncio.wait(
+            [asyncio.create_task(ready.wait()), reader],
+            timeout=start_within,
             return_when=asyncio.FIRST_COMPLETED,
         )
         assert ready.is_set(), f"moralbank run did not start:\n{running.printed()}"

@@ -26,7 +26,7 @@ def _scratch_url(tmp_path: Path) -> str:
 def scratch_url(tmp_path: Path) -> str:
     url = _scratch_url(tmp_path)
     if ON_POSTGRES:
-            asyncio.run(recreate_postgres_database(url))
+        asyncio.run(recreate_postgres_database(url))
     return url
 
 

@@ -15,6 +15,7 @@ from core.db import Database
 from core.i18n import Catalogues
 from core.settings import Settings
 from tests.fakebotapi import FakeBotAPI
+from tests.support import make_settings
 
 
 @pytest.fixture
@@ -30,11 +31,8 @@ class RunningBot:
 
 
 def bot_settings(fake_api: FakeBotAPI, database_url: str) -> Settings:
-    return Settings(
-        database_url=database_url,
-        bot_token=fake_api.token,  # type: ignore[arg-type]
-        telegram_api_url=fake_api.base_url,
-        _env_file=None,  # type: ignore[call-arg]
+    return make_settings(
+        database_url=database_url, bot_token=fake_api.token, telegram_api_url=fake_api.base_url
     )
 
 
@@ -59,7 +57,10 @@ async def running_bot(
     )
     polling = asyncio.create_task(
         dispatcher.start_polling(
-            bot, handle_signals=False, close_bot_session=False, polling_timeout=1,
+            bot,
+            handle_signals=False,
+            close_bot_session=False,
+            polling_timeout=1,
             allowed_updates=dispatcher.resolve_used_update_types(),
         )
     )

@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from bot.models import ProcessedUpdate
 from core.db import Database
 from rewards.people.models import Person
-from tests.bot.conftest import RunningBot
 from tests.fakebotapi import FakeBotAPI
 
 

@@ -15,8 +15,7 @@ pytestmark = pytest.mark.e2e
 async def test_polling_bot_greets_and_switches_language(
     fake_api: FakeBotAPI, database_url: str
 ) -> None:
-    env = moralbank_env(database_url, bot_token=fake_api.token,
-                        telegram_api_url=fake_api.base_url)
+    env = moralbank_env(database_url, bot_token=fake_api.token, telegram_api_url=fake_api.base_url)
     async with moralbank_run(env) as running:
         assert "Telegram bot: on, by long polling" in running.printed()
         chinese = fake_api.user(2001, first_name="张红", language_code="zh-hans")
@@ -39,8 +38,9 @@ async def test_webhook_bot_checks_the_secret_and_answers(
 ) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/telegram/webhook"
-    env = moralbank_env(database_url, bot_token=fake_api.token,
-                        telegram_api_url=fake_api.base_url, webhook_url=url)
+    env = moralbank_env(
+        database_url, bot_token=fake_api.token, telegram_api_url=fake_api.base_url, webhook_url=url
+    )
     async with moralbank_run(env, port=port) as running:
         assert running.port == port
         assert fake_api.webhook_url == url

@@ -7,12 +7,8 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
 
 from bot.factory import create_storage
-from core.settings import Settings
-from tests.redis_support import require_redis
-
-
-def _settings(**values: object) -> Settings:
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+from tests.support import make_settings as _settings
+from tests.support import require_redis
 
 
 async def test_memory_storage_without_redis() -> None:

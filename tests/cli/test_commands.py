@@ -15,8 +15,16 @@ from rewards.staff.models import StaffAccount
 from tests.processes import MORALBANK, ROOT, moralbank_env
 
 COMMANDS = [
-    [], ["run"], ["migrate"], ["demo"], ["doctor"], ["secret"],
-    ["admin"], ["admin", "create"], ["org"], ["org", "add"],
+    [],
+    ["run"],
+    ["migrate"],
+    ["demo"],
+    ["doctor"],
+    ["secret"],
+    ["admin"],
+    ["admin", "create"],
+    ["org"],
+    ["org", "add"],
 ]
 
 
@@ -24,7 +32,12 @@ def _moralbank(
     *args: str, env: dict[str, str], cwd: Path = ROOT, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [MORALBANK, *args], env=env, cwd=cwd, input=stdin, capture_output=True, text=True,
+        [MORALBANK, *args],
+        env=env,
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
         timeout=120,
     )
 
@@ -53,7 +66,8 @@ def test_demo_is_idempotent_and_keeps_passwords_out_of_its_output(
         result = _moralbank("demo", env=env, cwd=tmp_path)
         assert result.returncode == 0, result.stderr
     logins = dict(
-        line.split() for line in (tmp_path / "var/demo-logins.txt").read_text().splitlines()
+        line.split()
+        for line in (tmp_path / "var/demo-logins.txt").read_text().splitlines()
         if not line.startswith("#")
     )
     assert set(logins) >= {"admin", "shequ", "wangge1"}
@@ -68,20 +82,39 @@ def test_admin_create_takes_the_password_from_stdin_and_never_prints_it(
     database_url: str,
 ) -> None:
     env = moralbank_env(database_url)
-    added = _moralbank("org", "add", "--code", "c1", "--name", "幸福社区", "--level", "community",
-                       env=env)
+    added = _moralbank(
+        "org", "add", "--code", "c1", "--name", "幸福社区", "--level", "community", env=env
+    )
     assert added.returncode == 0, added.stderr
     password = "a long enough password"
     created = _moralbank(
-        "admin", "create", "--username", "liu", "--name", "刘主任", "--unit", "c1",
-        "--password-stdin", env=env, stdin=password + "\n",
+        "admin",
+        "create",
+        "--username",
+        "liu",
+        "--name",
+        "刘主任",
+        "--unit",
+        "c1",
+        "--password-stdin",
+        env=env,
+        stdin=password + "\n",
     )
     assert created.returncode == 0, created.stderr
     assert password not in created.stdout + created.stderr
     assert asyncio.run(_count(database_url, StaffAccount)) == 1
     again = _moralbank(
-        "admin", "create", "--username", "liu", "--name", "x", "--unit", "c1",
-        "--password-stdin", env=env, stdin=password + "\n",
+        "admin",
+        "create",
+        "--username",
+        "liu",
+        "--name",
+        "x",
+        "--unit",
+        "c1",
+        "--password-stdin",
+        env=env,
+        stdin=password + "\n",
     )
     assert again.returncode != 0
     assert "username_taken" in again.stderr
@@ -105,8 +138,10 @@ def test_doctor_passes_on_a_sound_setup(database_url: str) -> None:
 def test_doctor_names_each_problem_in_plain_words(tmp_path: Path) -> None:
     env = moralbank_env(
         f"sqlite+aiosqlite:///{tmp_path / 'never-migrated.db'}",
-        secret_key="change-me", redis_url="redis://127.0.0.1:1/0",
-        bot_token="123:nope", telegram_api_url="http://127.0.0.1:1",
+        secret_key="change-me",
+        redis_url="redis://127.0.0.1:1/0",
+        bot_token="123:nope",
+        telegram_api_url="http://127.0.0.1:1",
     )
     result = _moralbank("doctor", env=env)
     assert result.returncode == 1

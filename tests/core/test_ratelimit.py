@@ -9,7 +9,7 @@ import pytest
 from redis.asyncio import Redis
 
 from core.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
-from tests.redis_support import require_redis
+from tests.support import require_redis
 
 
 @pytest.fixture

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from core.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, ensure_secret_key_file
+from tests.support import make_settings
 
 
-def _settings(**values: object) -> Settings:
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+def _settings(**values: Any) -> Settings:
+    return make_settings(**values)
 
 
 def test_defaults_are_embedded_sqlite_and_telegram(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -33,7 +35,7 @@ def test_values_come_from_prefixed_environment(monkeypatch: pytest.MonkeyPatch) 
     assert settings.bot_token is None
 
 
-def test_secret_key_is_required_and_must_not_be_an_example(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_secret_key_is_required_and_never_an_example(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MORALBANK_SECRET_KEY", raising=False)
     with pytest.raises(SettingsError, match="not set"):
         _settings().require_secret_key()

@@ -26,7 +26,11 @@ print("built:", sorted(built))
 
 def test_importing_every_module_builds_no_engine_bot_app_or_settings() -> None:
     result = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={"PATH": "", "MORALBANK_DATABASE_URL": "nosuchdriver://"},
     )
     assert result.returncode == 0, result.stderr

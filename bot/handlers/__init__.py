@@ -9,4 +9,6 @@ from bot.handlers import errors, fallback, help, language, start
 
 
 def get_routers() -> list[Router]:
-    return [errors.router, start.router, help.router, language.router, fallback.router]
+    """Fresh routers on every call: a router can belong to one dispatcher only."""
+    features = (errors, start, help, language, fallback)
+    return [feature.create_router() for feature in features]

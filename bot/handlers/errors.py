@@ -13,11 +13,9 @@ from bot.replies import tell
 from core.errors import DomainError
 from core.i18n import Catalogues, Translator
 
-router = Router(name=__name__)
 log = logging.getLogger(__name__)
 
 
-@router.error(ExceptionTypeFilter(DomainError))
 async def on_domain_error(
     event: ErrorEvent, catalogues: Catalogues, t: Translator | None = None
 ) -> None:
@@ -27,10 +25,16 @@ async def on_domain_error(
     await tell(event.update, t(f"error.{error.code}", **error.params))
 
 
-@router.error()
 async def on_unexpected_error(
     event: ErrorEvent, catalogues: Catalogues, t: Translator | None = None
 ) -> None:
     log.error("update %s failed", event.update.update_id, exc_info=event.exception)
     t = t or catalogues.translator("")
     await tell(event.update, t("error.internal"))
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.error.register(on_domain_error, ExceptionTypeFilter(DomainError))
+    router.error.register(on_unexpected_error)
+    return router

@@ -7,14 +7,17 @@ from aiogram.types import CallbackQuery, Message
 
 from core.i18n import Translator
 
-router = Router(name=__name__)
 
-
-@router.callback_query()
 async def on_unknown_button(callback: CallbackQuery, t: Translator) -> None:
     await callback.answer(t("fallback.stale_button"), show_alert=True)
 
 
-@router.message()
 async def on_unknown_message(message: Message, t: Translator) -> None:
     await message.answer(t("fallback.not_understood"))
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.callback_query.register(on_unknown_button)
+    router.message.register(on_unknown_message)
+    return router

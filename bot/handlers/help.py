@@ -8,9 +8,12 @@ from aiogram.types import Message
 
 from core.i18n import Translator
 
-router = Router(name=__name__)
 
-
-@router.message(Command("help"))
 async def cmd_help(message: Message, t: Translator) -> None:
     await message.answer(t("help.text"))
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(cmd_help, Command("help"))
+    return router

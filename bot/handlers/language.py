@@ -12,11 +12,9 @@ from core.i18n import Catalogues, Translator
 from core.uow import UnitOfWork
 from rewards.people.service import set_language
 
-router = Router(name=__name__)
 TELEGRAM = "telegram"
 
 
-@router.message(Command("language"), F.from_user)
 async def cmd_language(
     message: Message,
     command: CommandObject,
@@ -34,7 +32,6 @@ async def cmd_language(
     await message.answer(catalogues.translator(person.language)("language.changed"))
 
 
-@router.callback_query(LanguageCallback.filter())
 async def cb_language(
     callback: CallbackQuery,
     callback_data: LanguageCallback,
@@ -48,3 +45,10 @@ async def cb_language(
     await callback.answer(t("language.changed"))
     if isinstance(callback.message, Message):
         await callback.message.edit_text(t("language.changed"), reply_markup=None)
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(cmd_language, Command("language"), F.from_user)
+    router.callback_query.register(cb_language, LanguageCallback.filter())
+    return router

@@ -1,0 +1,11 @@
+"""A local stand-in for Telegram's Bot API, speaking its HTTP wire format.
+
+The bot under test runs unmodified against it (its Bot API base URL points here), while a
+test plays one or many users through `FakeUser`.
+"""
+
+from tests.fakebotapi.server import FakeBotAPI
+from tests.fakebotapi.state import ApiCall, BotMessage
+from tests.fakebotapi.users import FakeUser
+
+__all__ = ["ApiCall", "BotMessage", "FakeBotAPI", "FakeUser"]

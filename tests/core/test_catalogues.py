@@ -9,9 +9,9 @@ from core.i18n import LOCALES, Catalogues, normalize_locale
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("bot", "admin", "rewards", "core", "moralbank")
-# t("key") / t("key", x=…) / _("key") in Python and Jinja, and f-string families such as
-# t(f"error.{code}") or t(f"role.{role}") whose members are checked as a prefix.
-KEY_CALL = re.compile(r"""\b(?:t|_)\(\s*(f?)["']([a-z0-9_.{}]+)["']""")
+# t("key") / t("key", x=…) in Python and Jinja, and families such as t(f"error.{code}") or
+# Jinja's t("role." ~ role) whose members are checked as a prefix.
+KEY_CALL = re.compile(r"""\b(?:t|_)\(\s*(f?)["']([a-z0-9_.{}]+)["'](\s*~)?""")
 PLACEHOLDER = re.compile(r"{(\w+)}")
 
 
@@ -22,8 +22,10 @@ def _used_keys() -> tuple[set[str], set[str]]:
         for path in (ROOT / package).rglob("*"):
             if path.suffix not in {".py", ".html"}:
                 continue
-            for is_f, key in KEY_CALL.findall(path.read_text("utf-8")):
-                if is_f and "{" in key:
+            for is_f, key, joined in KEY_CALL.findall(path.read_text("utf-8")):
+                if joined:
+                    prefixes.add(key)
+                elif is_f and "{" in key:
                     prefixes.add(key.split("{", 1)[0])
                 else:
                     exact.add(key)
@@ -66,3 +68,11 @@ def test_client_language_tags_map_to_our_locales() -> None:
     assert normalize_locale("zh-TW") == "zh_Hans"
     assert normalize_locale(None) == "zh_Hans"
     assert normalize_locale("fr") == "zh_Hans"
+
+
+def test_every_role_and_language_has_a_name(catalogues: Catalogues) -> None:
+    from rewards.staff.models import Role
+
+    wanted = {f"role.{role.value}" for role in Role} | {f"language.option.{c}" for c in LOCALES}
+    for locale in LOCALES:
+        assert not wanted - catalogues.keys(locale), locale

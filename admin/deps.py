@@ -1,0 +1,43 @@
+"""What routes receive: a unit of work, the signed-in staff member, a translator."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from admin.rendering import translator_for
+from core.i18n import Translator
+from core.uow import UnitOfWork
+from rewards.staff.service import StaffView, get_staff
+
+
+class LoginRequired(Exception):
+    """No valid session: the visitor is sent to the login page."""
+
+
+def get_uow(request: Request) -> UnitOfWork:
+    return UnitOfWork(request.app.state.database, request.app.state.clock)
+
+
+Uow = Annotated[UnitOfWork, Depends(get_uow)]
+
+
+async def get_current_staff(request: Request, uow: Uow) -> StaffView:
+    """The staff member of the session, with roles read now (never cached)."""
+    staff_id = request.session.get("staff_id")
+    staff = await get_staff(uow, staff_id) if isinstance(staff_id, int) else None
+    if staff is None:
+        request.session.clear()
+        raise LoginRequired()
+    return staff
+
+
+CurrentStaff = Annotated[StaffView, Depends(get_current_staff)]
+
+
+def get_visitor_translator(request: Request) -> Translator:
+    return translator_for(request)
+
+
+VisitorT = Annotated[Translator, Depends(get_visitor_translator)]

@@ -1,0 +1,58 @@
+"""Pages are Jinja2 templates given the reader's translator `t`; no text lives in them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from admin.security import LANGUAGE_COOKIE, csrf_token
+from core.i18n import LOCALES, Catalogues, Translator, normalize_locale
+
+TEMPLATES = Path(__file__).parent / "templates"
+HTML_LANG = {"zh_Hans": "zh-Hans", "en": "en"}
+
+
+def create_templates() -> Jinja2Templates:
+    return Jinja2Templates(directory=TEMPLATES)
+
+
+def request_locale(request: Request, preferred: str | None = None) -> str:
+    """The language switch (a cookie) wins, then the staff account's, then the browser's."""
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in LOCALES:
+        return chosen
+    if preferred in LOCALES:
+        return preferred
+    return normalize_locale(request.headers.get("accept-language"))
+
+
+def translator_for(request: Request, preferred: str | None = None) -> Translator:
+    catalogues: Catalogues = request.app.state.catalogues
+    return catalogues.translator(request_locale(request, preferred))
+
+
+def render(
+    request: Request,
+    template: str,
+    t: Translator,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(
+        request,
+        template,
+        {
+            "t": t,
+            "html_lang": HTML_LANG.get(t.locale, "zh-Hans"),
+            "locales": LOCALES,
+            "csrf_token": csrf_token(request),
+            **context,
+        },
+        status_code=status_code,
+    )

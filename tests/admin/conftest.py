@@ -1,0 +1,90 @@
+"""The panel built by `create_app` over a real database, reached over HTTP by httpx."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from admin.app import create_app
+from core.db import Database
+from core.i18n import Catalogues
+from core.ratelimit import MemoryRateLimiter
+from core.uow import UnitOfWork
+from rewards.org.models import OrgLevel
+from rewards.org.service import ensure_unit
+from rewards.staff.models import Role
+from rewards.staff.service import create_staff
+from tests.support import TEST_SECRET_KEY, make_settings
+
+PASSWORD = "a good long password"
+
+
+@dataclass(frozen=True)
+class Staff:
+    username: str
+    password: str
+    display_name: str
+
+
+async def make_grid_worker(uow: UnitOfWork) -> Staff:
+    async with uow.write() as session:
+        await ensure_unit(
+            session, code="c", name="幸福社区", level=OrgLevel.COMMUNITY, parent_code=None
+        )
+        grid = await ensure_unit(
+            session, code="g1", name="第一网格", level=OrgLevel.GRID, parent_code="c"
+        )
+    await create_staff(
+        uow,
+        username="wang",
+        display_name="王网格员",
+        password=PASSWORD,
+        roles=[(Role.GRID_WORKER, grid.id)],
+        actor_staff_id=None,
+    )
+    return Staff("wang", PASSWORD, "王网格员")
+
+
+@pytest.fixture
+async def staff(uow: UnitOfWork) -> Staff:
+    return await make_grid_worker(uow)
+
+
+@pytest.fixture
+def login_limit() -> int:
+    return 50
+
+
+@pytest.fixture
+def panel(database: Database, catalogues: Catalogues, login_limit: int) -> FastAPI:
+    return create_app(
+        settings=make_settings(secret_key=TEST_SECRET_KEY),
+        database=database,
+        catalogues=catalogues,
+        login_limiter=MemoryRateLimiter(limit=login_limit, window_seconds=60),
+    )
+
+
+@pytest.fixture
+async def client(panel: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=panel)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+async def csrf_of(client: httpx.AsyncClient, path: str = "/login") -> str:
+    page = await client.get(path)
+    marker = 'name="csrf_token" value="'
+    start = page.text.index(marker) + len(marker)
+    return page.text[start : page.text.index('"', start)]
+
+
+async def log_in(client: httpx.AsyncClient, username: str, password: str) -> httpx.Response:
+    token = await csrf_of(client)
+    return await client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}
+    )

@@ -9,16 +9,19 @@ which then stops the others.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import uvicorn
-from admin.app import create_app
 from aiogram import Bot, Dispatcher
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
+from admin.app import create_app
 from bot.commands import publish_commands
 from bot.factory import create_bot, create_dispatcher, create_storage
 from bot.webhook import create_webhook_endpoint, webhook_secret
@@ -31,6 +34,28 @@ from moralbank.worker import Worker
 
 log = logging.getLogger("moralbank")
 LOGIN_ATTEMPTS_PER_MINUTE = 10
+STOP_GRACE_SECONDS = 3.0
+
+
+class _Server(uvicorn.Server):
+    """uvicorn that stops on SIGINT/SIGTERM without re-raising the signal afterwards.
+
+    uvicorn re-raises a caught signal once it has stopped, which would kill the process
+    while the bot and the worker are still shutting down; here the stop is graceful for
+    all three, and the exit status is 0.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        loop = asyncio.get_running_loop()
+        stops = (signal.SIGINT, signal.SIGTERM)
+        for sig in stops:
+            loop.add_signal_handler(sig, self.handle_exit, sig, None)
+        try:
+            yield
+        finally:
+            for sig in stops:
+                loop.remove_signal_handler(sig)
 
 
 @dataclass
@@ -98,7 +123,7 @@ async def serve(settings: Settings) -> None:
     )
     telegram = _telegram(settings, database, catalogues) if settings.bot_token else None
     secret = _route_webhook(app, settings, telegram) if telegram and settings.webhook_url else None
-    server = uvicorn.Server(
+    server = _Server(
         uvicorn.Config(app, host=settings.web_host, port=settings.web_port, log_level="warning")
     )
     worker = Worker(database, clock)
@@ -121,9 +146,9 @@ async def _serve_all(
     async with asyncio.TaskGroup() as tasks:
         web = tasks.create_task(server.serve())
         tasks.create_task(worker.run())
-        await _announce_when_started(server, web, settings, telegram)
         polling = None
-        if telegram is not None:
+        # Telegram may push to the webhook at once, so the server must listen first.
+        if await _started(server, web) and telegram is not None:
             await _start_telegram(settings, telegram, catalogues, secret)
             if not settings.webhook_url:
                 polling = tasks.create_task(
@@ -134,25 +159,34 @@ async def _serve_all(
                         allowed_updates=telegram.dispatcher.resolve_used_update_types(),
                     )
                 )
+        if server.started:
+            _announce(server, settings, telegram)
         await web
         worker.stop()
-        if polling is not None and telegram is not None and not polling.done():
-            try:
-                await telegram.dispatcher.stop_polling()
-            except RuntimeError:  # asked to stop before polling got going
-                polling.cancel()
+        if polling is not None and telegram is not None:
+            await _stop_polling(telegram.dispatcher, polling)
 
 
-async def _announce_when_started(
-    server: uvicorn.Server,
-    web: asyncio.Task[None],
-    settings: Settings,
-    telegram: TelegramSide | None,
-) -> None:
+async def _stop_polling(dispatcher: Dispatcher, polling: asyncio.Task[None]) -> None:
+    """Let updates in hand finish; a long poll still waiting is cut short. Cancelling it
+    loses nothing: updates are confirmed only by the next getUpdates."""
+    if polling.done():
+        return
+    try:
+        await asyncio.wait_for(dispatcher.stop_polling(), timeout=STOP_GRACE_SECONDS)
+    except (RuntimeError, TimeoutError):  # not started yet, or a long poll still waiting
+        polling.cancel()
+
+
+async def _started(server: uvicorn.Server, web: asyncio.Task[None]) -> bool:
     while not server.started:
         if web.done():
-            return
+            return False
         await asyncio.sleep(0.05)
+    return True
+
+
+def _announce(server: uvicorn.Server, settings: Settings, telegram: TelegramSide | None) -> None:
     port = server.servers[0].sockets[0].getsockname()[1] if server.servers else settings.web_port
     print(f"Moral Bank panel: http://{settings.web_host}:{port}/", flush=True)
     if telegram is None:

@@ -42,9 +42,9 @@ async def cb_language(
         uow, channel=TELEGRAM, external_id=callback.from_user.id, language=callback_data.code
     )
     t = catalogues.translator(person.language)
-    await callback.answer(t("language.changed"))
     if isinstance(callback.message, Message):
         await callback.message.edit_text(t("language.changed"), reply_markup=None)
+    await callback.answer(t("language.changed"))
 
 
 def create_router() -> Router:

@@ -57,6 +57,7 @@ class FakeBotAPI:
         self._webhook_queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._webhook_task: asyncio.Task[None] | None = None
         self._runner: web.AppRunner | None = None
+        self._closing = False
         self.base_url = ""
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -73,6 +74,10 @@ class FakeBotAPI:
         self.base_url = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
+        # Long polls still waiting answer now instead of holding the shutdown.
+        self._closing = True
+        async with self._arrived:
+            self._arrived.notify_all()
         if self._webhook_task is not None:
             self._webhook_task.cancel()
             await asyncio.gather(self._webhook_task, return_exceptions=True)
@@ -197,7 +202,7 @@ class FakeBotAPI:
             if not self._updates and timeout > 0:
                 try:
                     async with asyncio.timeout(timeout):
-                        await self._arrived.wait_for(lambda: bool(self._updates))
+                        await self._arrived.wait_for(lambda: bool(self._updates) or self._closing)
                 except TimeoutError:
                     pass
             ready = self._updates[:limit]

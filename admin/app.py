@@ -68,6 +68,11 @@ def create_app(
     return app
 
 
+def _error_page(request: Request, status: int, key: str, **params: object) -> Response:
+    t = translator_for(request)
+    return render(request, "error.html", t, status_code=status, message=t(key, **params))
+
+
 def _install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired) -> Response:
@@ -75,23 +80,18 @@ def _install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfRejected)
     async def csrf_rejected(request: Request, exc: CsrfRejected) -> Response:
-        t = translator_for(request)
-        return render(request, "error.html", t, status_code=403, message=t("csrf.rejected"))
+        return _error_page(request, 403, "csrf.rejected")
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
-        t = translator_for(request)
         status = 403 if isinstance(exc, OutOfScope) else 400
-        message = t(f"error.{exc.code}", **exc.params)
-        return render(request, "error.html", t, status_code=status, message=message)
+        return _error_page(request, status, f"error.{exc.code}", **exc.params)
 
     @app.exception_handler(RequestValidationError)
     async def bad_form(request: Request, exc: RequestValidationError) -> Response:
-        t = translator_for(request)
-        return render(request, "error.html", t, status_code=400, message=t("form.invalid"))
+        return _error_page(request, 400, "form.invalid")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
-        t = translator_for(request)
-        return render(request, "error.html", t, status_code=500, message=t("error.internal"))
+        return _error_page(request, 500, "error.internal")

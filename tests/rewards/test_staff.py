@@ -15,7 +15,13 @@ from rewards.errors import AccountLocked, InvalidCredentials, UsernameTaken, Wea
 from rewards.org.models import OrgLevel
 from rewards.org.service import OrgUnitView, ensure_unit
 from rewards.staff.models import Role, StaffAccount
-from rewards.staff.service import MAX_FAILED_LOGINS, authenticate, create_staff, get_staff
+from rewards.staff.service import (
+    MAX_FAILED_LOGINS,
+    StaffView,
+    authenticate,
+    create_staff,
+    get_staff,
+)
 
 PASSWORD = "correct horse battery"
 
@@ -47,16 +53,20 @@ async def _tree(uow: UnitOfWork) -> dict[str, OrgUnitView]:
     return units
 
 
-async def test_password_is_stored_hashed_and_creation_is_audited(uow: UnitOfWork) -> None:
-    units = await _tree(uow)
-    staff = await create_staff(
+async def _staff(uow: UnitOfWork, username: str, role: Role, unit: OrgUnitView) -> StaffView:
+    return await create_staff(
         uow,
-        username="wang",
-        display_name="王",
+        username=username,
+        display_name=username.title(),
         password=PASSWORD,
-        roles=[(Role.GRID_WORKER, units["grid-1"].id)],
+        roles=[(role, unit.id)],
         actor_staff_id=None,
     )
+
+
+async def test_password_is_stored_hashed_and_creation_is_audited(uow: UnitOfWork) -> None:
+    units = await _tree(uow)
+    staff = await _staff(uow, "wang", Role.GRID_WORKER, units["grid-1"])
     async with uow.read() as session:
         stored = await session.scalar(select(StaffAccount.password_hash))
         audit = (await session.scalars(select(AuditEntry))).all()
@@ -97,14 +107,7 @@ async def test_lockout_after_repeated_failures_even_for_the_right_password(
     uow: UnitOfWork, clock: FrozenClock
 ) -> None:
     units = await _tree(uow)
-    await create_staff(
-        uow,
-        username="wang",
-        display_name="王",
-        password=PASSWORD,
-        roles=[(Role.GRID_HEAD, units["grid-1"].id)],
-        actor_staff_id=None,
-    )
+    await _staff(uow, "wang", Role.GRID_HEAD, units["grid-1"])
     for _ in range(MAX_FAILED_LOGINS):
         with pytest.raises(InvalidCredentials):
             await authenticate(uow, username="wang", password="wrong password")
@@ -125,14 +128,7 @@ async def test_grid_worker_reaches_own_grid_and_below_but_not_the_neighbour(
     uow: UnitOfWork,
 ) -> None:
     units = await _tree(uow)
-    created = await create_staff(
-        uow,
-        username="wang",
-        display_name="王",
-        password=PASSWORD,
-        roles=[(Role.GRID_WORKER, units["grid-1"].id)],
-        actor_staff_id=None,
-    )
+    created = await _staff(uow, "wang", Role.GRID_WORKER, units["grid-1"])
     staff = await get_staff(uow, created.id)
     assert staff is not None
     assert staff.can_reach(units["grid-1"].path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import Router
+from aiogram import Router, html
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
 
@@ -22,7 +22,9 @@ async def on_domain_error(
     error = event.exception
     assert isinstance(error, DomainError)
     t = t or catalogues.translator("")
-    await tell(event.update, t(f"error.{error.code}", **error.params))
+    # Replies are HTML: a value someone typed must not become markup.
+    params = {name: html.quote(str(value)) for name, value in error.params.items()}
+    await tell(event.update, t(f"error.{error.code}", **params))
 
 
 async def on_unexpected_error(

@@ -13,7 +13,7 @@ from core.errors import DomainError
 from core.uow import UnitOfWork
 from moralbank.cli_support import load_cli_settings, with_uow
 from rewards.org.models import OrgLevel
-from rewards.org.service import OrgUnitView, ensure_unit, get_unit_by_code
+from rewards.org.service import OrgUnitView, add_unit, find_unit
 from rewards.staff.models import Role
 from rewards.staff.service import StaffView, create_staff
 
@@ -34,10 +34,9 @@ def org_add(code: str, name: str, level: str, parent_code: str | None) -> None:
     """Add a unit to the tree (nothing changes if the code exists)."""
 
     async def work(uow: UnitOfWork) -> OrgUnitView:
-        async with uow.write() as session:
-            return await ensure_unit(
-                session, code=code, name=name, level=OrgLevel(level), parent_code=parent_code
-            )
+        return await add_unit(
+            uow, code=code, name=name, level=OrgLevel(level), parent_code=parent_code
+        )
 
     unit = _run(work)
     click.echo(f"unit {unit.code} ({unit.name}) has id {unit.id}")
@@ -70,8 +69,7 @@ def admin_create(
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
     async def work(uow: UnitOfWork) -> StaffView:
-        async with uow.read() as session:
-            unit = await get_unit_by_code(session, unit_code)
+        unit = await find_unit(uow, unit_code)
         return await create_staff(
             uow,
             username=username,

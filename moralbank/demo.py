@@ -12,7 +12,7 @@ from pathlib import Path
 
 from core.uow import UnitOfWork
 from rewards.org.models import OrgLevel
-from rewards.org.service import ensure_unit, get_unit_by_code
+from rewards.org.service import add_unit, find_unit
 from rewards.staff.models import Role
 from rewards.staff.service import create_staff, set_password, staff_exists
 
@@ -52,9 +52,8 @@ async def load_demo(uow: UnitOfWork, logins_file: Path) -> dict[str, str]:
 
     Passwords are random and kept in `logins_file` (owner-only), never printed to logs.
     """
-    async with uow.write() as session:
-        for code, name, level, parent in TREE:
-            await ensure_unit(session, code=code, name=name, level=level, parent_code=parent)
+    for code, name, level, parent in TREE:
+        await add_unit(uow, code=code, name=name, level=level, parent_code=parent)
     known = _read_logins(logins_file)
     for staff in STAFF:
         known[staff.username] = await _ensure_staff(uow, staff, known.get(staff.username))
@@ -70,8 +69,7 @@ async def _ensure_staff(uow: UnitOfWork, staff: DemoStaff, password: str | None)
         # The logins file was lost: a fresh password is the only way back in.
         await set_password(uow, username=staff.username, password=password, actor_staff_id=None)
         return password
-    async with uow.read() as session:
-        unit = await get_unit_by_code(session, staff.unit_code)
+    unit = await find_unit(uow, staff.unit_code)
     await create_staff(
         uow,
         username=staff.username,

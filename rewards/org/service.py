@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.uow import UnitOfWork
 from rewards.errors import UnknownOrgUnit
 from rewards.org.models import OrgLevel, OrgUnit
 
@@ -60,3 +61,21 @@ async def get_unit_by_code(session: AsyncSession, code: str) -> OrgUnitView:
     if unit is None:
         raise UnknownOrgUnit(code=code)
     return _view(unit)
+
+
+async def add_unit(
+    uow: UnitOfWork, *, code: str, name: str, level: OrgLevel, parent_code: str | None
+) -> OrgUnitView:
+    """Add a unit in its own transaction; nothing changes if `code` exists.
+
+    Raises unknown_org_unit when the parent code is unknown."""
+    async with uow.write() as session:
+        return await ensure_unit(
+            session, code=code, name=name, level=level, parent_code=parent_code
+        )
+
+
+async def find_unit(uow: UnitOfWork, code: str) -> OrgUnitView:
+    """Raises unknown_org_unit."""
+    async with uow.read() as session:
+        return await get_unit_by_code(session, code)

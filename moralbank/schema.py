@@ -16,6 +16,7 @@ MODEL_MODULES = (
     "rewards.people.models",
     "rewards.audit",
     "bot.models",
+    "ledger.models",
 )
 
 

@@ -51,7 +51,8 @@ def test_both_locales_have_the_same_keys_and_placeholders(catalogues: Catalogues
 
 def test_every_domain_error_has_a_message(catalogues: Catalogues) -> None:
     from core.errors import DomainError
-    from rewards import errors  # noqa: F401  (registers the subclasses)
+    from ledger import errors as ledger_errors  # noqa: F401  (registers the subclasses)
+    from rewards import errors  # noqa: F401
 
     def codes(cls: type[DomainError]) -> set[str]:
         return {cls.code}.union(*(codes(sub) for sub in cls.__subclasses__()))

@@ -33,3 +33,25 @@ class IdempotencyConflict(LedgerError):
     """The idempotency key was used before for different content."""
 
     code = "idempotency_conflict"
+
+
+class UnknownEntry(LedgerError):
+    code = "ledger_unknown_entry"
+
+
+class AlreadyReversed(LedgerError):
+    code = "ledger_already_reversed"
+
+
+class UnknownHold(LedgerError):
+    code = "ledger_unknown_hold"
+
+
+class HoldNotPending(LedgerError):
+    """The hold was already posted, voided or expired; `params["status"]` says which."""
+
+    code = "ledger_hold_resolved"
+
+
+class InvalidAmount(LedgerError):
+    code = "ledger_invalid_amount"

@@ -75,3 +75,31 @@ class Posting(Base):
     )
     account_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("ledger_accounts.id"), index=True)
     amount: Mapped[int] = mapped_column(BigInteger)
+
+
+class Hold(Base):
+    """A pending transfer (two-phase): it lowers the debit account's available balance at
+    once and is later posted (in full or in part) or voided, exactly once. Only its status
+    fields ever change, and only while it is pending (a trigger refuses anything else)."""
+
+    __tablename__ = "ledger_holds"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = id_column()
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    debit_account_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("ledger_accounts.id"), index=True
+    )
+    credit_account_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("ledger_accounts.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    # pending → posted | voided | expired
+    status: Mapped[str] = mapped_column(String(16), index=True, default="pending")
+    memo: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None] = mapped_column(index=True)
+    resolved_at: Mapped[datetime | None]
+    posted_amount: Mapped[int | None] = mapped_column(BigInteger)
+    resolution_entry_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("ledger_entries.id"), unique=True
+    )

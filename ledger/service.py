@@ -19,16 +19,19 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger.errors import (
+    AlreadyReversed,
     BalanceOutOfBounds,
     IdempotencyConflict,
     MixedUnits,
     UnbalancedEntry,
     UnknownAccount,
+    UnknownEntry,
 )
-from ledger.models import Account, Entry, Posting
+from ledger.models import Account, Entry, Hold, Posting
 
 INT64_MAX = 2**63 - 1
 
@@ -60,6 +63,8 @@ class EntryView:
     reverses_entry_id: int | None
     # True when this call found the entry already written under the same key.
     replayed: bool = False
+    # The hold this entry posted, if it did.
+    meta_hold_id: int | None = None
 
 
 def _account_view(account: Account) -> AccountView:
@@ -115,8 +120,12 @@ async def post_entry(
     actor: str | None = None,
     meta: dict[str, Any] | None = None,
     reverses_entry_id: int | None = None,
+    releasing_hold_id: int | None = None,
 ) -> EntryView:
     """Write one balanced entry, or return the one already written under the same key.
+
+    `releasing_hold_id` names a pending hold whose reserved amount this entry spends
+    (a capture), so that amount is not counted against the floor twice.
 
     Raises ledger_unbalanced (fewer than two legs, a zero or out-of-range amount, a sum
     other than zero), ledger_mixed_units, ledger_unknown_account, insufficient_balance
@@ -125,12 +134,12 @@ async def post_entry(
     """
     legs = tuple(legs)
     _check_legs(legs)
-    fingerprint = _fingerprint(kind, legs, memo, meta or {}, reverses_entry_id)
-    await _serialize_key(session, idempotency_key)
+    fingerprint = fingerprint_of(kind, legs, memo, meta or {}, reverses_entry_id)
+    await serialize_key(session, idempotency_key)
     previous = await _find_by_key(session, idempotency_key, fingerprint)
     if previous is not None:
         return previous
-    await _check_accounts(session, legs)
+    await _check_accounts(session, legs, releasing_hold_id)
     entry_id = await _next_entry_id(session)
     await session.execute(
         insert(Posting),
@@ -153,7 +162,15 @@ async def post_entry(
     )
     session.add(entry)
     await session.flush()
-    return EntryView(entry_id, idempotency_key, kind, legs, entry.effective_at, reverses_entry_id)
+    return EntryView(
+        entry_id,
+        idempotency_key,
+        kind,
+        legs,
+        entry.effective_at,
+        reverses_entry_id,
+        meta_hold_id=(meta or {}).get("hold_id"),
+    )
 
 
 def _check_legs(legs: tuple[Leg, ...]) -> None:
@@ -166,7 +183,7 @@ def _check_legs(legs: tuple[Leg, ...]) -> None:
         raise UnbalancedEntry(reason="legs do not sum to zero")
 
 
-def _fingerprint(
+def fingerprint_of(
     kind: str,
     legs: tuple[Leg, ...],
     memo: str | None,
@@ -188,7 +205,7 @@ def _on_postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-async def _serialize_key(session: AsyncSession, key: str) -> None:
+async def serialize_key(session: AsyncSession, key: str) -> None:
     """Make concurrent writers of one key take turns, so the second sees the first's entry
     instead of failing on the unique index. (SQLite already admits one writer at a time.)"""
     if _on_postgres(session):
@@ -198,18 +215,30 @@ async def _serialize_key(session: AsyncSession, key: str) -> None:
 
 
 async def _find_by_key(session: AsyncSession, key: str, fingerprint: str) -> EntryView | None:
+    found = await find_entry(session, key)
+    if found is not None and found.fingerprint != fingerprint:
+        raise IdempotencyConflict(key=key)
+    return found.view if found is not None else None
+
+
+@dataclass(frozen=True)
+class _Found:
+    view: EntryView
+    fingerprint: str
+
+
+async def find_entry(session: AsyncSession, key: str) -> _Found | None:
+    """The entry written under `key`, as a replay would return it."""
     entry = await session.scalar(select(Entry).where(Entry.idempotency_key == key))
     if entry is None:
         return None
-    if entry.fingerprint != fingerprint:
-        raise IdempotencyConflict(key=key)
     rows = await session.execute(
         select(Posting.account_id, Posting.amount)
         .where(Posting.entry_id == entry.id)
         .order_by(Posting.id)
     )
     legs = tuple(Leg(account_id, amount) for account_id, amount in rows)
-    return EntryView(
+    view = EntryView(
         entry.id,
         key,
         entry.kind,
@@ -217,10 +246,14 @@ async def _find_by_key(session: AsyncSession, key: str, fingerprint: str) -> Ent
         entry.effective_at,
         entry.reverses_entry_id,
         replayed=True,
+        meta_hold_id=(entry.meta or {}).get("hold_id"),
     )
+    return _Found(view, entry.fingerprint)
 
 
-async def _check_accounts(session: AsyncSession, legs: tuple[Leg, ...]) -> None:
+async def _check_accounts(
+    session: AsyncSession, legs: tuple[Leg, ...], releasing_hold_id: int | None
+) -> None:
     ids = sorted({leg.account_id for leg in legs})
     accounts = (
         await session.execute(
@@ -235,18 +268,28 @@ async def _check_accounts(session: AsyncSession, legs: tuple[Leg, ...]) -> None:
         raise MixedUnits()
     bounded = [a for a in accounts if a.floor is not None or a.ceiling is not None]
     if bounded:
-        await _check_bounds(session, legs, bounded)
+        await check_bounds(session, legs, bounded, releasing_hold_id)
 
 
-async def _check_bounds(session: AsyncSession, legs: tuple[Leg, ...], bounded: list[Any]) -> None:
+async def check_bounds(
+    session: AsyncSession,
+    legs: tuple[Leg, ...],
+    bounded: Sequence[Any],
+    releasing_hold_id: int | None = None,
+) -> None:
+    """Lock the bounded accounts and refuse legs that would cross a floor or ceiling,
+    counting pending holds against the floor (they are promised away already)."""
     ids = [account.id for account in bounded]  # ascending: see the module docstring
     await session.execute(
         select(Account.id).where(Account.id.in_(ids)).order_by(Account.id).with_for_update()
     )
     balances = await _balances(session, ids)
+    held = await pending_out(session, ids, excluding=releasing_hold_id)
     for account in bounded:
-        after = balances.get(account.id, 0) + sum(
-            leg.amount for leg in legs if leg.account_id == account.id
+        after = (
+            balances.get(account.id, 0)
+            - held.get(account.id, 0)
+            + sum(leg.amount for leg in legs if leg.account_id == account.id)
         )
         below = account.floor is not None and after < account.floor
         above = account.ceiling is not None and after > account.ceiling
@@ -261,6 +304,20 @@ async def _balances(session: AsyncSession, ids: list[int]) -> dict[int, int]:
         .group_by(Posting.account_id)
     )
     return {account_id: int(total) for account_id, total in rows}
+
+
+async def pending_out(
+    session: AsyncSession, ids: Sequence[int], *, excluding: int | None = None
+) -> dict[int, int]:
+    """Amounts reserved by pending holds, per debit account."""
+    query = (
+        select(Hold.debit_account_id, func.sum(Hold.amount))
+        .where(Hold.debit_account_id.in_(ids), Hold.status == "pending")
+        .group_by(Hold.debit_account_id)
+    )
+    if excluding is not None:
+        query = query.where(Hold.id != excluding)
+    return {account_id: int(total) for account_id, total in await session.execute(query)}
 
 
 async def _next_entry_id(session: AsyncSession) -> int:
@@ -282,3 +339,49 @@ async def balance(session: AsyncSession, account_id: int, *, as_of: datetime | N
     if as_of is not None:
         query = query.join(Entry, Entry.id == Posting.entry_id).where(Entry.effective_at <= as_of)
     return int((await session.execute(query)).scalar_one())
+
+
+async def available(session: AsyncSession, account_id: int) -> int:
+    """Posted balance less what pending holds have reserved: what can be spent now."""
+    held = await pending_out(session, [account_id])
+    return await balance(session, account_id) - held.get(account_id, 0)
+
+
+async def reverse_entry(
+    session: AsyncSession,
+    *,
+    entry_id: int,
+    idempotency_key: str,
+    now: datetime,
+    memo: str | None = None,
+    actor: str | None = None,
+) -> EntryView:
+    """Undo a posted entry with its mirror image; an entry can be reversed once.
+
+    Raises ledger_unknown_entry, ledger_already_reversed, insufficient_balance (the
+    points were spent meanwhile), idempotency_conflict."""
+    original = await session.get(Entry, entry_id)
+    if original is None:
+        raise UnknownEntry(entry_id=entry_id)
+    rows = await session.execute(
+        select(Posting.account_id, Posting.amount).where(Posting.entry_id == entry_id)
+    )
+    legs = [Leg(account_id, -amount) for account_id, amount in rows]
+    earlier = await session.scalar(
+        select(Entry.idempotency_key).where(Entry.reverses_entry_id == entry_id)
+    )
+    if earlier is not None and earlier != idempotency_key:
+        raise AlreadyReversed(entry_id=entry_id)
+    try:
+        return await post_entry(
+            session,
+            idempotency_key=idempotency_key,
+            kind="reversal",
+            legs=legs,
+            now=now,
+            memo=memo,
+            actor=actor,
+            reverses_entry_id=entry_id,
+        )
+    except IntegrityError as exc:  # the unique reverses_entry_id: someone was first
+        raise AlreadyReversed(entry_id=entry_id) from exc

@@ -1,0 +1,226 @@
+"""Two-phase transfers: place a hold, then post it (in full or in part) or void it.
+
+A redemption at a kiosk places a hold when the cashier scans the code and posts it when the
+goods are confirmed; an abandoned checkout is voided, or expires. Resolving is a conditional
+UPDATE from "pending", so of two racing captures exactly one wins; a trigger refuses any
+later change to a resolved hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ledger.errors import (
+    HoldNotPending,
+    IdempotencyConflict,
+    InvalidAmount,
+    MixedUnits,
+    UnknownAccount,
+    UnknownHold,
+)
+from ledger.models import Account, Hold
+from ledger.service import (
+    INT64_MAX,
+    EntryView,
+    Leg,
+    check_bounds,
+    find_entry,
+    fingerprint_of,
+    post_entry,
+    serialize_key,
+)
+
+
+@dataclass(frozen=True)
+class HoldView:
+    id: int
+    debit_account_id: int
+    credit_account_id: int
+    amount: int
+    status: str
+    expires_at: datetime | None
+    posted_amount: int | None
+    resolution_entry_id: int | None
+
+
+def _view(hold: Hold) -> HoldView:
+    return HoldView(
+        hold.id,
+        hold.debit_account_id,
+        hold.credit_account_id,
+        hold.amount,
+        hold.status,
+        hold.expires_at,
+        hold.posted_amount,
+        hold.resolution_entry_id,
+    )
+
+
+async def place_hold(
+    session: AsyncSession,
+    *,
+    idempotency_key: str,
+    debit_account_id: int,
+    credit_account_id: int,
+    amount: int,
+    now: datetime,
+    expires_at: datetime | None = None,
+    memo: str | None = None,
+) -> HoldView:
+    """Reserve `amount` on the debit account; it is unavailable from now on.
+
+    Raises ledger_invalid_amount, ledger_unknown_account, ledger_mixed_units,
+    insufficient_balance, idempotency_conflict."""
+    if not isinstance(amount, int) or not 0 < amount <= INT64_MAX:
+        raise InvalidAmount()
+    legs = (Leg(debit_account_id, -amount), Leg(credit_account_id, amount))
+    fingerprint = fingerprint_of("hold", legs, memo, {"expires_at": expires_at}, None)
+    await serialize_key(session, idempotency_key)
+    existing = await session.scalar(select(Hold).where(Hold.idempotency_key == idempotency_key))
+    if existing is not None:
+        if existing.fingerprint != fingerprint:
+            raise IdempotencyConflict(key=idempotency_key)
+        return _view(existing)
+    await _check_hold_accounts(session, legs)
+    hold = Hold(
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+        debit_account_id=debit_account_id,
+        credit_account_id=credit_account_id,
+        amount=amount,
+        status="pending",
+        memo=memo,
+        created_at=now,
+        expires_at=expires_at,
+    )
+    session.add(hold)
+    await session.flush()
+    return _view(hold)
+
+
+async def _check_hold_accounts(session: AsyncSession, legs: tuple[Leg, ...]) -> None:
+    ids = sorted({leg.account_id for leg in legs})
+    accounts = (
+        await session.execute(
+            select(Account.id, Account.unit, Account.floor, Account.ceiling)
+            .where(Account.id.in_(ids))
+            .order_by(Account.id)
+        )
+    ).all()
+    if len(accounts) != len(ids):
+        raise UnknownAccount()
+    if len({account.unit for account in accounts}) != 1:
+        raise MixedUnits()
+    # Only the debit side is reserved now; the credit side is checked when posting.
+    debit = [a for a in accounts if a.id == legs[0].account_id and a.floor is not None]
+    if debit:
+        await check_bounds(session, legs[:1], debit)
+
+
+async def post_hold(
+    session: AsyncSession,
+    *,
+    hold_id: int,
+    idempotency_key: str,
+    now: datetime,
+    amount: int | None = None,
+    actor: str | None = None,
+) -> EntryView:
+    """Turn the hold into a posted entry of `amount` (default: all of it); the rest is
+    released. Raises ledger_unknown_hold, ledger_hold_resolved (with its status),
+    ledger_invalid_amount, idempotency_conflict."""
+    await serialize_key(session, idempotency_key)
+    replayed = await find_entry(session, idempotency_key)
+    if replayed is not None:
+        if replayed.view.meta_hold_id != hold_id:
+            raise IdempotencyConflict(key=idempotency_key)
+        return replayed.view
+    hold = await _pending(session, hold_id, now)
+    amount = hold.amount if amount is None else amount
+    if not isinstance(amount, int) or not 0 < amount <= hold.amount:
+        raise InvalidAmount()
+    entry = await post_entry(
+        session,
+        idempotency_key=idempotency_key,
+        kind="hold_post",
+        now=now,
+        actor=actor,
+        legs=[Leg(hold.debit_account_id, -amount), Leg(hold.credit_account_id, amount)],
+        meta={"hold_id": hold_id},
+        releasing_hold_id=hold_id,
+    )
+    await _resolve(session, hold_id, now, "posted", posted_amount=amount, entry_id=entry.id)
+    return entry
+
+
+async def void_hold(
+    session: AsyncSession, *, hold_id: int, now: datetime, status: str = "voided"
+) -> HoldView:
+    """Release the reserved amount. Raises ledger_unknown_hold, ledger_hold_resolved."""
+    await _pending(session, hold_id, now, allow_expired=True)
+    await _resolve(session, hold_id, now, status)
+    hold = await session.get(Hold, hold_id, populate_existing=True)
+    assert hold is not None
+    return _view(hold)
+
+
+async def expire_holds(session: AsyncSession, *, now: datetime) -> int:
+    """Void every pending hold whose time is up; returns how many (the worker's job)."""
+    result = await session.execute(
+        update(Hold)
+        .where(Hold.status == "pending", Hold.expires_at.is_not(None), Hold.expires_at <= now)
+        .values(status="expired", resolved_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount)
+
+
+async def _pending(
+    session: AsyncSession, hold_id: int, now: datetime, *, allow_expired: bool = False
+) -> Hold:
+    # The row lock makes racing resolutions of one hold take turns: the second then reads
+    # the first one's outcome here. (Taken before any account lock, always.)
+    hold = await session.scalar(
+        select(Hold)
+        .where(Hold.id == hold_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if hold is None:
+        raise UnknownHold(hold_id=hold_id)
+    expired = hold.expires_at is not None and hold.expires_at <= now
+    if hold.status != "pending" or (expired and not allow_expired):
+        raise HoldNotPending(status="expired" if expired else hold.status)
+    return hold
+
+
+async def _resolve(
+    session: AsyncSession,
+    hold_id: int,
+    now: datetime,
+    status: str,
+    *,
+    posted_amount: int | None = None,
+    entry_id: int | None = None,
+) -> None:
+    result = await session.execute(
+        update(Hold)
+        .where(Hold.id == hold_id, Hold.status == "pending")
+        .values(
+            status=status,
+            resolved_at=now,
+            posted_amount=posted_amount,
+            resolution_entry_id=entry_id,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    assert isinstance(result, CursorResult)
+    if result.rowcount != 1:
+        # Another transaction resolved it between our read and this write.
+        raise HoldNotPending(status="resolved")

@@ -11,6 +11,7 @@ from core.db import Database
 from ledger.errors import BalanceOutOfBounds
 from ledger.models import Entry
 from ledger.service import Leg, balance, open_account, post_entry
+from tests.ledger.books import assert_books_balance
 
 NOW = datetime(2026, 4, 1, tzinfo=UTC)
 
@@ -58,6 +59,7 @@ async def test_fifty_concurrent_spends_never_overdraw(database: Database) -> Non
     async with database.read() as session:
         assert await balance(session, wallet) == 0
         assert await balance(session, clearing) == 20
+    await assert_books_balance(database)
 
 
 async def test_one_key_sent_concurrently_writes_one_entry(database: Database) -> None:
@@ -84,6 +86,7 @@ async def test_one_key_sent_concurrently_writes_one_entry(database: Database) ->
             == 1
         )
         assert await balance(session, wallet) == 6
+    await assert_books_balance(database)
 
 
 async def test_hot_issuance_account_takes_concurrent_awards(database: Database) -> None:
@@ -111,3 +114,4 @@ async def test_hot_issuance_account_takes_concurrent_awards(database: Database) 
     await asyncio.gather(*(award(w) for w in wallets))
     async with database.read() as session:
         assert await balance(session, issuance) == -1 - 3 * 30
+    await assert_books_balance(database)

@@ -19,6 +19,7 @@ from ledger.errors import (
 )
 from ledger.holds import expire_holds, place_hold, post_hold, void_hold
 from ledger.service import Leg, available, balance, open_account, post_entry, reverse_entry
+from tests.ledger.books import assert_books_balance
 
 NOW = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
 
@@ -162,6 +163,7 @@ async def test_two_captures_of_one_hold_exactly_one_wins(database: Database) -> 
 
     assert sorted(await asyncio.gather(*(capture(n) for n in range(5)))) == [False] * 4 + [True]
     assert await _figures(database, wallet, clearing) == (4, 4, 6)
+    await assert_books_balance(database)
 
 
 async def test_an_entry_is_reversed_once(database: Database) -> None:

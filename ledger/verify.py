@@ -1,0 +1,96 @@
+"""Recomputing the books from the postings and naming everything that does not add up.
+
+The database already refuses most of these states; verification proves it after the fact
+(after a crash, a restore, a manual fix, or every concurrency test).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+@dataclass(frozen=True)
+class Problem:
+    check: str
+    detail: str
+
+
+# Each check is one query whose every row is a problem, described by its columns.
+CHECKS: dict[str, str] = {
+    "entry does not balance": """
+        SELECT e.id, count(p.id), count(DISTINCT a.unit), coalesce(sum(p.amount), 0)
+          FROM ledger_entries e
+          LEFT JOIN ledger_postings p ON p.entry_id = e.id
+          LEFT JOIN ledger_accounts a ON a.id = p.account_id
+         GROUP BY e.id
+        HAVING count(p.id) < 2 OR count(DISTINCT a.unit) <> 1 OR coalesce(sum(p.amount), 0) <> 0
+    """,
+    "posting without an entry": """
+        SELECT p.id, p.entry_id FROM ledger_postings p
+          LEFT JOIN ledger_entries e ON e.id = p.entry_id WHERE e.id IS NULL
+    """,
+    "a unit does not sum to zero": """
+        SELECT a.unit, sum(p.amount) FROM ledger_postings p
+          JOIN ledger_accounts a ON a.id = p.account_id
+         GROUP BY a.unit HAVING sum(p.amount) <> 0
+    """,
+    "balance below floor or above ceiling": """
+        SELECT a.id, a.code, coalesce(b.total, 0), coalesce(h.held, 0), a.floor, a.ceiling
+          FROM ledger_accounts a
+          LEFT JOIN (SELECT account_id, sum(amount) AS total FROM ledger_postings
+                      GROUP BY account_id) b ON b.account_id = a.id
+          LEFT JOIN (SELECT debit_account_id, sum(amount) AS held FROM ledger_holds
+                      WHERE status = 'pending' GROUP BY debit_account_id) h
+                 ON h.debit_account_id = a.id
+         WHERE (a.floor IS NOT NULL AND coalesce(b.total, 0) - coalesce(h.held, 0) < a.floor)
+            OR (a.ceiling IS NOT NULL AND coalesce(b.total, 0) > a.ceiling)
+    """,
+    "hold resolved inconsistently": """
+        SELECT h.id, h.status, h.amount, h.posted_amount, h.resolution_entry_id
+          FROM ledger_holds h
+         WHERE (h.status = 'pending' AND (h.resolved_at IS NOT NULL
+                                          OR h.resolution_entry_id IS NOT NULL))
+            OR (h.status <> 'pending' AND h.resolved_at IS NULL)
+            OR (h.status = 'posted' AND (h.resolution_entry_id IS NULL
+                                         OR h.posted_amount IS NULL
+                                         OR h.posted_amount > h.amount))
+            OR (h.status IN ('voided', 'expired') AND h.resolution_entry_id IS NOT NULL)
+    """,
+    "hold posted for another amount or account": """
+        SELECT h.id, h.posted_amount, p.amount FROM ledger_holds h
+          JOIN ledger_postings p ON p.entry_id = h.resolution_entry_id
+                                AND p.account_id = h.credit_account_id
+         WHERE h.status = 'posted' AND p.amount <> h.posted_amount
+    """,
+    "reversal does not mirror its entry": """
+        SELECT r.id, r.reverses_entry_id FROM ledger_entries r
+         WHERE r.reverses_entry_id IS NOT NULL AND EXISTS (
+            SELECT account_id, sum(amount) FROM ledger_postings
+             WHERE entry_id IN (r.id, r.reverses_entry_id)
+             GROUP BY account_id HAVING sum(amount) <> 0)
+    """,
+}
+
+
+async def verify(session: AsyncSession) -> list[Problem]:
+    problems: list[Problem] = []
+    for check, query in CHECKS.items():
+        for row in await session.execute(text(query)):
+            problems.append(Problem(check, ", ".join(str(value) for value in row)))
+    return problems
+
+
+async def totals(session: AsyncSession) -> tuple[int, int, int]:
+    """Accounts, entries and holds checked, for the report."""
+    row = (
+        await session.execute(
+            text(
+                "SELECT (SELECT count(*) FROM ledger_accounts), "
+                "(SELECT count(*) FROM ledger_entries), (SELECT count(*) FROM ledger_holds)"
+            )
+        )
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2])

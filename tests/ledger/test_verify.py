@@ -1,0 +1,81 @@
+"""`verify` finds nothing in sound books and names the damage in broken ones."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+
+from core.db import Database
+from ledger.holds import place_hold, post_hold
+from ledger.service import Leg, open_account, post_entry
+from tests.ledger.books import append_only_switched_off, assert_books_balance, problems_in
+from tests.processes import MORALBANK, ROOT, moralbank_env
+
+NOW = datetime(2026, 4, 1, tzinfo=UTC)
+
+
+async def _books(database: Database) -> None:
+    async with database.write() as session:
+        issuance = await open_account(session, code="iss", unit="moral", kind="system", now=NOW)
+        clearing = await open_account(session, code="clr", unit="moral", kind="system", now=NOW)
+        wallet = await open_account(
+            session, code="w", unit="moral", kind="wallet", floor=0, now=NOW
+        )
+        await post_entry(
+            session,
+            idempotency_key="fund",
+            kind="award",
+            now=NOW,
+            legs=[Leg(issuance.id, -10), Leg(wallet.id, 10)],
+        )
+        hold = await place_hold(
+            session,
+            idempotency_key="h",
+            debit_account_id=wallet.id,
+            credit_account_id=clearing.id,
+            amount=4,
+            now=NOW,
+        )
+        await post_hold(session, hold_id=hold.id, idempotency_key="cap", now=NOW, amount=3)
+
+
+def _verify_command(database_url: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [MORALBANK, "ledger", "verify"],
+        cwd=ROOT,
+        env=moralbank_env(database_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+async def test_sound_books_pass(database: Database, database_url: str) -> None:
+    await _books(database)
+    await assert_books_balance(database)
+    result = _verify_command(database_url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "checked 3 accounts, 2 entries, 1 holds: 0 problem(s)" in result.stdout
+
+
+async def test_a_changed_posting_is_named(database: Database, database_url: str) -> None:
+    await _books(database)
+    async with append_only_switched_off(database):
+        async with database.write() as session:
+            await session.execute(
+                text(
+                    "UPDATE ledger_postings SET amount = amount - 1 "
+                    "WHERE id = (SELECT max(id) FROM ledger_postings)"
+                )
+            )
+        checks = {problem.check for problem in await problems_in(database)}
+    assert checks == {
+        "entry does not balance",
+        "a unit does not sum to zero",
+        "hold posted for another amount or account",
+    }
+    result = _verify_command(database_url)
+    assert result.returncode == 1
+    assert "PROBLEM entry does not balance" in result.stdout

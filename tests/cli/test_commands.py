@@ -25,6 +25,8 @@ COMMANDS = [
     ["admin", "create"],
     ["org"],
     ["org", "add"],
+    ["ledger"],
+    ["ledger", "verify"],
 ]
 
 

@@ -385,3 +385,36 @@ async def reverse_entry(
         )
     except IntegrityError as exc:  # the unique reverses_entry_id: someone was first
         raise AlreadyReversed(entry_id=entry_id) from exc
+
+
+@dataclass(frozen=True)
+class EntryRequest:
+    idempotency_key: str
+    kind: str
+    legs: tuple[Leg, ...]
+    memo: str | None = None
+    meta: dict[str, Any] | None = None
+
+
+async def post_batch(
+    session: AsyncSession,
+    requests: Sequence[EntryRequest],
+    *,
+    now: datetime,
+    actor: str | None = None,
+) -> list[EntryView]:
+    """Post many entries in the caller's transaction: all of them commit, or none does
+    (confirming twenty patrol volunteers is one write). Raises what post_entry raises."""
+    return [
+        await post_entry(
+            session,
+            idempotency_key=request.idempotency_key,
+            kind=request.kind,
+            legs=request.legs,
+            now=now,
+            memo=request.memo,
+            meta=request.meta,
+            actor=actor,
+        )
+        for request in requests
+    ]

@@ -15,13 +15,14 @@ from bot.maintenance import prune_processed_updates
 from core.clock import Clock
 from core.db import Database
 from core.uow import UnitOfWork
+from ledger.holds import expire_holds
 
 log = logging.getLogger(__name__)
 KEEP_PROCESSED_UPDATES = timedelta(days=7)
 
 
 class Worker:
-    def __init__(self, database: Database, clock: Clock, *, interval: float = 3600.0) -> None:
+    def __init__(self, database: Database, clock: Clock, *, interval: float = 60.0) -> None:
         self.database = database
         self.clock = clock
         self.interval = interval
@@ -34,6 +35,10 @@ class Worker:
         )
         if pruned:
             log.info("pruned %d old Telegram update records", pruned)
+        async with uow.write() as session:
+            expired = await expire_holds(session, now=self.clock.now())
+        if expired:
+            log.info("voided %d expired point holds", expired)
 
     async def run(self) -> None:
         while not self._stopped.is_set():

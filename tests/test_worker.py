@@ -1,0 +1,57 @@
+"""The background worker's jobs, one pass at a time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from bot.models import ProcessedUpdate
+from core.clock import FrozenClock
+from core.db import Database
+from ledger.holds import place_hold
+from ledger.models import Hold
+from ledger.service import Leg, open_account, post_entry
+from moralbank.worker import KEEP_PROCESSED_UPDATES, Worker
+
+NOW = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
+
+
+async def test_one_pass_expires_due_holds_and_prunes_old_update_records(
+    database: Database,
+) -> None:
+    async with database.write() as session:
+        iss = await open_account(session, code="iss", unit="u", kind="system", now=NOW)
+        clr = await open_account(session, code="clr", unit="u", kind="system", now=NOW)
+        wallet = await open_account(session, code="w", unit="u", kind="wallet", floor=0, now=NOW)
+        await post_entry(
+            session,
+            idempotency_key="f",
+            kind="award",
+            now=NOW,
+            legs=[Leg(iss.id, -9), Leg(wallet.id, 9)],
+        )
+        for key, minutes in (("due", 5), ("later", 30)):
+            await place_hold(
+                session,
+                idempotency_key=key,
+                debit_account_id=wallet.id,
+                credit_account_id=clr.id,
+                amount=1,
+                now=NOW,
+                expires_at=NOW + timedelta(minutes=minutes),
+            )
+        session.add_all(
+            [
+                ProcessedUpdate(
+                    bot_id=1, update_id=1, processed_at=NOW - KEEP_PROCESSED_UPDATES * 2
+                ),
+                ProcessedUpdate(bot_id=1, update_id=2, processed_at=NOW),
+            ]
+        )
+    await Worker(database, FrozenClock(NOW + timedelta(minutes=10))).run_once()
+    async with database.read() as session:
+        statuses = dict((await session.execute(select(Hold.idempotency_key, Hold.status))).all())
+        kept = await session.scalar(select(func.count()).select_from(ProcessedUpdate))
+    assert statuses == {"due": "expired", "later": "pending"}
+    assert kept == 1

@@ -266,9 +266,33 @@ async def _check_accounts(
         raise UnknownAccount()
     if len({unit for _, unit, _, _ in accounts}) != 1:
         raise MixedUnits()
-    bounded = [a for a in accounts if a.floor is not None or a.ceiling is not None]
+    bounded = [a for a in accounts if _may_cross(a, legs)]
     if bounded:
         await check_bounds(session, legs, bounded, releasing_hold_id)
+
+
+def _may_cross(account: Any, legs: tuple[Leg, ...]) -> bool:
+    """Only money leaving an account can cross its floor, and only money arriving can cross
+    its ceiling; an account these legs cannot push out of bounds needs no lock (so awards
+    into wallets never wait)."""
+    delta = sum(leg.amount for leg in legs if leg.account_id == account.id)
+    return (account.floor is not None and delta < 0) or (account.ceiling is not None and delta > 0)
+
+
+async def lock_accounts(
+    session: AsyncSession, *, debited: Sequence[int], credited: Sequence[int]
+) -> None:
+    """Lock, in ascending id order, the debited accounts that have a floor and the credited
+    ones that have a ceiling: exactly those some entry would lock (see _may_cross)."""
+    await session.execute(
+        select(Account.id)
+        .where(
+            (Account.id.in_(set(debited)) & Account.floor.is_not(None))
+            | (Account.id.in_(set(credited)) & Account.ceiling.is_not(None))
+        )
+        .order_by(Account.id)
+        .with_for_update()
+    )
 
 
 async def check_bounds(
@@ -404,7 +428,14 @@ async def post_batch(
     actor: str | None = None,
 ) -> list[EntryView]:
     """Post many entries in the caller's transaction: all of them commit, or none does
-    (confirming twenty patrol volunteers is one write). Raises what post_entry raises."""
+    (confirming twenty patrol volunteers is one write). Raises what post_entry raises.
+
+    Every account the batch may lock is locked first, in one ascending sweep: entry by
+    entry, two batches would take their locks in different orders and deadlock."""
+    debited = [leg.account_id for request in requests for leg in request.legs if leg.amount < 0]
+    credited = [leg.account_id for request in requests for leg in request.legs if leg.amount > 0]
+    if requests and _on_postgres(session):
+        await lock_accounts(session, debited=debited, credited=credited)
     return [
         await post_entry(
             session,

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from core.settings import SettingsError, generate_secret_key
+from moralbank.cli_bench import bench_group
 from moralbank.cli_ledger import ledger_group
 from moralbank.cli_support import VAR, load_cli_settings, with_uow
 from moralbank.cli_tree import admin_group, org_group
@@ -107,3 +108,4 @@ def secret() -> None:
 main.add_command(org_group)
 main.add_command(admin_group)
 main.add_command(ledger_group)
+main.add_command(bench_group)

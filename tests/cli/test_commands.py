@@ -27,6 +27,8 @@ COMMANDS = [
     ["org", "add"],
     ["ledger"],
     ["ledger", "verify"],
+    ["bench"],
+    ["bench", "ledger"],
 ]
 
 

@@ -97,3 +97,35 @@ async def test_a_process_killed_mid_batch_leaves_nothing_half_written(
     assert killed.returncode == -9, stderr.decode()
     assert await _entries(database) == 0
     await assert_books_balance(database)
+
+
+async def test_concurrent_batches_over_the_same_wallets_do_not_deadlock(
+    database: Database,
+) -> None:
+    """Each batch spends from the same wallets in its own shuffled order; entry-by-entry
+    locking would deadlock here on PostgreSQL."""
+    issuance, wallets = await _accounts(database, 20)
+    async with database.write() as session:
+        await post_batch(
+            session,
+            [
+                EntryRequest(f"fund-{w}", "award", (Leg(issuance, -10), Leg(w, 10)))
+                for w in wallets
+            ],
+            now=NOW,
+        )
+
+    async def spend_all(batch: int) -> None:
+        order = wallets[batch % 20 :] + wallets[: batch % 20]
+        if batch % 2:
+            order.reverse()
+        requests = [
+            EntryRequest(f"b{batch}-{w}", "redeem", (Leg(w, -1), Leg(issuance, 1))) for w in order
+        ]
+        async with database.write() as session:
+            await post_batch(session, requests, now=NOW)
+
+    await asyncio.wait_for(asyncio.gather(*(spend_all(b) for b in range(8))), timeout=60)
+    async with database.read() as session:
+        assert [await balance(session, w) for w in wallets] == [2] * 20
+    await assert_books_balance(database)

@@ -1,0 +1,45 @@
+"""The ledger benchmark runs and reports every figure (speed is judged by people, not
+asserted: absolute times on a shared machine are noise)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from tests.conftest import ON_POSTGRES
+from tests.processes import MORALBANK, ROOT, moralbank_env
+
+
+def test_bench_ledger_prints_one_json_object(database_url: str) -> None:
+    result = subprocess.run(
+        [
+            MORALBANK,
+            "bench",
+            "ledger",
+            "--database-url",
+            database_url,
+            "--clients",
+            "2",
+            "--seconds",
+            "1",
+            "--json",
+        ],
+        cwd=ROOT,
+        env=moralbank_env(database_url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figures["database"] == ("postgresql" if ON_POSTGRES else "sqlite")
+    assert figures["clients"] == 2
+    assert figures["single_tps"] > 0
+    assert figures["batch_tps"] > 0
+    assert figures["single_p99_ms"] >= figures["single_p50_ms"] > 0
+    if ON_POSTGRES:
+        assert figures["reference_tps"] > 0
+        expected = figures["single_tps"] / figures["reference_tps"]
+        assert abs(figures["ratio"] - expected) < 0.01
+    else:
+        assert figures["reference_tps"] is None

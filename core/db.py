@@ -10,6 +10,8 @@ a plain deferred BEGIN so that they never queue behind writers.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -63,6 +65,11 @@ class Database:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        # SQLite admits one writer at a time and makes the others poll with growing sleeps,
+        # which starves some of them for seconds under load. Queueing this process's writers
+        # here instead is first come, first served; other processes still meet the busy
+        # timeout. (Not re-entrant: a write never opens another write.)
+        self._sqlite_writers = asyncio.Lock() if engine.dialect.name == "sqlite" else None
         self._writer = async_sessionmaker(engine, expire_on_commit=False)
         read_engine = engine.execution_options(**{READ_ONLY: True})
         if engine.dialect.name == "postgresql":
@@ -80,7 +87,11 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """One write transaction: committed when the block ends, rolled back on error."""
-        async with self._writer() as session, session.begin():
+        async with contextlib.AsyncExitStack() as stack:
+            if self._sqlite_writers is not None:
+                await stack.enter_async_context(self._sqlite_writers)
+            session = await stack.enter_async_context(self._writer())
+            await stack.enter_async_context(session.begin())
             yield session
 
     @asynccontextmanager

@@ -36,22 +36,28 @@ async def test_foreign_keys_are_enforced(database: Database) -> None:
 
 @sqlite_only
 async def test_concurrent_read_modify_write_transactions_wait_instead_of_failing(
-    database: Database,
+    database: Database, database_url: str
 ) -> None:
     """With a deferred BEGIN, two writers that both read first deadlock on the lock upgrade
     and one gets "database is locked". BEGIN IMMEDIATE makes them queue, so every increment
-    lands and none is lost."""
+    lands and none is lost. Four engines stand for four processes: within one process the
+    writers also queue on Database's own lock, which would hide the point."""
     async with database.write() as session:
         session.add(Person(display_name="0", language="en", created_at=datetime.now(UTC)))
+    engines = [Database.from_url(database_url) for _ in range(4)]
 
-    async def increment() -> None:
-        async with database.write() as session:
+    async def increment(n: int) -> None:
+        async with engines[n % 4].write() as session:
             person = (await session.scalars(select(Person))).one()
             value = int(person.display_name)
             await asyncio.sleep(0.005)  # let the other writers try to interleave
             person.display_name = str(value + 1)
 
-    await asyncio.gather(*(increment() for _ in range(20)))
+    try:
+        await asyncio.gather(*(increment(n) for n in range(20)))
+    finally:
+        for engine in engines:
+            await engine.dispose()
     async with database.read() as session:
         assert (await session.scalars(select(Person.display_name))).one() == "20"
 

@@ -11,34 +11,13 @@ from core.db import Database
 from ledger.errors import BalanceOutOfBounds
 from ledger.models import Entry
 from ledger.service import Leg, balance, open_account, post_entry
-from tests.ledger.books import assert_books_balance
+from tests.ledger.books import assert_books_balance, funded_wallet
 
 NOW = datetime(2026, 4, 1, tzinfo=UTC)
 
 
-async def _funded_wallet(database: Database, amount: int) -> tuple[int, int, int]:
-    async with database.write() as session:
-        issuance = await open_account(
-            session, code="issuance", unit="moral", kind="system", now=NOW
-        )
-        clearing = await open_account(
-            session, code="clearing", unit="moral", kind="system", now=NOW
-        )
-        wallet = await open_account(
-            session, code="wallet", unit="moral", kind="wallet", floor=0, now=NOW
-        )
-        await post_entry(
-            session,
-            idempotency_key="fund",
-            kind="award",
-            now=NOW,
-            legs=[Leg(issuance.id, -amount), Leg(wallet.id, amount)],
-        )
-    return issuance.id, clearing.id, wallet.id
-
-
 async def test_fifty_concurrent_spends_never_overdraw(database: Database) -> None:
-    _, clearing, wallet = await _funded_wallet(database, 20)
+    _, clearing, wallet = await funded_wallet(database, 20)
 
     async def spend(n: int) -> bool:
         try:
@@ -63,7 +42,7 @@ async def test_fifty_concurrent_spends_never_overdraw(database: Database) -> Non
 
 
 async def test_one_key_sent_concurrently_writes_one_entry(database: Database) -> None:
-    issuance, _, wallet = await _funded_wallet(database, 1)
+    issuance, _, wallet = await funded_wallet(database, 1)
 
     async def award() -> int:
         async with database.write() as session:
@@ -90,7 +69,7 @@ async def test_one_key_sent_concurrently_writes_one_entry(database: Database) ->
 
 
 async def test_hot_issuance_account_takes_concurrent_awards(database: Database) -> None:
-    issuance, _, _ = await _funded_wallet(database, 1)
+    issuance, _, _ = await funded_wallet(database, 1)
     async with database.write() as session:
         wallets = [
             (

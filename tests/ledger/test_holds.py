@@ -18,27 +18,10 @@ from ledger.errors import (
     InvalidAmount,
 )
 from ledger.holds import expire_holds, place_hold, post_hold, void_hold
-from ledger.service import Leg, available, balance, open_account, post_entry, reverse_entry
-from tests.ledger.books import assert_books_balance
+from ledger.service import Leg, available, balance, post_entry, reverse_entry
+from tests.ledger.books import assert_books_balance, funded_wallet
 
 NOW = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
-
-
-async def _wallet(database: Database, funds: int) -> tuple[int, int, int]:
-    async with database.write() as session:
-        issuance = await open_account(session, code="iss", unit="moral", kind="system", now=NOW)
-        clearing = await open_account(session, code="clr", unit="moral", kind="system", now=NOW)
-        wallet = await open_account(
-            session, code="w", unit="moral", kind="wallet", floor=0, now=NOW
-        )
-        await post_entry(
-            session,
-            idempotency_key="fund",
-            kind="award",
-            now=NOW,
-            legs=[Leg(issuance.id, -funds), Leg(wallet.id, funds)],
-        )
-    return issuance.id, clearing.id, wallet.id
 
 
 async def _figures(database: Database, wallet: int, clearing: int) -> tuple[int, int, int]:
@@ -72,7 +55,7 @@ async def _hold(
 
 
 async def test_hold_then_post_in_full(database: Database) -> None:
-    _, clearing, wallet = await _wallet(database, 10)
+    _, clearing, wallet = await funded_wallet(database, 10)
     hold = await _hold(database, "h", wallet, clearing, 7)
     assert await _figures(database, wallet, clearing) == (10, 3, 0)
     with pytest.raises(BalanceOutOfBounds):  # the held points cannot be spent twice
@@ -85,7 +68,7 @@ async def test_hold_then_post_in_full(database: Database) -> None:
 async def test_partial_post_releases_the_rest_and_a_repeat_returns_the_first(
     database: Database,
 ) -> None:
-    _, clearing, wallet = await _wallet(database, 10)
+    _, clearing, wallet = await funded_wallet(database, 10)
     hold = await _hold(database, "h", wallet, clearing, 7)
     async with database.write() as session:
         first = await post_hold(session, hold_id=hold, idempotency_key="cap", now=NOW, amount=5)
@@ -108,7 +91,7 @@ async def test_partial_post_releases_the_rest_and_a_repeat_returns_the_first(
 
 
 async def test_void_and_expiry_release_the_amount(database: Database) -> None:
-    _, clearing, wallet = await _wallet(database, 10)
+    _, clearing, wallet = await funded_wallet(database, 10)
     voided = await _hold(database, "v", wallet, clearing, 4)
     expiring = await _hold(
         database, "e", wallet, clearing, 5, expires_at=NOW + timedelta(minutes=5)
@@ -127,7 +110,7 @@ async def test_void_and_expiry_release_the_amount(database: Database) -> None:
 
 
 async def test_a_resolved_hold_cannot_be_changed_even_by_hand(database: Database) -> None:
-    _, clearing, wallet = await _wallet(database, 10)
+    _, clearing, wallet = await funded_wallet(database, 10)
     hold = await _hold(database, "h", wallet, clearing, 4)
     async with database.write() as session:
         await void_hold(session, hold_id=hold, now=NOW)
@@ -138,7 +121,7 @@ async def test_a_resolved_hold_cannot_be_changed_even_by_hand(database: Database
 
 @pytest.mark.parametrize("amount", [0, -3, 11])
 async def test_invalid_amounts(database: Database, amount: int) -> None:
-    _, clearing, wallet = await _wallet(database, 10)
+    _, clearing, wallet = await funded_wallet(database, 10)
     if amount > 0:
         hold = await _hold(database, "h", wallet, clearing, 10)
         with pytest.raises(InvalidAmount):
@@ -150,7 +133,7 @@ async def test_invalid_amounts(database: Database, amount: int) -> None:
 
 
 async def test_two_captures_of_one_hold_exactly_one_wins(database: Database) -> None:
-    _, clearing, wallet = await _wallet(database, 10)
+    _, clearing, wallet = await funded_wallet(database, 10)
     hold = await _hold(database, "h", wallet, clearing, 6)
 
     async def capture(n: int) -> bool:
@@ -167,7 +150,7 @@ async def test_two_captures_of_one_hold_exactly_one_wins(database: Database) -> 
 
 
 async def test_an_entry_is_reversed_once(database: Database) -> None:
-    issuance, _, wallet = await _wallet(database, 10)
+    issuance, _, wallet = await funded_wallet(database, 10)
     async with database.write() as session:
         award = await post_entry(
             session,

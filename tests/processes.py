@@ -53,7 +53,8 @@ async def _collect(stream: asyncio.StreamReader, into: list[str], ready: asyncio
     while line := await stream.readline():
         text = line.decode("utf-8", "replace").rstrip()
         into.append(text)
-        if text.startswith("Moral Bank panel:"):
+        # `run` announces the panel, then the bot's state: ready once both are said.
+        if text.startswith("Telegram bot:"):
             ready.set()
 
 

@@ -1,18 +1,23 @@
-"""A test plays a Telegram user: it sends what a person would and waits for answers."""
+"""A test plays a Telegram user: it sends what a person's client would send, and waits for
+what the bot sends back."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
+import re
 import time
 from typing import TYPE_CHECKING, Any
 
-from tests.fakebotapi.state import BotMessage
+from tests.fakebotapi import keyboards, media
+from tests.fakebotapi.render import photo_sizes
+from tests.fakebotapi.state import BotMessage, Signal
 
 if TYPE_CHECKING:
     from tests.fakebotapi.server import FakeBotAPI
 
-_callback_ids = itertools.count(1)
+# A command is "/" and up to 32 letters, digits or underscores, maybe "@botname".
+_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?=\s|$)")
+_callback_numbers = itertools.count(1)
 
 
 class FakeUser:
@@ -28,20 +33,27 @@ class FakeUser:
     ) -> None:
         self.server = server
         self.id = user_id
-        self.chat_id = user_id
+        self.chat_id = user_id  # a private chat has the user's id
         self.first_name = first_name
         self.last_name = last_name
         self.username = username
         self.language_code = language_code
         self.messages: list[BotMessage] = []
+        self.reply_keyboard_markup: dict[str, Any] | None = None
         self.blocked = False
-        self.reply_keyboard: list[list[str]] | None = None
-        self._message_ids = itertools.count(1)
+        self.has_chat = False  # the user wrote first: only then may the bot write to them
+        self.callback_answers: dict[str, dict[str, Any]] = {}
+        self.own_message_ids: set[int] = set()  # the user's messages not deleted
+        self.changed = Signal()
         self._cursor = 0
-        self._callback_answers: dict[str, dict[str, Any]] = {}
-        self._changed = asyncio.Condition()
 
-    # -- what the user looks like on the wire -------------------------------------------
+    @property
+    def reply_keyboard(self) -> list[list[str]] | None:
+        """The reply keyboard the user has now, as button texts (None: the usual one)."""
+        markup = self.reply_keyboard_markup
+        return None if markup is None else keyboards.reply_button_texts(markup)
+
+    # -- how the user looks on the wire ---------------------------------------------------
 
     def as_user(self) -> dict[str, Any]:
         user: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
@@ -51,136 +63,190 @@ class FakeUser:
         return user
 
     def as_chat(self) -> dict[str, Any]:
-        chat: dict[str, Any] = {
-            "id": self.chat_id,
-            "type": "private",
-            "first_name": self.first_name,
-        }
-        if self.username:
+        chat: dict[str, Any] = {"id": self.chat_id, "type": "private"}
+        chat["first_name"] = self.first_name
+        if self.last_name is not None:
+            chat["last_name"] = self.last_name
+        if self.username is not None:
             chat["username"] = self.username
         return chat
 
     def _message(self, **content: Any) -> dict[str, Any]:
+        if self.blocked:
+            raise AssertionError(f"user {self.id} blocked the bot; unblock() before writing")
+        self.has_chat = True
+        message_id = self.server.next_message_id(self.chat_id)
+        self.own_message_ids.add(message_id)
         return {
-            "message_id": self.server.next_message_id(self.chat_id),
-            "date": int(time.time()),
-            "chat": self.as_chat(),
+            "message_id": message_id,
             "from": self.as_user(),
+            "chat": self.as_chat(),
+            "date": int(time.time()),
             **content,
         }
 
-    # -- acting as the user ---------------------------------------------------------------
+    async def _push_message(self, **content: Any) -> int:
+        return self.server.push_update({"message": self._message(**content)})
+
+    # -- what the user does -----------------------------------------------------------------
 
     async def send(self, text: str) -> int:
+        """A text message; a leading /command gets its bot_command entity. The update_id."""
+        assert text.strip(), "Telegram clients do not send empty messages"
+        assert len(text) <= 4096, "Telegram clients split text longer than 4096 characters"
         content: dict[str, Any] = {"text": text}
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0]
-            content["entities"] = [
-                {
-                    "type": "bot_command",
-                    "offset": 0,
-                    "length": len(command.encode("utf-16-le")) // 2,
-                }
-            ]
-        return await self.server.push_update({"message": self._message(**content)})
-
-    async def tap_reply_button(self, button_text: str) -> int:
-        keyboard = self.reply_keyboard or []
-        assert any(button_text in row for row in keyboard), (
-            f"no reply button {button_text!r}; keyboard is {keyboard}"
-        )
-        return await self.send(button_text)
+        command = _COMMAND.match(text)
+        if command:
+            length = len(command.group().encode("utf-16-le")) // 2
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        return await self._push_message(**content)
 
     async def send_contact(
         self, phone_number: str, *, user_id: int | None = None, first_name: str | None = None
     ) -> int:
-        contact = {
+        contact: dict[str, Any] = {
             "phone_number": phone_number,
             "first_name": first_name or self.first_name,
             "user_id": self.id if user_id is None else user_id,
         }
-        return await self.server.push_update({"message": self._message(contact=contact)})
+        if first_name is None and self.last_name is not None:
+            contact["last_name"] = self.last_name
+        return await self._push_message(contact=contact)
 
     async def send_location(self, latitude: float, longitude: float) -> int:
-        location = {"latitude": latitude, "longitude": longitude}
-        return await self.server.push_update({"message": self._message(location=location)})
+        assert -90 <= latitude <= 90, "latitude is between -90 and 90"
+        assert -180 <= longitude <= 180, "longitude is between -180 and 180"
+        return await self._push_message(location={"latitude": latitude, "longitude": longitude})
 
     async def send_photo(self, data: bytes, *, caption: str | None = None) -> int:
+        """A photo; its bytes can then be fetched by getFile and the file download URL."""
         stored = self.server.files.add(data, "photo")
-        size = {
-            "file_id": stored.file_id,
-            "file_unique_id": stored.file_unique_id,
-            "width": 640,
-            "height": 480,
-            "file_size": len(data),
+        # A client sends real images; for placeholder bytes, a typical camera size.
+        size = media.image_size(data) or (1280, 960)
+        content: dict[str, Any] = {
+            "photo": photo_sizes(stored.file_id, stored.file_unique_id, size, len(data))
         }
-        content: dict[str, Any] = {"photo": [size]}
         if caption is not None:
             content["caption"] = caption
-        return await self.server.push_update({"message": self._message(**content)})
+        return await self._push_message(**content)
+
+    async def tap_reply_button(self, button_text: str) -> int:
+        """Tap a button of the current reply keyboard, which sends its text."""
+        markup = self.reply_keyboard_markup
+        button = None if markup is None else keyboards.reply_button(markup, button_text)
+        if button is None:
+            raise AssertionError(
+                f"no reply keyboard button {button_text!r}; the keyboard is {self.reply_keyboard}"
+            )
+        for request in ("request_contact", "request_location"):
+            if button.get(request):
+                helper = "send_contact" if request == "request_contact" else "send_location"
+                raise AssertionError(
+                    f"button {button_text!r} shares a {request.removeprefix('request_')}, "
+                    f"it does not send its text; use {helper}()"
+                )
+        return await self.send(button_text)
 
     async def press(self, button_text: str, *, message: BotMessage | None = None) -> str:
-        message = message or self._newest_with_inline_keyboard()
+        """Press an inline button (by default on the newest message that has some) and
+        return the callback query id."""
+        message = message or self._newest_with_inline_keyboard(button_text)
         return await self.press_data(message.button_data(button_text), message=message)
 
     async def press_data(self, data: str, *, message: BotMessage | None = None) -> str:
-        """Send a callback query with any data, as a forged or outdated client could."""
-        message = message or self._newest_with_inline_keyboard()
-        callback_id = f"{self.id}{next(_callback_ids):08d}"
+        """A callback query with any data, as a forged or outdated client could send."""
+        message = message or self._newest_with_inline_keyboard(None)
+        if message.deleted:
+            raise AssertionError(f"message {message.message_id} was deleted; nothing to press")
+        callback_id = f"{self.id}{next(_callback_numbers):010d}"
         self.server.open_callback(callback_id, self)
         query = {
             "id": callback_id,
             "from": self.as_user(),
-            "chat_instance": f"ci{self.chat_id}",
             "message": self.server.message_json(message),
+            "chat_instance": f"-{abs(self.chat_id) * 7919 + 13}",
             "data": data,
         }
-        await self.server.push_update({"callback_query": query})
+        self.server.push_update({"callback_query": query})
         return callback_id
 
-    def _newest_with_inline_keyboard(self) -> BotMessage:
+    def _newest_with_inline_keyboard(self, button_text: str | None) -> BotMessage:
         for message in reversed(self.messages):
             if not message.deleted and message.buttons():
                 return message
-        raise AssertionError("the bot sent no message with an inline keyboard")
+        listing = [(m.message_id, m.text, m.buttons()) for m in self.messages]
+        wanted = "" if button_text is None else f" to press {button_text!r}"
+        raise AssertionError(
+            f"no message with an inline keyboard{wanted}; the bot sent: {listing}"
+        )
 
     def block(self) -> None:
-        self.blocked = True
+        """Block the bot: it gets 403 on writing here, and a my_chat_member update."""
+        if not self.blocked:
+            self.blocked = True
+            self.server.push_member_change(self, old="member", new="kicked")
 
     def unblock(self) -> None:
-        self.blocked = False
+        if self.blocked:
+            self.blocked = False
+            self.server.push_member_change(self, old="kicked", new="member")
 
-    # -- waiting for the bot ----------------------------------------------------------------
+    # -- what the server tells the user -----------------------------------------------------
 
-    async def notify(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
+    def receive(self, message: BotMessage) -> None:
+        markup = message.reply_markup or {}
+        if "keyboard" in markup:
+            self.reply_keyboard_markup = markup
+        elif markup.get("remove_keyboard"):
+            self.reply_keyboard_markup = None
+        self.messages.append(message)
+        self.changed.notify()
+
+    def has_message(self, message_id: int) -> bool:
+        """Whether the chat still shows this message, from either side."""
+        if message_id in self.own_message_ids:
+            return True
+        return any(m.message_id == message_id and not m.deleted for m in self.messages)
+
+    def delete_own_message(self, message_id: int) -> bool:
+        if message_id not in self.own_message_ids:
+            return False
+        self.own_message_ids.discard(message_id)
+        self.changed.notify()
+        return True
 
     def record_answer(self, callback_id: str, params: dict[str, Any]) -> None:
-        self._callback_answers[callback_id] = params
+        self.callback_answers[callback_id] = params
+        self.changed.notify()
+
+    # -- waiting for the bot ----------------------------------------------------------------
 
     async def expect_message(
         self, *, timeout: float = 5.0, contains: str | None = None
     ) -> BotMessage:
-        """The next message the bot sent to this chat that no earlier call returned."""
-        try:
-            async with asyncio.timeout(timeout), self._changed:
-                await self._changed.wait_for(lambda: len(self.messages) > self._cursor)
-        except TimeoutError:
-            seen = [m.text for m in self.messages]
-            raise AssertionError(f"no new message within {timeout}s; all so far: {seen}") from None
+        """The next message the bot sent here that no earlier call returned."""
+        arrived = await self.changed.wait_for(lambda: len(self.messages) > self._cursor, timeout)
+        if not arrived:
+            so_far = [m.text for m in self.messages]
+            raise AssertionError(
+                f"user {self.id}: no new message from the bot within {timeout}s; "
+                f"all it sent here so far: {so_far}"
+            )
         message = self.messages[self._cursor]
         self._cursor += 1
-        if contains is not None:
-            assert contains in (message.text or ""), f"{contains!r} not in {message.text!r}"
+        if contains is not None and contains not in (message.text or ""):
+            raise AssertionError(
+                f"user {self.id}: expected a message containing {contains!r}, "
+                f"the next one was {message.text!r}"
+            )
         return message
 
     async def expect_callback_answer(
         self, callback_id: str, *, timeout: float = 5.0
     ) -> dict[str, Any]:
-        try:
-            async with asyncio.timeout(timeout), self._changed:
-                await self._changed.wait_for(lambda: callback_id in self._callback_answers)
-        except TimeoutError:
-            raise AssertionError(f"callback {callback_id} not answered in {timeout}s") from None
-        return self._callback_answers[callback_id]
+        """The parameters of the bot's answerCallbackQuery for this query."""
+        if not await self.changed.wait_for(lambda: callback_id in self.callback_answers, timeout):
+            raise AssertionError(
+                f"user {self.id}: callback query {callback_id} not answered within {timeout}s"
+            )
+        return self.callback_answers[callback_id]

@@ -1,41 +1,77 @@
-"""Telegram's wire format: how requests arrive, how answers and errors look, and the
-checks Telegram makes on what a bot sends."""
+"""Telegram's wire format: how parameters arrive, how answers and errors look.
+
+Telegram knows the type of every parameter, so a form field "123" is a number for
+`chat_id` but stays the text "123" for `text`. Decoding by parameter name does the same;
+guessing from the value would turn a message "true" into a boolean.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-from html.parser import HTMLParser
+from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, MultipartReader, web
 
-# Tags Telegram's HTML parse mode accepts.
-ALLOWED_TAGS = {
-    "b",
-    "strong",
-    "i",
-    "em",
-    "u",
-    "ins",
-    "s",
-    "strike",
-    "del",
-    "span",
-    "tg-spoiler",
-    "a",
-    "code",
-    "pre",
-    "blockquote",
-    "tg-emoji",
+INT_PARAMS = frozenset(
+    {
+        "chat_id",
+        "message_id",
+        "offset",
+        "limit",
+        "timeout",
+        "max_connections",
+        "cache_time",
+        "user_id",
+        "message_thread_id",
+        "reply_to_message_id",
+        "from_chat_id",
+        "width",
+        "height",
+        "duration",
+    }
+)
+BOOL_PARAMS = frozenset(
+    {
+        "drop_pending_updates",
+        "show_alert",
+        "disable_notification",
+        "protect_content",
+        "disable_web_page_preview",
+        "allow_sending_without_reply",
+        "has_spoiler",
+        "disable_content_type_detection",
+        "show_caption_above_media",
+        "allow_paid_broadcast",
+    }
+)
+JSON_PARAMS = frozenset(
+    {
+        "reply_markup",
+        "allowed_updates",
+        "commands",
+        "scope",
+        "entities",
+        "caption_entities",
+        "link_preview_options",
+        "reply_parameters",
+        "media",
+    }
+)
+# Telegram's own words for JSON it cannot read, where they are known.
+_JSON_ERRORS = {
+    "reply_markup": "can't parse reply keyboard markup JSON object",
+    "entities": "can't parse entities JSON object",
+    "caption_entities": "can't parse entities JSON object",
 }
-SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-MAX_TEXT = 4096
-MAX_CALLBACK_DATA_BYTES = 64
+_INTEGER = re.compile(r"-?\d+")
+_TRUE = {"true", "1"}
+_FALSE = {"false", "0"}
 
 
 class ApiError(Exception):
-    """An error answer, exactly as Telegram words it."""
+    """An error answer, worded exactly as Telegram words it."""
 
     def __init__(self, code: int, description: str) -> None:
         super().__init__(description)
@@ -47,6 +83,22 @@ def bad_request(what: str) -> ApiError:
     return ApiError(400, f"Bad Request: {what}")
 
 
+@dataclass
+class Upload:
+    """A file part of a multipart request."""
+
+    data: bytes
+    filename: str | None
+
+
+@dataclass
+class Call:
+    """One decoded method call: typed parameters plus the uploaded files by part name."""
+
+    params: dict[str, Any]
+    uploads: dict[str, Upload] = field(default_factory=dict)
+
+
 def ok(result: Any) -> web.Response:
     return web.json_response({"ok": True, "result": result})
 
@@ -56,114 +108,96 @@ def error(exc: ApiError) -> web.Response:
     return web.json_response(body, status=exc.code)
 
 
-def _decode(value: str) -> Any:
-    """Form fields carry nested objects as JSON; plain strings stay strings."""
-    if value[:1] in "{[" or value in ("true", "false", "null"):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    if re.fullmatch(r"-?\d+", value):
-        return int(value)
-    return value
-
-
-async def read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """Parameters from the query string, JSON, urlencoded or multipart; plus uploads."""
-    params: dict[str, Any] = {k: _decode(v) for k, v in request.query.items()}
-    uploads: dict[str, bytes] = {}
-    if request.method != "POST" or not request.can_read_body:
+async def read_request(request: web.Request) -> tuple[dict[str, Any], dict[str, Upload]]:
+    """Raw parameters from the query string and a JSON, urlencoded or multipart body."""
+    params: dict[str, Any] = dict(request.query)
+    uploads: dict[str, Upload] = {}
+    if not request.can_read_body:
         return params, uploads
     if request.content_type == "application/json":
-        params.update(await request.json())
+        try:
+            body = await request.json()
+        except ValueError:
+            raise bad_request("can't parse JSON encoded request parameters") from None
+        if not isinstance(body, dict):
+            raise bad_request("JSON object expected as request parameters")
+        params.update(body)
     elif request.content_type == "multipart/form-data":
-        reader = await request.multipart()
-        async for part in reader:
-            if not isinstance(part, BodyPartReader) or part.name is None:
-                continue
-            data = await part.read()
-            if part.filename:
-                uploads[part.name] = bytes(data)
-                params.setdefault(part.name, f"attach://{part.name}")
-            else:
-                params[part.name] = _decode(bytes(data).decode("utf-8"))
-    else:
-        form = await request.post()
-        params.update({k: _decode(v) for k, v in form.items() if isinstance(v, str)})
+        form, uploads = await read_parts(await request.multipart())
+        params.update(form)
+    elif request.content_type == "application/x-www-form-urlencoded":
+        form_data = await request.post()
+        params.update({k: v for k, v in form_data.items() if isinstance(v, str)})
     return params, uploads
 
 
-def require(params: dict[str, Any], *names: str) -> None:
-    for name in names:
-        if params.get(name) in (None, ""):
-            raise bad_request(f"{name} is empty" if name in params else f"{name} is required")
+async def read_parts(reader: MultipartReader) -> tuple[dict[str, Any], dict[str, Upload]]:
+    """Text fields and file parts of a multipart body (a request, or a webhook's reply)."""
+    params: dict[str, Any] = {}
+    uploads: dict[str, Upload] = {}
+    async for part in reader:
+        if not isinstance(part, BodyPartReader) or part.name is None:
+            continue
+        data = bytes(await part.read())
+        if part.filename is not None:
+            uploads[part.name] = Upload(data, part.filename)
+            # A file may also be sent as the parameter itself instead of via attach://.
+            params.setdefault(part.name, f"attach://{part.name}")
+        else:
+            params[part.name] = data.decode("utf-8")
+    return params, uploads
 
 
-class _HtmlChecker(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[str] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in ALLOWED_TAGS:
-            raise bad_request(f'can\'t parse entities: Unsupported start tag "{tag}"')
-        self.stack.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self.stack or self.stack[-1] != tag:
-            raise bad_request(f'can\'t parse entities: Unexpected end tag "{tag}"')
-        self.stack.pop()
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
+def coerce(raw: dict[str, Any]) -> dict[str, Any]:
+    """Each parameter as the type Telegram reads it as (400 when it cannot be read)."""
+    return {name: _coerce(name, value) for name, value in raw.items()}
 
 
-def visible_text(text: str, parse_mode: str | None) -> str:
-    """The text a user sees, after Telegram parsed the markup (400 on broken HTML)."""
-    if (parse_mode or "").upper() != "HTML":
-        return text
-    checker = _HtmlChecker()
-    checker.feed(text)
-    checker.close()
-    if checker.stack:
-        raise bad_request(
-            f"can't parse entities: Can't find end tag corresponding to start "
-            f'tag "{checker.stack[-1]}"'
-        )
-    return "".join(checker.text)
+def _coerce(name: str, value: Any) -> Any:
+    if name in INT_PARAMS:
+        return _integer(name, value)
+    if name in BOOL_PARAMS:
+        return _boolean(name, value)
+    if name in JSON_PARAMS:
+        return _json(name, value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)  # a number where text is meant is read as its digits
+    return value
 
 
-def check_text(text: Any, parse_mode: str | None) -> str:
-    if not isinstance(text, str) or not visible_text(text, parse_mode).strip():
-        raise bad_request("message text is empty")
-    if len(visible_text(text, parse_mode)) > MAX_TEXT:
-        raise bad_request("message is too long")
-    return visible_text(text, parse_mode)
+def _integer(name: str, value: Any) -> int | str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
+        return int(value)
+    if name == "chat_id" and isinstance(value, str):
+        return value  # "@username": looked up as a public chat, and not found
+    raise bad_request(f"invalid {name} specified")
 
 
-def check_markup(markup: Any) -> dict[str, Any] | None:
-    """Validate reply_markup as Telegram does; returns it decoded."""
-    if markup in (None, ""):
-        return None
-    if not isinstance(markup, dict):
-        raise bad_request("can't parse reply keyboard markup JSON object")
-    for row in markup.get("inline_keyboard", []):
-        for button in row:
-            _check_inline_button(button)
-    for row in markup.get("keyboard", []):
-        for button in row:
-            if isinstance(button, dict) and not button.get("text"):
-                raise bad_request("keyboard button text is empty")
-    return markup
+def _boolean(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise bad_request(f"invalid {name} specified")
 
 
-def _check_inline_button(button: dict[str, Any]) -> None:
-    if not button.get("text"):
-        raise bad_request("inline keyboard button text is empty")
-    actions = [k for k in button if k != "text"]
-    if len(actions) != 1:
-        raise bad_request("can't parse inline keyboard button: exactly one action is needed")
-    data = button.get("callback_data")
-    if data is not None and not 1 <= len(str(data).encode("utf-8")) <= MAX_CALLBACK_DATA_BYTES:
-        raise bad_request("BUTTON_DATA_INVALID")
+def _json(name: str, value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        raise bad_request(_JSON_ERRORS.get(name, f"can't parse {name} JSON object")) from None
+
+
+def require(params: dict[str, Any], name: str, *, message: str | None = None) -> Any:
+    """The parameter's value, or 400 as Telegram answers a missing or empty one."""
+    value = params.get(name)
+    if value is None or value == "":
+        raise bad_request(message or f"{name} is empty")
+    return value

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from admin.rendering import translator_for
+from admin.security import session_expired
 from core.i18n import Translator
 from core.uow import UnitOfWork
 from rewards.staff.service import StaffView, get_staff
@@ -24,9 +25,11 @@ Uow = Annotated[UnitOfWork, Depends(get_uow)]
 
 
 async def get_current_staff(request: Request, uow: Uow) -> StaffView:
-    """The staff member of the session, with roles read now (never cached)."""
+    """The staff member of the session, with roles read now (never cached): a deactivated
+    account or an expired session is sent back to the login page at once."""
     staff_id = request.session.get("staff_id")
-    staff = await get_staff(uow, staff_id) if isinstance(staff_id, int) else None
+    fresh = not session_expired(request.session.get("login_at"), uow.now())
+    staff = await get_staff(uow, staff_id) if fresh and isinstance(staff_id, int) else None
     if staff is None:
         request.session.clear()
         raise LoginRequired()

@@ -21,7 +21,8 @@ def create_templates() -> Jinja2Templates:
 
 
 def request_locale(request: Request, preferred: str | None = None) -> str:
-    """The language switch (a cookie) wins, then the staff account's, then the browser's."""
+    """The language cookie wins (set from the staff account at login, or by the switch),
+    then the account's own language, then the browser's."""
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in LOCALES:
         return chosen
@@ -41,6 +42,7 @@ def render(
     t: Translator,
     *,
     status_code: int = 200,
+    headers: dict[str, str] | None = None,
     **context: Any,
 ) -> HTMLResponse:
     templates: Jinja2Templates = request.app.state.templates
@@ -50,9 +52,11 @@ def render(
         {
             "t": t,
             "html_lang": HTML_LANG.get(t.locale, "zh-Hans"),
-            "locales": LOCALES,
             "csrf_token": csrf_token(request),
+            # The language switch comes back here; only a page that a GET can show again.
+            "back": request.url.path if request.method == "GET" else "/",
             **context,
         },
         status_code=status_code,
+        headers=headers,
     )

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from fastapi import FastAPI
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Page, async_playwright
+from starlette.types import ASGIApp
 
 CHROMIUM = Path(os.environ.get("MORALBANK_CHROMIUM", "/usr/bin/chromium"))
-# Without these Chromium phones home at start; this machine's network refuses that.
+# Without these Chromium contacts update and sync services at start; tests run offline.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -29,26 +29,43 @@ CHROMIUM_ARGS = [
 def require_chromium() -> Path:
     if CHROMIUM.exists():
         return CHROMIUM
-    reason = f"Chromium not found at {CHROMIUM}: install Debian's 'chromium' package"
+    reason = (
+        f"BROWSER TESTS NOT RUN: no Chromium at {CHROMIUM}. Install Debian's 'chromium' "
+        "package or point MORALBANK_CHROMIUM at one; MORALBANK_REQUIRE_BROWSER=1 makes this fail."
+    )
     if os.environ.get("MORALBANK_REQUIRE_BROWSER") == "1":
         pytest.fail(reason)
     pytest.skip(reason)
 
 
 @asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[str]:
-    """Serve `app` with uvicorn on a free loopback port; yields its base URL."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+async def serve(app: ASGIApp, *, timeout: float = 10) -> AsyncIterator[str]:
+    """Serve `app` with uvicorn on a free loopback port in this event loop; yields its
+    base URL. Start-up and shut-down each wait at most `timeout` seconds."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
+    server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
-    async with asyncio.timeout(10):
-        while not server.started:
-            await asyncio.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
     try:
+        async with asyncio.timeout(timeout):
+            while not server.started:
+                if task.done():  # failed to start (e.g. could not bind): say why
+                    task.result()
+                    raise RuntimeError("uvicorn stopped before it started")
+                await asyncio.sleep(0.02)
+        port = server.servers[0].sockets[0].getsockname()[1]
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        await task
+        async with asyncio.timeout(timeout):
+            await task
+
+
+async def new_page(browser: Browser, *, locale: str = "zh-CN", timeout: float = 10) -> Page:
+    """A page in a fresh context whose every wait gives up after `timeout` seconds."""
+    context = await browser.new_context(locale=locale)
+    context.set_default_timeout(timeout * 1000)
+    context.set_default_navigation_timeout(timeout * 1000)
+    return await context.new_page()
 
 
 @asynccontextmanager
@@ -56,7 +73,7 @@ async def chromium() -> AsyncIterator[Browser]:
     executable = require_chromium()
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=str(executable), headless=True, args=CHROMIUM_ARGS
+            executable_path=str(executable), headless=True, args=CHROMIUM_ARGS, timeout=30_000
         )
         try:
             yield browser

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from admin.deps import Uow, VisitorT
 from admin.rendering import render
-from admin.security import LANGUAGE_COOKIE, start_session
+from admin.routes import page_router
+from admin.security import local_path, set_language_cookie, start_session
 from core.errors import DomainError
-from core.i18n import LOCALES
+from core.i18n import Translator
 from core.ratelimit import RateLimiter
 from rewards.errors import AccountLocked
 from rewards.staff.service import authenticate
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 # Long enough for any real name or passphrase; longer input is cut, not hashed at length.
 MAX_USERNAME = 64
 MAX_PASSWORD = 1024
-ONE_YEAR = 365 * 24 * 3600
 
 
 @router.get("/login")
@@ -38,6 +38,7 @@ async def login(
 ) -> Response:
     limiter: RateLimiter = request.app.state.login_limiter
     client = request.client.host if request.client else "unknown"
+    # Counted before the accounts are touched: guessing costs the guesser, not the database.
     if not await limiter.hit(client):
         return _form_again(request, t, username, t("throttle.too_many"), 429)
     try:
@@ -47,11 +48,16 @@ async def login(
     except DomainError as error:
         status = 403 if isinstance(error, AccountLocked) else 401
         return _form_again(request, t, username, t(f"error.{error.code}", **error.params), status)
-    start_session(request, staff.id, uow.now().timestamp())
-    return RedirectResponse("/", status_code=303)
+    start_session(request, staff.id, uow.now())
+    response = RedirectResponse("/", status_code=303)
+    # From here on the panel speaks the account's language, until the switch is used.
+    set_language_cookie(response, staff.language, secure=request.app.state.settings.https)
+    return response
 
 
-def _form_again(request: Request, t: VisitorT, username: str, error: str, status: int) -> Response:
+def _form_again(
+    request: Request, t: Translator, username: str, error: str, status: int
+) -> Response:
     return render(
         request,
         "login.html",
@@ -70,13 +76,10 @@ async def logout(request: Request) -> Response:
 
 @router.post("/language")
 async def choose_language(
-    locale: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "/"
+    request: Request,
+    locale: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "/",
 ) -> Response:
-    # Only a path on this site: an outside address here would make an open redirect.
-    target = back if back.startswith("/") and not back.startswith("//") else "/"
-    response = RedirectResponse(target, status_code=303)
-    if locale in LOCALES:
-        response.set_cookie(
-            LANGUAGE_COOKIE, locale, max_age=ONE_YEAR, httponly=True, samesite="lax"
-        )
+    response = RedirectResponse(local_path(back), status_code=303)
+    set_language_cookie(response, locale, secure=request.app.state.settings.https)
     return response

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -10,6 +12,7 @@ from sqlalchemy import text
 from core.db import Database
 
 router = APIRouter(tags=["health"])
+log = logging.getLogger(__name__)
 
 
 class Health(BaseModel):
@@ -23,7 +26,9 @@ async def healthz(request: Request) -> JSONResponse:
     try:
         async with database.read() as session:
             await session.execute(text("SELECT 1"))
-    except Exception:
+    except Exception as exc:
+        # Any failure means "not ready"; the probe answers instead of raising.
+        log.warning("health check: database unavailable: %s", exc)
         body = Health(status="unavailable", database="unavailable")
         return JSONResponse(body.model_dump(), status_code=503)
     return JSONResponse(Health(status="ok", database="ok").model_dump())

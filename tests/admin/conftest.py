@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from admin.app import create_app
+from core.clock import FrozenClock
 from core.db import Database
 from core.i18n import Catalogues
 from core.ratelimit import MemoryRateLimiter
@@ -30,7 +32,9 @@ class Staff:
     display_name: str
 
 
-async def make_grid_worker(uow: UnitOfWork) -> Staff:
+async def make_grid_worker(
+    uow: UnitOfWork, *, username: str = "wang", display_name: str = "王网格员"
+) -> Staff:
     async with uow.write() as session:
         await ensure_unit(
             session, code="c", name="幸福社区", level=OrgLevel.COMMUNITY, parent_code=None
@@ -40,13 +44,13 @@ async def make_grid_worker(uow: UnitOfWork) -> Staff:
         )
     await create_staff(
         uow,
-        username="wang",
-        display_name="王网格员",
+        username=username,
+        display_name=display_name,
         password=PASSWORD,
         roles=[(Role.GRID_WORKER, grid.id)],
         actor_staff_id=None,
     )
-    return Staff("wang", PASSWORD, "王网格员")
+    return Staff(username, PASSWORD, display_name)
 
 
 @pytest.fixture
@@ -60,11 +64,20 @@ def login_limit() -> int:
 
 
 @pytest.fixture
-def panel(database: Database, catalogues: Catalogues, login_limit: int) -> FastAPI:
+def clock() -> FrozenClock:
+    """The panel's clock: lockouts and session lifetimes pass only when a test says so."""
+    return FrozenClock(datetime.now(UTC))
+
+
+@pytest.fixture
+def panel(
+    database: Database, catalogues: Catalogues, clock: FrozenClock, login_limit: int
+) -> FastAPI:
     return create_app(
         settings=make_settings(secret_key=TEST_SECRET_KEY),
         database=database,
         catalogues=catalogues,
+        clock=clock,
         login_limiter=MemoryRateLimiter(limit=login_limit, window_seconds=60),
     )
 
@@ -81,6 +94,14 @@ async def csrf_of(client: httpx.AsyncClient, path: str = "/login") -> str:
     marker = 'name="csrf_token" value="'
     start = page.text.index(marker) + len(marker)
     return page.text[start : page.text.index('"', start)]
+
+
+def set_cookie(response: httpx.Response, name: str) -> str | None:
+    """The Set-Cookie header `response` sends for cookie `name`, lower-cased, if any."""
+    for header in response.headers.get_list("set-cookie"):
+        if header.startswith(f"{name}="):
+            return header.lower()
+    return None
 
 
 async def log_in(client: httpx.AsyncClient, username: str, password: str) -> httpx.Response:

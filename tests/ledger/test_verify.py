@@ -9,32 +9,25 @@ from sqlalchemy import text
 
 from core.db import Database
 from ledger.holds import place_hold, post_hold
-from ledger.service import Leg, open_account, post_entry
-from tests.ledger.books import append_only_switched_off, assert_books_balance, problems_in
+from tests.ledger.books import (
+    append_only_switched_off,
+    assert_books_balance,
+    funded_wallet,
+    problems_in,
+)
 from tests.processes import MORALBANK, ROOT, moralbank_env
 
 NOW = datetime(2026, 4, 1, tzinfo=UTC)
 
 
 async def _books(database: Database) -> None:
+    _, clearing_id, wallet_id = await funded_wallet(database, 10)
     async with database.write() as session:
-        issuance = await open_account(session, code="iss", unit="moral", kind="system", now=NOW)
-        clearing = await open_account(session, code="clr", unit="moral", kind="system", now=NOW)
-        wallet = await open_account(
-            session, code="w", unit="moral", kind="wallet", floor=0, now=NOW
-        )
-        await post_entry(
-            session,
-            idempotency_key="fund",
-            kind="award",
-            now=NOW,
-            legs=[Leg(issuance.id, -10), Leg(wallet.id, 10)],
-        )
         hold = await place_hold(
             session,
             idempotency_key="h",
-            debit_account_id=wallet.id,
-            credit_account_id=clearing.id,
+            debit_account_id=wallet_id,
+            credit_account_id=clearing_id,
             amount=4,
             now=NOW,
         )

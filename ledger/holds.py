@@ -1,9 +1,14 @@
 """Two-phase transfers: place a hold, then post it (in full or in part) or void it.
 
 A redemption at a kiosk places a hold when the cashier scans the code and posts it when the
-goods are confirmed; an abandoned checkout is voided, or expires. Resolving is a conditional
-UPDATE from "pending", so of two racing captures exactly one wins; a trigger refuses any
-later change to a resolved hold.
+goods are confirmed; an abandoned checkout is voided, or expires. Resolving locks the hold
+row first and is a conditional UPDATE from "pending", so of two racing captures exactly one
+wins; a trigger refuses any later change to a resolved hold but the one link from a posted
+hold to its entry.
+
+A hold counts against its debit account's floor from the moment it is placed (a trigger
+adds it to the account's `held`). Posting releases the hold first and then writes the
+entry, so the amount is never counted twice.
 """
 
 from __future__ import annotations
@@ -15,25 +20,17 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ledger.errors import (
-    HoldNotPending,
-    IdempotencyConflict,
-    InvalidAmount,
-    MixedUnits,
-    UnknownAccount,
-    UnknownHold,
-)
-from ledger.models import Account, Hold
+from ledger.errors import HoldNotPending, IdempotencyConflict, InvalidAmount, UnknownHold
+from ledger.models import Hold
 from ledger.service import (
     INT64_MAX,
     EntryView,
     Leg,
-    check_bounds,
     find_entry,
     fingerprint_of,
     post_entry,
-    serialize_key,
 )
+from ledger.writes import check_accounts, insert_ignoring_taken_keys, lock_bounded, refusals
 
 
 @dataclass(frozen=True)
@@ -80,46 +77,32 @@ async def place_hold(
         raise InvalidAmount()
     legs = (Leg(debit_account_id, -amount), Leg(credit_account_id, amount))
     fingerprint = fingerprint_of("hold", legs, memo, {"expires_at": expires_at}, None)
-    await serialize_key(session, idempotency_key)
-    existing = await session.scalar(select(Hold).where(Hold.idempotency_key == idempotency_key))
-    if existing is not None:
-        if existing.fingerprint != fingerprint:
-            raise IdempotencyConflict(key=idempotency_key)
-        return _view(existing)
-    await _check_hold_accounts(session, legs)
-    hold = Hold(
-        idempotency_key=idempotency_key,
-        fingerprint=fingerprint,
-        debit_account_id=debit_account_id,
-        credit_account_id=credit_account_id,
-        amount=amount,
-        status="pending",
-        memo=memo,
-        created_at=now,
-        expires_at=expires_at,
-    )
-    session.add(hold)
-    await session.flush()
-    return _view(hold)
-
-
-async def _check_hold_accounts(session: AsyncSession, legs: tuple[Leg, ...]) -> None:
-    ids = sorted({leg.account_id for leg in legs})
-    accounts = (
-        await session.execute(
-            select(Account.id, Account.unit, Account.floor, Account.ceiling)
-            .where(Account.id.in_(ids))
-            .order_by(Account.id)
+    await check_accounts(session, [legs])
+    with refusals():
+        hold_id = await session.scalar(
+            insert_ignoring_taken_keys(session, Hold)
+            .values(
+                idempotency_key=idempotency_key,
+                fingerprint=fingerprint,
+                debit_account_id=debit_account_id,
+                credit_account_id=credit_account_id,
+                amount=amount,
+                status="pending",
+                memo=memo,
+                created_at=now,
+                expires_at=expires_at,
+            )
+            .returning(Hold.id)
         )
-    ).all()
-    if len(accounts) != len(ids):
-        raise UnknownAccount()
-    if len({account.unit for account in accounts}) != 1:
-        raise MixedUnits()
-    # Only the debit side is reserved now; the credit side is checked when posting.
-    debit = [a for a in accounts if a.id == legs[0].account_id and a.floor is not None]
-    if debit:
-        await check_bounds(session, legs[:1], debit)
+    if hold_id is not None:
+        return HoldView(
+            hold_id, debit_account_id, credit_account_id, amount, "pending", expires_at, None, None
+        )
+    existing = await session.scalar(select(Hold).where(Hold.idempotency_key == idempotency_key))
+    assert existing is not None  # skipped as taken
+    if existing.fingerprint != fingerprint:
+        raise IdempotencyConflict(key=idempotency_key)
+    return _view(existing)
 
 
 async def post_hold(
@@ -134,16 +117,20 @@ async def post_hold(
     """Turn the hold into a posted entry of `amount` (default: all of it); the rest is
     released. Raises ledger_unknown_hold, ledger_hold_resolved (with its status),
     ledger_invalid_amount, idempotency_conflict."""
-    await serialize_key(session, idempotency_key)
-    replayed = await find_entry(session, idempotency_key)
-    if replayed is not None:
-        if replayed.view.meta_hold_id != hold_id:
-            raise IdempotencyConflict(key=idempotency_key)
-        return replayed.view
-    hold = await _pending(session, hold_id, now)
+    try:
+        hold = await _pending(session, hold_id, now)
+    except HoldNotPending:
+        replayed = await find_entry(session, idempotency_key)
+        if replayed is not None and replayed.view.meta_hold_id == hold_id:
+            return replayed.view
+        raise
     amount = hold.amount if amount is None else amount
     if not isinstance(amount, int) or not 0 < amount <= hold.amount:
         raise InvalidAmount()
+    # Releasing the hold and posting touch the debit account and then the credit account:
+    # take both locks up front, in the one order every writer uses.
+    await lock_bounded(session, [hold.debit_account_id, hold.credit_account_id])
+    await _resolve(session, hold_id, now, "posted", posted_amount=amount)
     entry = await post_entry(
         session,
         idempotency_key=idempotency_key,
@@ -152,9 +139,15 @@ async def post_hold(
         actor=actor,
         legs=[Leg(hold.debit_account_id, -amount), Leg(hold.credit_account_id, amount)],
         meta={"hold_id": hold_id},
-        releasing_hold_id=hold_id,
     )
-    await _resolve(session, hold_id, now, "posted", posted_amount=amount, entry_id=entry.id)
+    if entry.replayed:  # the key was used for another entry: not this hold's
+        raise IdempotencyConflict(key=idempotency_key)
+    await session.execute(
+        update(Hold)
+        .where(Hold.id == hold_id)
+        .values(resolution_entry_id=entry.id)
+        .execution_options(synchronize_session=False)
+    )
     return entry
 
 
@@ -170,15 +163,19 @@ async def void_hold(
 
 
 async def expire_holds(session: AsyncSession, *, now: datetime) -> int:
-    """Void every pending hold whose time is up; returns how many (the worker's job)."""
-    result = await session.execute(
-        update(Hold)
+    """Void every pending hold whose time is up; returns how many (the worker's job).
+
+    One hold at a time, in ascending order of debit account, so that the account locks
+    the releases take come in the order every other writer uses."""
+    due = await session.scalars(
+        select(Hold.id)
         .where(Hold.status == "pending", Hold.expires_at.is_not(None), Hold.expires_at <= now)
-        .values(status="expired", resolved_at=now)
-        .execution_options(synchronize_session=False)
+        .order_by(Hold.debit_account_id, Hold.id)
     )
-    assert isinstance(result, CursorResult)
-    return int(result.rowcount)
+    expired = 0
+    for hold_id in due.all():
+        expired += await _resolve(session, hold_id, now, "expired", strict=False)
+    return expired
 
 
 async def _pending(
@@ -207,20 +204,17 @@ async def _resolve(
     status: str,
     *,
     posted_amount: int | None = None,
-    entry_id: int | None = None,
-) -> None:
+    strict: bool = True,
+) -> bool:
+    """Move the hold out of pending (its trigger releases the reserved amount)."""
     result = await session.execute(
         update(Hold)
         .where(Hold.id == hold_id, Hold.status == "pending")
-        .values(
-            status=status,
-            resolved_at=now,
-            posted_amount=posted_amount,
-            resolution_entry_id=entry_id,
-        )
+        .values(status=status, resolved_at=now, posted_amount=posted_amount)
         .execution_options(synchronize_session=False)
     )
     assert isinstance(result, CursorResult)
-    if result.rowcount != 1:
+    if result.rowcount != 1 and strict:
         # Another transaction resolved it between our read and this write.
         raise HoldNotPending(status="resolved")
+    return bool(result.rowcount == 1)

@@ -3,10 +3,17 @@
 write its receipt in one commit.
 
 Hot accounts: every award leaves one issuance account and every redemption lands in one
-clearing account. Locking those would make all writers queue behind each other, so only
-accounts with a floor or a ceiling are locked (in ascending id order, so two entries never
-wait for each other crosswise), and only for the round trips of the write itself.
-Unbounded accounts are append-only sums: concurrent entries on them never conflict.
+clearing account. If those rows were locked or updated per entry, all writers would queue
+behind each other. So only bounded accounts (a floor or a ceiling: resident wallets) keep
+a balance on their row, updated by a trigger under that row's lock and checked against
+the bound there; unbounded accounts are append-only sums of their postings that no
+writer ever locks or updates. A wallet is contended only by writers of that same wallet,
+and only for the database round trips of the write itself: nothing else happens between
+the first lock and the commit that the caller's transaction does not choose to do.
+
+Idempotency comes from the unique key with ON CONFLICT DO NOTHING, not from a lock of
+ours; see ledger.writes for how each database writes an entry (one statement per write or
+batch on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -18,53 +25,38 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger.errors import (
     AlreadyReversed,
-    BalanceOutOfBounds,
     IdempotencyConflict,
-    MixedUnits,
+    LedgerError,
     UnbalancedEntry,
-    UnknownAccount,
     UnknownEntry,
 )
 from ledger.models import Account, Entry, Hold, Posting
+from ledger.values import AccountView, EntryRequest, EntryView, Leg, NewEntry
+from ledger.writes import insert_new_entries
+
+__all__ = [
+    "INT64_MAX",
+    "AccountView",
+    "EntryRequest",
+    "EntryView",
+    "Leg",
+    "available",
+    "balance",
+    "find_entry",
+    "fingerprint_of",
+    "open_account",
+    "post_batch",
+    "post_entry",
+    "reverse_entry",
+]
 
 INT64_MAX = 2**63 - 1
-
-
-@dataclass(frozen=True)
-class Leg:
-    account_id: int
-    amount: int
-
-
-@dataclass(frozen=True)
-class AccountView:
-    id: int
-    code: str
-    unit: str
-    kind: str
-    owner_ref: str | None
-    floor: int | None
-    ceiling: int | None
-
-
-@dataclass(frozen=True)
-class EntryView:
-    id: int
-    idempotency_key: str
-    kind: str
-    legs: tuple[Leg, ...]
-    effective_at: datetime
-    reverses_entry_id: int | None
-    # True when this call found the entry already written under the same key.
-    replayed: bool = False
-    # The hold this entry posted, if it did.
-    meta_hold_id: int | None = None
 
 
 def _account_view(account: Account) -> AccountView:
@@ -94,6 +86,7 @@ async def open_account(
     existing = await session.scalar(select(Account).where(Account.code == code))
     if existing is not None:
         return _account_view(existing)
+    bounded = floor is not None or ceiling is not None
     account = Account(
         code=code,
         unit=unit,
@@ -101,6 +94,8 @@ async def open_account(
         owner_ref=owner_ref,
         floor=floor,
         ceiling=ceiling,
+        posted=0 if bounded else None,
+        held=0 if bounded else None,
         created_at=now,
     )
     session.add(account)
@@ -120,57 +115,73 @@ async def post_entry(
     actor: str | None = None,
     meta: dict[str, Any] | None = None,
     reverses_entry_id: int | None = None,
-    releasing_hold_id: int | None = None,
 ) -> EntryView:
     """Write one balanced entry, or return the one already written under the same key.
-
-    `releasing_hold_id` names a pending hold whose reserved amount this entry spends
-    (a capture), so that amount is not counted against the floor twice.
 
     Raises ledger_unbalanced (fewer than two legs, a zero or out-of-range amount, a sum
     other than zero), ledger_mixed_units, ledger_unknown_account, insufficient_balance
     (a floor or ceiling would be crossed), idempotency_conflict (the key was used for
-    different content).
+    different content). After an error the caller's transaction must be rolled back.
     """
-    legs = tuple(legs)
-    _check_legs(legs)
-    fingerprint = fingerprint_of(kind, legs, memo, meta or {}, reverses_entry_id)
-    await serialize_key(session, idempotency_key)
-    previous = await _find_by_key(session, idempotency_key, fingerprint)
-    if previous is not None:
-        return previous
-    await _check_accounts(session, legs, releasing_hold_id)
-    entry_id = await _next_entry_id(session)
-    await session.execute(
-        insert(Posting),
-        [
-            {"entry_id": entry_id, "account_id": leg.account_id, "amount": leg.amount}
-            for leg in legs
-        ],
-    )
-    entry = Entry(
-        id=entry_id,
-        idempotency_key=idempotency_key,
-        fingerprint=fingerprint,
-        kind=kind,
+    entry = _new_entry(
+        idempotency_key,
+        kind,
+        tuple(legs),
+        effective_at or now,
         memo=memo,
         actor=actor,
-        created_at=now,
-        effective_at=effective_at or now,
         meta=meta or {},
         reverses_entry_id=reverses_entry_id,
     )
-    session.add(entry)
-    await session.flush()
-    return EntryView(
-        entry_id,
-        idempotency_key,
-        kind,
-        legs,
-        entry.effective_at,
-        reverses_entry_id,
-        meta_hold_id=(meta or {}).get("hold_id"),
+    [view] = await _post(session, [entry], now)
+    return view
+
+
+async def post_batch(
+    session: AsyncSession,
+    requests: Sequence[EntryRequest],
+    *,
+    now: datetime,
+    actor: str | None = None,
+) -> list[EntryView]:
+    """Post many entries in the caller's transaction: all of them commit, or none does
+    (confirming twenty patrol volunteers is one write). The bounds hold for the batch as a
+    whole. Raises what post_entry raises."""
+    entries = [
+        _new_entry(
+            request.idempotency_key,
+            request.kind,
+            tuple(request.legs),
+            now,
+            memo=request.memo,
+            actor=actor,
+            meta=request.meta or {},
+        )
+        for request in requests
+    ]
+    unique: dict[str, NewEntry] = {}
+    for entry in entries:  # a key twice in one batch is one entry, or a conflict
+        first = unique.setdefault(entry.key, entry)
+        if first.fingerprint != entry.fingerprint:
+            raise IdempotencyConflict(key=entry.key)
+    views = {
+        view.idempotency_key: view for view in await _post(session, list(unique.values()), now)
+    }
+    return [views[entry.key] for entry in entries]
+
+
+def _new_entry(
+    key: str,
+    kind: str,
+    legs: tuple[Leg, ...],
+    effective_at: datetime,
+    **details: Any,
+) -> NewEntry:
+    _check_legs(legs)
+    fingerprint = fingerprint_of(
+        kind, legs, details["memo"], details["meta"], details.get("reverses_entry_id")
     )
+    return NewEntry(key, fingerprint, kind, legs, effective_at, **details)
 
 
 def _check_legs(legs: tuple[Leg, ...]) -> None:
@@ -201,162 +212,85 @@ def fingerprint_of(
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _on_postgres(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-async def serialize_key(session: AsyncSession, key: str) -> None:
-    """Make concurrent writers of one key take turns, so the second sees the first's entry
-    instead of failing on the unique index. (SQLite already admits one writer at a time.)"""
-    if _on_postgres(session):
-        await session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
-        )
-
-
-async def _find_by_key(session: AsyncSession, key: str, fingerprint: str) -> EntryView | None:
-    found = await find_entry(session, key)
-    if found is not None and found.fingerprint != fingerprint:
-        raise IdempotencyConflict(key=key)
-    return found.view if found is not None else None
+async def _post(
+    session: AsyncSession, entries: Sequence[NewEntry], now: datetime
+) -> list[EntryView]:
+    """Write the new entries; the others were written before under their keys and are
+    returned as they were (or refused when their content differs)."""
+    written = await insert_new_entries(session, entries, now)
+    earlier = await find_entries(session, [e.key for e in entries if e.key not in written])
+    views = []
+    for entry in entries:
+        if entry.key in written:
+            views.append(
+                EntryView(
+                    written[entry.key],
+                    entry.key,
+                    entry.kind,
+                    entry.legs,
+                    entry.effective_at,
+                    entry.reverses_entry_id,
+                    meta_hold_id=entry.meta.get("hold_id"),
+                )
+            )
+            continue
+        found = earlier.get(entry.key)
+        if found is None:  # skipped as taken, so it must be there: the books are damaged
+            raise LedgerError(key=entry.key)
+        if found.fingerprint != entry.fingerprint:
+            raise IdempotencyConflict(key=entry.key)
+        views.append(found.view)
+    return views
 
 
 @dataclass(frozen=True)
-class _Found:
+class Found:
     view: EntryView
     fingerprint: str
 
 
-async def find_entry(session: AsyncSession, key: str) -> _Found | None:
+async def find_entry(session: AsyncSession, key: str) -> Found | None:
     """The entry written under `key`, as a replay would return it."""
-    entry = await session.scalar(select(Entry).where(Entry.idempotency_key == key))
-    if entry is None:
-        return None
+    return (await find_entries(session, [key])).get(key)
+
+
+async def find_entries(session: AsyncSession, keys: Sequence[str]) -> dict[str, Found]:
+    if not keys:
+        return {}
+    entries = (await session.scalars(select(Entry).where(Entry.idempotency_key.in_(keys)))).all()
+    legs: dict[int, list[Leg]] = {entry.id: [] for entry in entries}
     rows = await session.execute(
-        select(Posting.account_id, Posting.amount)
-        .where(Posting.entry_id == entry.id)
+        select(Posting.entry_id, Posting.account_id, Posting.amount)
+        .where(Posting.entry_id.in_(legs))
         .order_by(Posting.id)
     )
-    legs = tuple(Leg(account_id, amount) for account_id, amount in rows)
-    view = EntryView(
-        entry.id,
-        key,
-        entry.kind,
-        legs,
-        entry.effective_at,
-        entry.reverses_entry_id,
-        replayed=True,
-        meta_hold_id=(entry.meta or {}).get("hold_id"),
-    )
-    return _Found(view, entry.fingerprint)
-
-
-async def _check_accounts(
-    session: AsyncSession, legs: tuple[Leg, ...], releasing_hold_id: int | None
-) -> None:
-    ids = sorted({leg.account_id for leg in legs})
-    accounts = (
-        await session.execute(
-            select(Account.id, Account.unit, Account.floor, Account.ceiling).where(
-                Account.id.in_(ids)
-            )
+    for entry_id, account_id, amount in rows:
+        legs[entry_id].append(Leg(account_id, amount))
+    return {
+        entry.idempotency_key: Found(
+            EntryView(
+                entry.id,
+                entry.idempotency_key,
+                entry.kind,
+                tuple(legs[entry.id]),
+                entry.effective_at,
+                entry.reverses_entry_id,
+                replayed=True,
+                meta_hold_id=(entry.meta or {}).get("hold_id"),
+            ),
+            entry.fingerprint,
         )
-    ).all()
-    if len(accounts) != len(ids):
-        raise UnknownAccount()
-    if len({unit for _, unit, _, _ in accounts}) != 1:
-        raise MixedUnits()
-    bounded = [a for a in accounts if _may_cross(a, legs)]
-    if bounded:
-        await check_bounds(session, legs, bounded, releasing_hold_id)
-
-
-def _may_cross(account: Any, legs: tuple[Leg, ...]) -> bool:
-    """Only money leaving an account can cross its floor, and only money arriving can cross
-    its ceiling; an account these legs cannot push out of bounds needs no lock (so awards
-    into wallets never wait)."""
-    delta = sum(leg.amount for leg in legs if leg.account_id == account.id)
-    return (account.floor is not None and delta < 0) or (account.ceiling is not None and delta > 0)
-
-
-async def lock_accounts(
-    session: AsyncSession, *, debited: Sequence[int], credited: Sequence[int]
-) -> None:
-    """Lock, in ascending id order, the debited accounts that have a floor and the credited
-    ones that have a ceiling: exactly those some entry would lock (see _may_cross)."""
-    await session.execute(
-        select(Account.id)
-        .where(
-            (Account.id.in_(set(debited)) & Account.floor.is_not(None))
-            | (Account.id.in_(set(credited)) & Account.ceiling.is_not(None))
-        )
-        .order_by(Account.id)
-        .with_for_update()
-    )
-
-
-async def check_bounds(
-    session: AsyncSession,
-    legs: tuple[Leg, ...],
-    bounded: Sequence[Any],
-    releasing_hold_id: int | None = None,
-) -> None:
-    """Lock the bounded accounts and refuse legs that would cross a floor or ceiling,
-    counting pending holds against the floor (they are promised away already)."""
-    ids = [account.id for account in bounded]  # ascending: see the module docstring
-    await session.execute(
-        select(Account.id).where(Account.id.in_(ids)).order_by(Account.id).with_for_update()
-    )
-    balances = await _balances(session, ids)
-    held = await pending_out(session, ids, excluding=releasing_hold_id)
-    for account in bounded:
-        after = (
-            balances.get(account.id, 0)
-            - held.get(account.id, 0)
-            + sum(leg.amount for leg in legs if leg.account_id == account.id)
-        )
-        below = account.floor is not None and after < account.floor
-        above = account.ceiling is not None and after > account.ceiling
-        if below or above:
-            raise BalanceOutOfBounds(account_id=account.id)
-
-
-async def _balances(session: AsyncSession, ids: list[int]) -> dict[int, int]:
-    rows = await session.execute(
-        select(Posting.account_id, func.sum(Posting.amount))
-        .where(Posting.account_id.in_(ids))
-        .group_by(Posting.account_id)
-    )
-    return {account_id: int(total) for account_id, total in rows}
-
-
-async def pending_out(
-    session: AsyncSession, ids: Sequence[int], *, excluding: int | None = None
-) -> dict[int, int]:
-    """Amounts reserved by pending holds, per debit account."""
-    query = (
-        select(Hold.debit_account_id, func.sum(Hold.amount))
-        .where(Hold.debit_account_id.in_(ids), Hold.status == "pending")
-        .group_by(Hold.debit_account_id)
-    )
-    if excluding is not None:
-        query = query.where(Hold.id != excluding)
-    return {account_id: int(total) for account_id, total in await session.execute(query)}
-
-
-async def _next_entry_id(session: AsyncSession) -> int:
-    """The id is needed before the entry row exists, because postings are written first.
-    PostgreSQL hands out sequence values; on SQLite the writer holds the database lock
-    (BEGIN IMMEDIATE), so the next id cannot be taken by anyone else."""
-    if _on_postgres(session):
-        query = "SELECT nextval(pg_get_serial_sequence('ledger_entries', 'id'))"
-    else:
-        query = "SELECT coalesce(max(id), 0) + 1 FROM ledger_entries"
-    return int((await session.execute(text(query))).scalar_one())
+        for entry in entries
+    }
 
 
 async def balance(session: AsyncSession, account_id: int, *, as_of: datetime | None = None) -> int:
-    """Posted balance: the sum of the account's postings, optionally as of a past moment."""
+    """Posted balance: the sum of the account's postings (kept on the row of a bounded
+    account), optionally as of a past moment."""
+    if as_of is None:
+        kept = await session.scalar(select(Account.posted).where(Account.id == account_id))
+        if kept is not None:
+            return kept
     query = select(func.coalesce(func.sum(Posting.amount), 0)).where(
         Posting.account_id == account_id
     )
@@ -367,8 +301,17 @@ async def balance(session: AsyncSession, account_id: int, *, as_of: datetime | N
 
 async def available(session: AsyncSession, account_id: int) -> int:
     """Posted balance less what pending holds have reserved: what can be spent now."""
-    held = await pending_out(session, [account_id])
-    return await balance(session, account_id) - held.get(account_id, 0)
+    kept = (
+        await session.execute(select(Account.posted, Account.held).where(Account.id == account_id))
+    ).one_or_none()
+    if kept is not None and kept.posted is not None:
+        return int(kept.posted - kept.held)
+    held = await session.scalar(
+        select(func.coalesce(func.sum(Hold.amount), 0)).where(
+            Hold.debit_account_id == account_id, Hold.status == "pending"
+        )
+    )
+    return await balance(session, account_id) - int(held or 0)
 
 
 async def reverse_entry(
@@ -388,7 +331,9 @@ async def reverse_entry(
     if original is None:
         raise UnknownEntry(entry_id=entry_id)
     rows = await session.execute(
-        select(Posting.account_id, Posting.amount).where(Posting.entry_id == entry_id)
+        select(Posting.account_id, Posting.amount)
+        .where(Posting.entry_id == entry_id)
+        .order_by(Posting.id)
     )
     legs = [Leg(account_id, -amount) for account_id, amount in rows]
     earlier = await session.scalar(
@@ -408,44 +353,6 @@ async def reverse_entry(
             reverses_entry_id=entry_id,
         )
     except IntegrityError as exc:  # the unique reverses_entry_id: someone was first
+        if "reverses_entry_id" not in str(exc.orig):
+            raise
         raise AlreadyReversed(entry_id=entry_id) from exc
-
-
-@dataclass(frozen=True)
-class EntryRequest:
-    idempotency_key: str
-    kind: str
-    legs: tuple[Leg, ...]
-    memo: str | None = None
-    meta: dict[str, Any] | None = None
-
-
-async def post_batch(
-    session: AsyncSession,
-    requests: Sequence[EntryRequest],
-    *,
-    now: datetime,
-    actor: str | None = None,
-) -> list[EntryView]:
-    """Post many entries in the caller's transaction: all of them commit, or none does
-    (confirming twenty patrol volunteers is one write). Raises what post_entry raises.
-
-    Every account the batch may lock is locked first, in one ascending sweep: entry by
-    entry, two batches would take their locks in different orders and deadlock."""
-    debited = [leg.account_id for request in requests for leg in request.legs if leg.amount < 0]
-    credited = [leg.account_id for request in requests for leg in request.legs if leg.amount > 0]
-    if requests and _on_postgres(session):
-        await lock_accounts(session, debited=debited, credited=credited)
-    return [
-        await post_entry(
-            session,
-            idempotency_key=request.idempotency_key,
-            kind=request.kind,
-            legs=request.legs,
-            now=now,
-            memo=request.memo,
-            meta=request.meta,
-            actor=actor,
-        )
-        for request in requests
-    ]

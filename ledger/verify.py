@@ -21,16 +21,21 @@ class Problem:
 # Each check is one query whose every row is a problem, described by its columns.
 CHECKS: dict[str, str] = {
     "entry does not balance": """
-        SELECT e.id, count(p.id), count(DISTINCT a.unit), coalesce(sum(p.amount), 0)
+        SELECT e.id, count(p.id), e.legs, count(DISTINCT a.unit), coalesce(sum(p.amount), 0)
           FROM ledger_entries e
           LEFT JOIN ledger_postings p ON p.entry_id = e.id
           LEFT JOIN ledger_accounts a ON a.id = p.account_id
-         GROUP BY e.id
-        HAVING count(p.id) < 2 OR count(DISTINCT a.unit) <> 1 OR coalesce(sum(p.amount), 0) <> 0
+         GROUP BY e.id, e.legs
+        HAVING count(p.id) < 2 OR count(p.id) <> e.legs OR count(DISTINCT a.unit) <> 1
+            OR coalesce(sum(p.amount), 0) <> 0
     """,
     "posting without an entry": """
         SELECT p.id, p.entry_id FROM ledger_postings p
           LEFT JOIN ledger_entries e ON e.id = p.entry_id WHERE e.id IS NULL
+    """,
+    "posting to an unknown account": """
+        SELECT p.id, p.account_id FROM ledger_postings p
+          LEFT JOIN ledger_accounts a ON a.id = p.account_id WHERE a.id IS NULL
     """,
     "a unit does not sum to zero": """
         SELECT a.unit, sum(p.amount) FROM ledger_postings p
@@ -47,6 +52,21 @@ CHECKS: dict[str, str] = {
                  ON h.debit_account_id = a.id
          WHERE (a.floor IS NOT NULL AND coalesce(b.total, 0) - coalesce(h.held, 0) < a.floor)
             OR (a.ceiling IS NOT NULL AND coalesce(b.total, 0) > a.ceiling)
+    """,
+    "kept balance differs from the postings and holds": """
+        SELECT a.id, a.code, a.posted, coalesce(b.total, 0), a.held, coalesce(h.held, 0)
+          FROM ledger_accounts a
+          LEFT JOIN (SELECT account_id, sum(amount) AS total FROM ledger_postings
+                      GROUP BY account_id) b ON b.account_id = a.id
+          LEFT JOIN (SELECT debit_account_id, sum(amount) AS held FROM ledger_holds
+                      WHERE status = 'pending' GROUP BY debit_account_id) h
+                 ON h.debit_account_id = a.id
+         WHERE a.posted <> coalesce(b.total, 0) OR a.held <> coalesce(h.held, 0)
+    """,
+    "balance kept on an unbounded account, or not kept on a bounded one": """
+        SELECT a.id, a.code, a.floor, a.ceiling, a.posted, a.held FROM ledger_accounts a
+         WHERE (a.floor IS NOT NULL OR a.ceiling IS NOT NULL) <> (a.posted IS NOT NULL)
+            OR (a.posted IS NULL) <> (a.held IS NULL)
     """,
     "hold resolved inconsistently": """
         SELECT h.id, h.status, h.amount, h.posted_amount, h.resolution_entry_id

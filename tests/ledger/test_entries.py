@@ -178,6 +178,7 @@ async def test_the_database_refuses_an_unbalanced_entry_written_around_the_servi
                     created_at=NOW,
                     effective_at=NOW,
                     meta={},
+                    legs=2,
                 )
             )
     assert await _balance(database, wallet.id) == 0

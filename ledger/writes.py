@@ -137,8 +137,10 @@ async def _insert_postgres(
     session: AsyncSession, entries: Sequence[NewEntry], now: datetime
 ) -> dict[str, int]:
     legs = [(entry.key, leg) for entry in entries for leg in entry.legs]
+    # Straight on the session's connection: these statements need nothing of the ORM.
+    connection = await session.connection()
     row = (
-        await session.execute(
+        await connection.execute(
             _POSTGRES_INSERT,
             {
                 "leg_keys": [key for key, _ in legs],
@@ -191,8 +193,9 @@ _SQLITE_ENTRIES = text(
 async def _insert_sqlite(
     session: AsyncSession, entries: Sequence[NewEntry], now: datetime
 ) -> dict[str, int]:
+    connection = await session.connection()  # see _insert_postgres
     rows = (
-        await session.execute(
+        await connection.execute(
             _SQLITE_LOOKUP,
             {
                 "keys": [entry.key for entry in entries],
@@ -210,7 +213,7 @@ async def _insert_sqlite(
     if not fresh:
         return {}
     ids = {entry.key: last + n for n, entry in enumerate(fresh, start=1)}
-    await session.execute(
+    await connection.execute(
         _SQLITE_POSTINGS,
         [
             {"entry_id": ids[entry.key], "account_id": leg.account_id, "amount": leg.amount}
@@ -218,7 +221,7 @@ async def _insert_sqlite(
             for leg in entry.legs
         ],
     )
-    await session.execute(
+    await connection.execute(
         _SQLITE_ENTRIES,
         [
             {

@@ -4,6 +4,11 @@ Single transfers mix awards out of the hot issuance account with spends from wal
 have a floor (the locked path). Batches post 100 awards per transaction. On PostgreSQL,
 pgbench's built-in TPC-B workload runs on the same server in the same run as the
 reference, so the ratio means something on a shared machine where absolute times do not.
+
+Every measured phase, the reference's too, starts from a settled server: the previous
+phase's rows vacuumed and analysed and a checkpoint taken. Otherwise autovacuum and the
+full-page writes after a checkpoint land on whichever phase comes next, which moved the
+figures by a third between otherwise identical runs.
 """
 
 from __future__ import annotations
@@ -17,9 +22,12 @@ import statistics
 import subprocess
 import time
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from multiprocessing import get_context
 
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from core.db import Database
@@ -28,12 +36,15 @@ from ledger.service import EntryRequest, Leg, open_account, post_batch, post_ent
 
 WALLETS = 1000
 BATCH = 100
+# Time for client processes to start and connect before the phase's agreed start.
+STARTUP_SECONDS = 4.0
 
 
 @dataclass(frozen=True)
 class LedgerBench:
     database: str
     clients: int
+    processes: int
     seconds: float
     single_transfers: int
     single_tps: float
@@ -137,6 +148,20 @@ async def _batch_client(
     return posted
 
 
+LEDGER_TABLES = ("ledger_accounts", "ledger_entries", "ledger_postings", "ledger_holds")
+
+
+async def settle(database: Database) -> None:
+    """Let PostgreSQL catch up on the previous phase before the next one is timed. (SQLite
+    has no background work of that kind: it checkpoints its WAL as it goes.)"""
+    if database.dialect != "postgresql":
+        return
+    async with database.engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.execute(text(f"VACUUM ANALYZE {', '.join(LEDGER_TABLES)}"))
+        await autocommit.execute(text("CHECKPOINT"))
+
+
 def _percentile_ms(values: list[float], q: int) -> float:
     if len(values) < 2:
         return values[0] * 1000 if values else 0.0
@@ -150,41 +175,135 @@ def _database(url: str, clients: int) -> Database:
     return Database.from_url(url, pool_size=clients, max_overflow=0)
 
 
-async def run_bench(url: str, *, clients: int, seconds: float) -> LedgerBench:
+@dataclass(frozen=True)
+class _Share:
+    """One process's part of a phase: its clients, started at one agreed wall-clock time."""
+
+    url: str
+    accounts: _Accounts
+    run: str
+    phase: str  # "single" or "batch"
+    first_client: int
+    clients: int
+    start_at: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    elapsed: float
+    transfers: int
+    refused: int
+    latencies: list[float]
+
+
+def _run_share(share: _Share) -> _Outcome:
+    """Entry point of a client process (module level, so that it can be pickled)."""
+    return asyncio.run(_clients(share))
+
+
+async def _clients(share: _Share) -> _Outcome:
+    database = _database(share.url, share.clients)
+    numbers = range(share.first_client, share.first_client + share.clients)
+    try:
+        await asyncio.sleep(max(0.0, share.start_at - time.time()))
+        started = time.perf_counter()
+        until = started + share.seconds
+        latencies: list[float] = []
+        if share.phase == "single":
+            refused = await asyncio.gather(
+                *(
+                    _single_client(database, share.accounts, share.run, c, until, latencies)
+                    for c in numbers
+                )
+            )
+            transfers = len(latencies)
+        else:
+            posted = await asyncio.gather(
+                *(_batch_client(database, share.accounts, share.run, c, until) for c in numbers)
+            )
+            refused, transfers = [], sum(posted)
+        return _Outcome(time.perf_counter() - started, transfers, sum(refused), latencies)
+    finally:
+        await database.dispose()
+
+
+async def _measure(
+    url: str,
+    accounts: _Accounts,
+    run: str,
+    phase: str,
+    *,
+    clients: int,
+    processes: int,
+    seconds: float,
+) -> _Outcome:
+    """Run one phase with its clients spread over `processes` processes (as pgbench spreads
+    its clients over threads); one process runs them in this one."""
+    sizes = [clients // processes + (p < clients % processes) for p in range(processes)]
+    firsts = [sum(sizes[:p]) for p in range(processes)]
+    start_at = time.time() + (STARTUP_SECONDS if processes > 1 else 0.0)
+    shares = [
+        _Share(url, accounts, run, phase, first, size, start_at, seconds)
+        for first, size in zip(firsts, sizes, strict=True)
+        if size
+    ]
+    if len(shares) == 1:
+        outcomes = [await _clients(shares[0])]
+    else:
+        loop = asyncio.get_running_loop()
+        with ProcessPoolExecutor(len(shares), mp_context=get_context("spawn")) as pool:
+            outcomes = await asyncio.gather(
+                *(loop.run_in_executor(pool, _run_share, share) for share in shares)
+            )
+    return _Outcome(
+        max(outcome.elapsed for outcome in outcomes),
+        sum(outcome.transfers for outcome in outcomes),
+        sum(outcome.refused for outcome in outcomes),
+        [latency for outcome in outcomes for latency in outcome.latencies],
+    )
+
+
+def default_processes(url: str) -> int:
+    """Two client processes on PostgreSQL, like pgbench's two threads; one on SQLite, the
+    embedded database of a one-process deployment."""
+    return 1 if url.startswith("sqlite") else 2
+
+
+async def run_bench(
+    url: str, *, clients: int, seconds: float, processes: int | None = None
+) -> LedgerBench:
     """Measure the ledger at `url`, which must already be migrated."""
-    database = _database(url, clients)
+    processes = processes or default_processes(url)
+    database = _database(url, 4)
     run = uuid.uuid4().hex[:8]
     try:
         accounts = await _prepare(database, run)
-        latencies: list[float] = []
-        until = time.perf_counter() + seconds
-        started = time.perf_counter()
-        refused = await asyncio.gather(
-            *(_single_client(database, accounts, run, c, until, latencies) for c in range(clients))
+        await settle(database)
+        single = await _measure(
+            url, accounts, run, "single", clients=clients, processes=processes, seconds=seconds
         )
-        single_elapsed = time.perf_counter() - started
-        until = time.perf_counter() + seconds
-        started = time.perf_counter()
-        posted = await asyncio.gather(
-            *(_batch_client(database, accounts, run, c, until) for c in range(clients))
+        await settle(database)
+        batch = await _measure(
+            url, accounts, run, "batch", clients=clients, processes=processes, seconds=seconds
         )
-        batch_elapsed = time.perf_counter() - started
     finally:
         await database.dispose()
     reference = None
     if database.dialect == "postgresql":
         reference = pgbench_tps(url, clients=clients, seconds=seconds)
-    single_tps = len(latencies) / single_elapsed
+    single_tps = single.transfers / single.elapsed
     return LedgerBench(
         database=database.dialect,
         clients=clients,
+        processes=processes,
         seconds=seconds,
-        single_transfers=len(latencies),
+        single_transfers=single.transfers,
         single_tps=round(single_tps, 1),
-        single_p50_ms=round(_percentile_ms(latencies, 50), 2),
-        single_p99_ms=round(_percentile_ms(latencies, 99), 2),
-        refused_spends=sum(refused),
-        batch_tps=round(sum(posted) / batch_elapsed, 1),
+        single_p50_ms=round(_percentile_ms(single.latencies, 50), 2),
+        single_p99_ms=round(_percentile_ms(single.latencies, 99), 2),
+        refused_spends=single.refused,
+        batch_tps=round(batch.transfers / batch.elapsed, 1),
         reference="pgbench TPC-B" if reference is not None else None,
         reference_tps=round(reference, 1) if reference is not None else None,
         ratio=round(single_tps / reference, 3) if reference else None,
@@ -213,6 +332,12 @@ def pgbench_tps(url: str, *, clients: int, seconds: float) -> float:
         )
     subprocess.run(
         [executable, *base, "-i", "-q", "-s", "1", scratch],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
+    subprocess.run(  # settled like the ledger's phases (pgbench -i has vacuumed already)
+        ["psql", *base, "-d", scratch, "-qc", "CHECKPOINT"],
         check=True,
         env=env,
         capture_output=True,

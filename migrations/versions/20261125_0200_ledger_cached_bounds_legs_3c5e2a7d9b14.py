@@ -77,24 +77,32 @@ POSTGRES_UP = [
     "ALTER TABLE ledger_entries ALTER COLUMN legs SET NOT NULL",
     "DROP TRIGGER ledger_postings_sealed ON ledger_postings",
     "DROP FUNCTION ledger_refuse_posting_after_seal()",
+    # Once per statement, not per posting: a batch of a hundred entries is one seal check,
+    # one lock sweep in ascending id order and one update of the kept balances.
     """
-    CREATE FUNCTION ledger_posting_arrives() RETURNS trigger LANGUAGE plpgsql AS $$
-    DECLARE expected integer;
+    CREATE FUNCTION ledger_postings_arrive() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        SELECT legs INTO expected FROM ledger_entries WHERE id = NEW.entry_id;
-        IF FOUND AND (SELECT count(*) FROM ledger_postings WHERE entry_id = NEW.entry_id)
-                     >= expected THEN
-            RAISE EXCEPTION 'ledger entry % is sealed: no posting may be added', NEW.entry_id
+        IF EXISTS (
+            SELECT FROM (SELECT DISTINCT entry_id FROM arrived) n
+              JOIN ledger_entries e ON e.id = n.entry_id
+             WHERE (SELECT count(*) FROM ledger_postings p WHERE p.entry_id = n.entry_id)
+                   > e.legs) THEN
+            RAISE EXCEPTION 'ledger entry is sealed: no posting may be added'
                 USING ERRCODE = 'restrict_violation';
         END IF;
-        UPDATE ledger_accounts SET posted = posted + NEW.amount
-         WHERE id = NEW.account_id AND posted IS NOT NULL;
-        RETURN NEW;
+        PERFORM FROM ledger_accounts
+          WHERE id IN (SELECT account_id FROM arrived) AND posted IS NOT NULL
+          ORDER BY id FOR NO KEY UPDATE;
+        UPDATE ledger_accounts a SET posted = a.posted + d.delta
+          FROM (SELECT account_id, sum(amount) AS delta FROM arrived GROUP BY account_id) d
+         WHERE a.id = d.account_id AND a.posted IS NOT NULL;
+        RETURN NULL;
     END $$
     """,
     """
-    CREATE TRIGGER ledger_postings_arrive BEFORE INSERT ON ledger_postings
-    FOR EACH ROW EXECUTE FUNCTION ledger_posting_arrives()
+    CREATE TRIGGER ledger_postings_arrive AFTER INSERT ON ledger_postings
+    REFERENCING NEW TABLE AS arrived
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_postings_arrive()
     """,
     """
     CREATE OR REPLACE FUNCTION ledger_check_entry_balanced() RETURNS trigger
@@ -200,7 +208,7 @@ POSTGRES_DOWN = [
         RETURN NULL;
     END $$
     """,
-    "DROP FUNCTION ledger_posting_arrives() CASCADE",
+    "DROP FUNCTION ledger_postings_arrive() CASCADE",
     """
     CREATE FUNCTION ledger_refuse_posting_after_seal() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN

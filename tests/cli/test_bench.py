@@ -34,6 +34,8 @@ def test_bench_ledger_prints_one_json_object(database_url: str) -> None:
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     assert figures["database"] == ("postgresql" if ON_POSTGRES else "sqlite")
     assert figures["clients"] == 2
+    # PostgreSQL spreads the clients over two processes, as pgbench does over two threads.
+    assert figures["processes"] == (2 if ON_POSTGRES else 1)
     assert figures["single_tps"] > 0
     assert figures["batch_tps"] > 0
     assert figures["single_p99_ms"] >= figures["single_p50_ms"] > 0

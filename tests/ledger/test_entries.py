@@ -199,3 +199,44 @@ async def test_postings_cannot_be_added_after_the_entry_or_without_one(
         async with database.write() as session:  # orphans fail at commit (deferred key)
             session.add(Posting(entry_id=999, account_id=wallet.id, amount=100))
     assert await _balance(database, wallet.id) == 5
+
+
+async def test_the_database_refuses_an_overdraft_written_around_the_service(
+    database: Database,
+) -> None:
+    issuance, wallet, _ = await _accounts(database)
+    await _award(database, "a1", issuance.id, wallet.id, 5)
+    with pytest.raises(DBAPIError, match="out of bounds"):
+        async with database.write() as session:
+            session.add_all(
+                [
+                    Posting(entry_id=2, account_id=wallet.id, amount=-6),
+                    Posting(entry_id=2, account_id=issuance.id, amount=6),
+                ]
+            )
+            await session.flush()
+    assert await _balance(database, wallet.id) == 5
+
+
+async def test_accounts_are_never_deleted(database: Database) -> None:
+    await _accounts(database)
+    with pytest.raises(DBAPIError, match="append-only"):
+        async with database.write() as session:
+            await session.execute(text("DELETE FROM ledger_accounts"))
+
+
+async def test_a_wallet_opened_below_its_floor_still_receives_points(database: Database) -> None:
+    """Only a change that makes things worse is refused: a household wallet whose floor is
+    its base of 100 fills up from zero, and cannot be spent below 100 afterwards."""
+    issuance, _, _ = await _accounts(database)
+    async with database.write() as session:
+        household = await open_account(
+            session, code="household:1", unit="moral", kind="wallet", floor=100, now=NOW
+        )
+    await _award(database, "base-half", issuance.id, household.id, 60)
+    await _award(database, "base-rest", issuance.id, household.id, 50)
+    assert await _balance(database, household.id) == 110
+    with pytest.raises(BalanceOutOfBounds):
+        await _award(database, "spend", household.id, issuance.id, 11)
+    await _award(database, "spend-ok", household.id, issuance.id, 10)
+    assert await _balance(database, household.id) == 100

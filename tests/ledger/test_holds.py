@@ -174,3 +174,12 @@ async def test_an_entry_is_reversed_once(database: Database) -> None:
             await reverse_entry(session, entry_id=award.id, idempotency_key="r2", now=NOW)
     async with database.read() as session:
         assert await balance(session, wallet) == 10
+
+
+async def test_the_database_refuses_to_change_a_pending_hold(database: Database) -> None:
+    _, clearing, wallet = await funded_wallet(database, 10)
+    await _hold(database, "h", wallet, clearing, 7)
+    with pytest.raises(DBAPIError, match="already resolved"):
+        async with database.write() as session:
+            await session.execute(text("UPDATE ledger_holds SET amount = 1"))
+    assert await _figures(database, wallet, clearing) == (10, 3, 0)

@@ -18,6 +18,24 @@ class Problem:
     detail: str
 
 
+# Every account with what its postings and pending holds add up to, and how many debits,
+# credits and holds it has ever had.
+ACCOUNT_TOTALS = """
+    SELECT a.id, a.code, a.floor, a.ceiling, a.posted, a.held,
+           coalesce(b.total, 0) AS total, coalesce(b.debits, 0) AS debits,
+           coalesce(b.credits, 0) AS credits, coalesce(h.pending, 0) AS pending,
+           coalesce(h.holds, 0) AS holds
+      FROM ledger_accounts a
+      LEFT JOIN (SELECT account_id, sum(amount) AS total,
+                        sum(CASE WHEN amount < 0 THEN 1 ELSE 0 END) AS debits,
+                        sum(CASE WHEN amount > 0 THEN 1 ELSE 0 END) AS credits
+                   FROM ledger_postings GROUP BY account_id) b ON b.account_id = a.id
+      LEFT JOIN (SELECT debit_account_id, count(*) AS holds,
+                        sum(CASE WHEN status = 'pending' THEN amount ELSE 0 END) AS pending
+                   FROM ledger_holds GROUP BY debit_account_id) h
+             ON h.debit_account_id = a.id
+"""
+
 # Each check is one query whose every row is a problem, described by its columns.
 CHECKS: dict[str, str] = {
     "entry does not balance": """
@@ -42,27 +60,18 @@ CHECKS: dict[str, str] = {
           JOIN ledger_accounts a ON a.id = p.account_id
          GROUP BY a.unit HAVING sum(p.amount) <> 0
     """,
-    "balance below floor or above ceiling": """
-        SELECT a.id, a.code, coalesce(b.total, 0), coalesce(h.held, 0), a.floor, a.ceiling
-          FROM ledger_accounts a
-          LEFT JOIN (SELECT account_id, sum(amount) AS total FROM ledger_postings
-                      GROUP BY account_id) b ON b.account_id = a.id
-          LEFT JOIN (SELECT debit_account_id, sum(amount) AS held FROM ledger_holds
-                      WHERE status = 'pending' GROUP BY debit_account_id) h
-                 ON h.debit_account_id = a.id
-         WHERE (a.floor IS NOT NULL AND coalesce(b.total, 0) - coalesce(h.held, 0) < a.floor)
-            OR (a.ceiling IS NOT NULL AND coalesce(b.total, 0) > a.ceiling)
-    """,
-    "kept balance differs from the postings and holds": """
-        SELECT a.id, a.code, a.posted, coalesce(b.total, 0), a.held, coalesce(h.held, 0)
-          FROM ledger_accounts a
-          LEFT JOIN (SELECT account_id, sum(amount) AS total FROM ledger_postings
-                      GROUP BY account_id) b ON b.account_id = a.id
-          LEFT JOIN (SELECT debit_account_id, sum(amount) AS held FROM ledger_holds
-                      WHERE status = 'pending' GROUP BY debit_account_id) h
-                 ON h.debit_account_id = a.id
-         WHERE a.posted <> coalesce(b.total, 0) OR a.held <> coalesce(h.held, 0)
-    """,
+    # Below the floor is sound only while money has never left the account: the database
+    # refuses any debit or hold that leaves it below, so such a wallet only fills up.
+    # Likewise above the ceiling, with credits.
+    "balance below floor or above ceiling": f"""
+        SELECT id, code, total, pending, floor, ceiling FROM ({ACCOUNT_TOTALS}) t
+         WHERE (floor IS NOT NULL AND total - pending < floor AND (debits > 0 OR holds > 0))
+            OR (ceiling IS NOT NULL AND total > ceiling AND credits > 0)
+    """,  # noqa: S608 (only ACCOUNT_TOTALS, a constant, is interpolated)
+    "kept balance differs from the postings and holds": f"""
+        SELECT id, code, posted, total, held, pending FROM ({ACCOUNT_TOTALS}) t
+         WHERE posted <> total OR held <> pending
+    """,  # noqa: S608 (likewise)
     "balance kept on an unbounded account, or not kept on a bounded one": """
         SELECT a.id, a.code, a.floor, a.ceiling, a.posted, a.held FROM ledger_accounts a
          WHERE (a.floor IS NOT NULL OR a.ceiling IS NOT NULL) <> (a.posted IS NOT NULL)

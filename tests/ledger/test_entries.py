@@ -18,6 +18,7 @@ from ledger.errors import (
 )
 from ledger.models import Entry, Posting
 from ledger.service import AccountView, Leg, balance, open_account, post_entry
+from tests.ledger.books import assert_books_balance
 
 NOW = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
 
@@ -240,3 +241,4 @@ async def test_a_wallet_opened_below_its_floor_still_receives_points(database: D
         await _award(database, "spend", household.id, issuance.id, 11)
     await _award(database, "spend-ok", household.id, issuance.id, 10)
     assert await _balance(database, household.id) == 100
+    await assert_books_balance(database)  # filling up below the floor broke nothing

@@ -175,13 +175,17 @@ def _new_entry(
     kind: str,
     legs: tuple[Leg, ...],
     effective_at: datetime,
-    **details: Any,
+    *,
+    memo: str | None,
+    actor: str | None,
+    meta: dict[str, Any],
+    reverses_entry_id: int | None = None,
 ) -> NewEntry:
     _check_legs(legs)
-    fingerprint = fingerprint_of(
-        kind, legs, details["memo"], details["meta"], details.get("reverses_entry_id")
+    fingerprint = fingerprint_of(kind, legs, memo, meta, reverses_entry_id)
+    return NewEntry(
+        key, fingerprint, kind, legs, effective_at, memo, actor, meta, reverses_entry_id
     )
-    return NewEntry(key, fingerprint, kind, legs, effective_at, **details)
 
 
 def _check_legs(legs: tuple[Leg, ...]) -> None:

@@ -100,9 +100,12 @@ _POSTGRES_INSERT = text(
         SELECT * FROM unnest(CAST(:leg_keys AS text[]), CAST(:leg_accounts AS bigint[]),
                              CAST(:leg_amounts AS bigint[])) AS leg(key, account_id, amount)
     ), refused AS (  -- an unknown account, or two units in one entry: nothing is written
-        SELECT leg.key FROM leg LEFT JOIN ledger_accounts a ON a.id = leg.account_id
-         GROUP BY leg.key
-        HAVING count(a.id) < count(*) OR count(DISTINCT a.unit) > 1
+        -- Each account is looked up by its key: joined, the planner would read them all.
+        SELECT key FROM (SELECT leg.key, (SELECT a.unit FROM ledger_accounts a
+                                           WHERE a.id = leg.account_id) AS unit
+                           FROM leg) AS leg_unit
+         GROUP BY key
+        HAVING count(unit) < count(*) OR count(DISTINCT unit) > 1
     ), entry AS (
         INSERT INTO ledger_entries AS e (idempotency_key, fingerprint, kind, memo, actor,
                                          created_at, effective_at, meta, reverses_entry_id,

@@ -185,6 +185,36 @@ async def test_the_database_refuses_an_unbalanced_entry_written_around_the_servi
     assert await _balance(database, wallet.id) == 0
 
 
+async def test_the_database_refuses_a_posting_to_an_account_that_does_not_exist(
+    database: Database,
+) -> None:
+    """Postings have no foreign key to their account; the balance check stands in for it."""
+    issuance, wallet, _ = await _accounts(database)
+    with pytest.raises(DBAPIError, match="does not balance"):
+        async with database.write() as session:
+            session.add_all(
+                [
+                    Posting(entry_id=1, account_id=wallet.id + 1000, amount=5),
+                    Posting(entry_id=1, account_id=issuance.id, amount=-5),
+                ]
+            )
+            await session.flush()
+            session.add(
+                Entry(
+                    id=1,
+                    idempotency_key="raw",
+                    fingerprint="x",
+                    kind="award",
+                    created_at=NOW,
+                    effective_at=NOW,
+                    meta={},
+                    legs=2,
+                )
+            )
+    async with database.read() as session:
+        assert await session.scalar(select(func.count()).select_from(Posting)) == 0
+
+
 async def test_postings_cannot_be_added_after_the_entry_or_without_one(
     database: Database,
 ) -> None:

@@ -6,6 +6,9 @@ transaction starts with BEGIN IMMEDIATE. A deferred BEGIN takes the write lock o
 first write and then fails with "database is locked" instead of waiting; IMMEDIATE waits
 (up to the busy timeout) at the start, where retrying is safe. Read-only transactions keep
 a plain deferred BEGIN so that they never queue behind writers.
+
+Writes to a SQLite file go through an engine of their own whose connections run on the
+event loop's thread; core.sqlite_writer says why.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +30,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from core.sqlite_writer import BUSY_TIMEOUT_S, connect_inline
+
 READ_ONLY = "moralbank_read_only"
-SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -42,11 +47,24 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, **kwargs)
-    _install_sqlite_discipline(engine)
+    _install_sqlite_discipline(engine, busy_timeout_ms=int(BUSY_TIMEOUT_S * 1000))
     return engine
 
 
-def _install_sqlite_discipline(engine: AsyncEngine) -> None:
+def _create_sqlite_write_engine(url: str) -> AsyncEngine | None:
+    """The inline engine for writes to a SQLite file (None for anything else: an in-memory
+    database would be a different one per engine)."""
+    parsed = make_url(url)
+    path = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not path or path == ":memory:":
+        return None
+    engine = create_async_engine(url, async_creator=partial(connect_inline, path))
+    # The inline connection waits for the lock itself, without holding the event loop.
+    _install_sqlite_discipline(engine, busy_timeout_ms=0)
+    return engine
+
+
+def _install_sqlite_discipline(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Hand transaction control to SQLAlchemy's "begin" event below.
@@ -55,7 +73,7 @@ def _install_sqlite_discipline(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -67,14 +85,15 @@ def _install_sqlite_discipline(engine: AsyncEngine) -> None:
 class Database:
     """An engine with one session factory for writes and one for read-only work."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, write_engine: AsyncEngine | None = None) -> None:
         self.engine = engine
+        self._write_engine = write_engine or engine
         # SQLite admits one writer at a time and makes the others poll with growing sleeps,
         # which starves some of them for seconds under load. Queueing this process's writers
         # here instead is first come, first served; other processes still meet the busy
         # timeout. (Not re-entrant: a write never opens another write.)
         self._sqlite_writers = asyncio.Lock() if engine.dialect.name == "sqlite" else None
-        self._writer = async_sessionmaker(engine, expire_on_commit=False)
+        self._writer = async_sessionmaker(self._write_engine, expire_on_commit=False)
         read_engine = engine.execution_options(**{READ_ONLY: True})
         if engine.dialect.name == "postgresql":
             read_engine = read_engine.execution_options(postgresql_readonly=True)
@@ -82,7 +101,7 @@ class Database:
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Database:
-        return cls(create_engine(url, **kwargs))
+        return cls(create_engine(url, **kwargs), _create_sqlite_write_engine(url))
 
     @property
     def dialect(self) -> str:
@@ -106,3 +125,5 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._write_engine is not self.engine:
+            await self._write_engine.dispose()

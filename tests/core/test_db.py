@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import FrozenClock
 from core.db import Database
@@ -99,3 +103,54 @@ async def test_a_hook_joins_the_next_write_and_survives_its_rollback(database: D
     assert not uow.has_pending_hooks
     async with uow.read() as session:
         assert (await session.scalars(select(Person.display_name))).all() == ["marker"]
+
+
+async def _thread_of(session: AsyncSession) -> int:
+    """The id of the thread that runs this session's statements, as SQLite sees it."""
+    connection = await (await session.connection()).get_raw_connection()
+    await connection.driver_connection.create_function("thread_ident", 0, threading.get_ident)
+    return int((await session.execute(text("SELECT thread_ident()"))).scalar_one())
+
+
+@sqlite_only
+async def test_sqlite_writes_run_on_the_event_loop_thread_and_reads_do_not(
+    database: Database,
+) -> None:
+    async with database.write() as session:
+        assert await _thread_of(session) == threading.get_ident()
+    async with database.read() as session:
+        assert await _thread_of(session) != threading.get_ident()
+
+
+@sqlite_only
+async def test_a_write_waiting_for_another_process_lock_leaves_the_event_loop_free(
+    database: Database, database_url: str
+) -> None:
+    """The inline writer must wait for the lock with asyncio sleeps, not SQLite's busy
+    handler, which would freeze every coroutine of the process until the lock is free."""
+    other = sqlite3.connect(make_url(database_url).database or "", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.005)
+            ticks += 1
+
+    async def write() -> None:
+        async with database.write() as session:
+            session.add(Person(display_name="waited", language="en", created_at=datetime.now(UTC)))
+
+    ticker = asyncio.create_task(tick())
+    writer = asyncio.create_task(write())
+    await asyncio.sleep(0.3)
+    assert not writer.done()  # still waiting for the lock…
+    ticked_while_waiting = ticks
+    other.execute("COMMIT")
+    other.close()
+    await writer
+    ticker.cancel()
+    assert ticked_while_waiting >= 10  # …while the loop went on (it runs ~60 ticks)
+    async with database.read() as session:
+        assert (await session.scalars(select(Person.display_name))).all() == ["waited"]

@@ -13,8 +13,6 @@ event loop's thread; core.sqlite_writer says why.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -30,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from core.group_commit import GroupCommit
 from core.sqlite_writer import BUSY_TIMEOUT_S, connect_inline
 
 READ_ONLY = "moralbank_read_only"
@@ -90,9 +89,11 @@ class Database:
         self._write_engine = write_engine or engine
         # SQLite admits one writer at a time and makes the others poll with growing sleeps,
         # which starves some of them for seconds under load. Queueing this process's writers
-        # here instead is first come, first served; other processes still meet the busy
-        # timeout. (Not re-entrant: a write never opens another write.)
-        self._sqlite_writers = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        # instead is first come, first served, and lets them share commits; other processes
+        # still meet the busy timeout. (Not re-entrant: a write never opens another write.)
+        self._sqlite_groups = (
+            GroupCommit(self._write_engine) if engine.dialect.name == "sqlite" else None
+        )
         self._writer = async_sessionmaker(self._write_engine, expire_on_commit=False)
         read_engine = engine.execution_options(**{READ_ONLY: True})
         if engine.dialect.name == "postgresql":
@@ -109,12 +110,13 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """One write transaction: committed when the block ends, rolled back on error."""
-        async with contextlib.AsyncExitStack() as stack:
-            if self._sqlite_writers is not None:
-                await stack.enter_async_context(self._sqlite_writers)
-            session = await stack.enter_async_context(self._writer())
-            await stack.enter_async_context(session.begin())
+        """One write transaction: committed when the block ends, rolled back on error. (On
+        SQLite it may share its commit with other writers: see core.group_commit.)"""
+        if self._sqlite_groups is not None:
+            async with self._sqlite_groups.write() as session:
+                yield session
+            return
+        async with self._writer() as session, session.begin():
             yield session
 
     @asynccontextmanager

@@ -107,8 +107,9 @@ async def test_a_hook_joins_the_next_write_and_survives_its_rollback(database: D
 
 async def _thread_of(session: AsyncSession) -> int:
     """The id of the thread that runs this session's statements, as SQLite sees it."""
-    connection = await (await session.connection()).get_raw_connection()
-    await connection.driver_connection.create_function("thread_ident", 0, threading.get_ident)
+    driver = (await (await session.connection()).get_raw_connection()).driver_connection
+    assert driver is not None
+    await driver.create_function("thread_ident", 0, threading.get_ident)
     return int((await session.execute(text("SELECT thread_ident()"))).scalar_one())
 
 

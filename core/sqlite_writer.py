@@ -49,16 +49,11 @@ class InlineConnection(aiosqlite.Connection):
             try:
                 return call()
             except sqlite3.OperationalError as exc:
-                if not _is_busy(exc) or time.monotonic() + pause > deadline:
+                busy = exc.sqlite_errorcode == sqlite3.SQLITE_BUSY
+                if not busy or time.monotonic() + pause > deadline:
                     raise
             await asyncio.sleep(pause)
             pause = min(pause * 2, _LONGEST_RETRY_S)
-
-
-def _is_busy(exc: sqlite3.OperationalError) -> bool:
-    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY or (
-        "database is locked" in str(exc)
-    )
 
 
 async def connect_inline(path: str) -> aiosqlite.Connection:

@@ -157,31 +157,34 @@ async def test_the_database_refuses_to_change_history(database: Database, statem
     assert await _balance(database, wallet.id) == 5
 
 
+async def _write_raw_entry(database: Database, legs: list[tuple[int, int]]) -> None:
+    """Write entry 1 and its postings as plain rows, around the service (postings first,
+    which SQLite needs and PostgreSQL's deferred check allows)."""
+    async with database.write() as session:
+        session.add_all(
+            [Posting(entry_id=1, account_id=account, amount=amount) for account, amount in legs]
+        )
+        await session.flush()
+        session.add(
+            Entry(
+                id=1,
+                idempotency_key="raw",
+                fingerprint="x",
+                kind="award",
+                created_at=NOW,
+                effective_at=NOW,
+                meta={},
+                legs=len(legs),
+            )
+        )
+
+
 async def test_the_database_refuses_an_unbalanced_entry_written_around_the_service(
     database: Database,
 ) -> None:
     issuance, wallet, _ = await _accounts(database)
     with pytest.raises(DBAPIError, match="does not balance"):
-        async with database.write() as session:
-            session.add_all(
-                [
-                    Posting(entry_id=1, account_id=wallet.id, amount=5),
-                    Posting(entry_id=1, account_id=issuance.id, amount=-4),
-                ]
-            )
-            await session.flush()
-            session.add(
-                Entry(
-                    id=1,
-                    idempotency_key="raw",
-                    fingerprint="x",
-                    kind="award",
-                    created_at=NOW,
-                    effective_at=NOW,
-                    meta={},
-                    legs=2,
-                )
-            )
+        await _write_raw_entry(database, [(wallet.id, 5), (issuance.id, -4)])
     assert await _balance(database, wallet.id) == 0
 
 
@@ -191,26 +194,7 @@ async def test_the_database_refuses_a_posting_to_an_account_that_does_not_exist(
     """Postings have no foreign key to their account; the balance check stands in for it."""
     issuance, wallet, _ = await _accounts(database)
     with pytest.raises(DBAPIError, match="does not balance"):
-        async with database.write() as session:
-            session.add_all(
-                [
-                    Posting(entry_id=1, account_id=wallet.id + 1000, amount=5),
-                    Posting(entry_id=1, account_id=issuance.id, amount=-5),
-                ]
-            )
-            await session.flush()
-            session.add(
-                Entry(
-                    id=1,
-                    idempotency_key="raw",
-                    fingerprint="x",
-                    kind="award",
-                    created_at=NOW,
-                    effective_at=NOW,
-                    meta={},
-                    legs=2,
-                )
-            )
+        await _write_raw_entry(database, [(wallet.id + 1000, 5), (issuance.id, -5)])
     async with database.read() as session:
         assert await session.scalar(select(func.count()).select_from(Posting)) == 0
 

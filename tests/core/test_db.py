@@ -66,6 +66,26 @@ async def test_concurrent_read_modify_write_transactions_wait_instead_of_failing
         assert (await session.scalars(select(Person.display_name))).one() == "20"
 
 
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's plan cache")
+async def test_a_statement_with_array_parameters_is_planned_once(database: Database) -> None:
+    """By default PostgreSQL plans the first five executions each anew, and the ledger's
+    writes at every execution: a custom plan knows how long the arrays are (see core.db)."""
+    statement = text("SELECT count(*) FROM unnest(CAST(:ids AS bigint[])) AS chosen(id)")
+    async with database.write() as session:
+        for n in range(1, 9):
+            assert (await session.execute(statement, {"ids": list(range(n))})).scalar() == n
+        plans = (
+            await session.execute(
+                text(
+                    "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+                    " WHERE statement LIKE :pattern"
+                ),
+                {"pattern": "%unnest(% AS chosen(id)"},
+            )
+        ).one()
+    assert (plans.generic_plans, plans.custom_plans) == (8, 0)
+
+
 async def test_timestamps_come_back_aware_in_utc(database: Database) -> None:
     beijing = timezone(timedelta(hours=8))
     written = datetime(2026, 3, 31, 23, 30, tzinfo=beijing)

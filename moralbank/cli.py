@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ import click
 from core.settings import SettingsError, generate_secret_key
 from moralbank.cli_bench import bench_group
 from moralbank.cli_ledger import ledger_group
-from moralbank.cli_support import VAR, load_cli_settings, with_uow
+from moralbank.cli_support import VAR, load_cli_settings, run_async, with_uow
 from moralbank.cli_tree import admin_group, org_group
 
 
@@ -43,7 +42,7 @@ def run(no_migrate: bool) -> None:
         raise click.ClickException(str(exc)) from exc
     if not no_migrate:
         migrations.upgrade(settings.database_url)
-    asyncio.run(serve(settings))
+    run_async(serve(settings))
 
 
 @main.command()
@@ -80,7 +79,7 @@ def demo(logins_file: Path, secret_file: Path) -> None:
     settings = load_cli_settings()
     migrations.upgrade(settings.database_url)
     ensure_secret_key_file(secret_file)
-    logins = asyncio.run(with_uow(settings, lambda uow: load_demo(uow, logins_file)))
+    logins = run_async(with_uow(settings, lambda uow: load_demo(uow, logins_file)))
     click.echo(f"demo community loaded; {len(logins)} staff logins are in {logins_file}")
     click.echo(f"secret key kept in {secret_file} (use MORALBANK_SECRET_KEY_FILE={secret_file})")
 
@@ -90,7 +89,7 @@ def doctor() -> None:
     """Check settings, database, migrations, Redis and Telegram; exit 1 on a problem."""
     from moralbank.doctor import diagnose
 
-    findings = asyncio.run(diagnose(load_cli_settings()))
+    findings = run_async(diagnose(load_cli_settings()))
     for finding in findings:
         mark = "ok " if finding.ok and not finding.warning else "!! " if finding.ok else "XX "
         click.echo(f"{mark}{finding.subject}: {finding.detail}")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import asdict
 from pathlib import Path
 
 import click
 
-from moralbank.cli_support import VAR
+from moralbank.cli_support import VAR, run_async
 
 
 @click.group("bench")
@@ -48,7 +47,7 @@ def bench_ledger(
             stale.unlink(missing_ok=True)
         database_url = f"sqlite+aiosqlite:///{path}"
     migrations.upgrade(database_url)  # synchronous: Alembic runs its own event loop
-    result = asyncio.run(
+    result = run_async(
         run_bench(database_url, clients=clients, seconds=seconds, processes=processes)
     )
     click.echo(json.dumps(asdict(result)) if as_json else as_table(result))

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
 import click
 
 from core.uow import UnitOfWork
 from ledger.verify import Problem, totals, verify
-from moralbank.cli_support import load_cli_settings, with_uow
+from moralbank.cli_support import load_cli_settings, run_async, with_uow
 
 
 @click.group("ledger")
@@ -26,7 +25,7 @@ def ledger_verify() -> None:
         async with uow.read() as session:
             return await verify(session), await totals(session)
 
-    problems, (accounts, entries, holds) = asyncio.run(with_uow(load_cli_settings(), work))
+    problems, (accounts, entries, holds) = run_async(with_uow(load_cli_settings(), work))
     for problem in problems:
         click.echo(f"PROBLEM {problem.check}: {problem.detail}")
     click.echo(

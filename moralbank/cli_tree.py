@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -11,7 +10,7 @@ import click
 
 from core.errors import DomainError
 from core.uow import UnitOfWork
-from moralbank.cli_support import load_cli_settings, with_uow
+from moralbank.cli_support import load_cli_settings, run_async, with_uow
 from rewards.org.models import OrgLevel
 from rewards.org.service import OrgUnitView, add_unit, find_unit
 from rewards.staff.models import Role
@@ -85,6 +84,6 @@ def admin_create(
 
 def _run(work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
     try:
-        return asyncio.run(with_uow(load_cli_settings(), work))
+        return run_async(with_uow(load_cli_settings(), work))
     except DomainError as exc:
         raise click.ClickException(f"{exc.code}: {exc.params or ''}") from exc

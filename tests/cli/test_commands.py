@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from core.db import Database
+from moralbank.cli_support import run_async
 from rewards.org.models import OrgUnit
 from rewards.staff.models import StaffAccount
 from tests.processes import MORALBANK, ROOT, moralbank_env
@@ -155,3 +157,13 @@ def test_doctor_names_each_problem_in_plain_words(tmp_path: Path) -> None:
     assert "XX redis: cannot reach" in out
     assert "XX telegram: cannot reach" in out
     assert "4 problem(s) found" in out
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="uvloop is not built for Windows")
+def test_commands_run_their_work_on_uvloop() -> None:
+    import uvloop
+
+    async def loop_of_this_work() -> type[asyncio.AbstractEventLoop]:
+        return type(asyncio.get_running_loop())
+
+    assert run_async(loop_of_this_work()) is uvloop.Loop

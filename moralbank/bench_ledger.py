@@ -4,6 +4,8 @@ Single transfers mix awards out of the hot issuance account with spends from wal
 have a floor (the locked path). Batches post 100 awards per transaction. On PostgreSQL,
 pgbench's built-in TPC-B workload runs on the same server in the same run as the
 reference, so the ratio means something on a shared machine where absolute times do not.
+It runs in two halves, just before and just after the single transfers (see
+moralbank.bench_reference).
 
 Every measured phase, the reference's too, starts from a settled server: the previous
 phase's rows vacuumed and analysed and a checkpoint taken. Otherwise autovacuum and the
@@ -14,12 +16,8 @@ figures by a third between otherwise identical runs.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
-import re
-import shutil
 import statistics
-import subprocess
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
@@ -28,11 +26,12 @@ from datetime import UTC, datetime
 from multiprocessing import get_context
 
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from core.db import Database
 from ledger.errors import BalanceOutOfBounds
 from ledger.service import EntryRequest, Leg, open_account, post_batch, post_entry
+from moralbank.bench_reference import PgbenchReference
+from moralbank.cli_support import run_async
 
 WALLETS = 1000
 BATCH = 100
@@ -199,7 +198,7 @@ class _Outcome:
 
 def _run_share(share: _Share) -> _Outcome:
     """Entry point of a client process (module level, so that it can be pickled)."""
-    return asyncio.run(_clients(share))
+    return run_async(_clients(share))
 
 
 async def _clients(share: _Share) -> _Outcome:
@@ -276,22 +275,25 @@ async def run_bench(
     """Measure the ledger at `url`, which must already be migrated."""
     processes = processes or default_processes(url)
     database = _database(url, 4)
+    reference = PgbenchReference(url) if database.dialect == "postgresql" else None
     run = uuid.uuid4().hex[:8]
     try:
         accounts = await _prepare(database, run)
+        if reference is not None:
+            await asyncio.to_thread(reference.initialise)
+        before = await _reference_half(reference, clients, seconds)
         await settle(database)
         single = await _measure(
             url, accounts, run, "single", clients=clients, processes=processes, seconds=seconds
         )
+        after = await _reference_half(reference, clients, seconds)
         await settle(database)
         batch = await _measure(
             url, accounts, run, "batch", clients=clients, processes=processes, seconds=seconds
         )
     finally:
         await database.dispose()
-    reference = None
-    if database.dialect == "postgresql":
-        reference = pgbench_tps(url, clients=clients, seconds=seconds)
+    reference_tps = (before + after) / 2 if before and after else None
     single_tps = single.transfers / single.elapsed
     return LedgerBench(
         database=database.dialect,
@@ -304,55 +306,21 @@ async def run_bench(
         single_p99_ms=round(_percentile_ms(single.latencies, 99), 2),
         refused_spends=single.refused,
         batch_tps=round(batch.transfers / batch.elapsed, 1),
-        reference="pgbench TPC-B" if reference is not None else None,
-        reference_tps=round(reference, 1) if reference is not None else None,
-        ratio=round(single_tps / reference, 3) if reference else None,
+        reference="pgbench TPC-B" if reference_tps is not None else None,
+        reference_tps=round(reference_tps, 1) if reference_tps is not None else None,
+        ratio=round(single_tps / reference_tps, 3) if reference_tps else None,
     )
 
 
-def pgbench_tps(url: str, *, clients: int, seconds: float) -> float:
-    """TPC-B on a scratch database of the same server: the yardstick for this machine."""
-    executable = shutil.which("pgbench")
-    if executable is None:
-        raise RuntimeError("pgbench is not installed (Debian package postgresql-client)")
-    parsed = make_url(url)
-    scratch = f"{parsed.database}_pgbench"
-    base = [
-        "-h",
-        parsed.host or "127.0.0.1",
-        "-p",
-        str(parsed.port or 5432),
-        "-U",
-        parsed.username or "postgres",
-    ]
-    env = {**os.environ, "PGPASSWORD": parsed.password or ""}
-    for sql in (f'DROP DATABASE IF EXISTS "{scratch}"', f'CREATE DATABASE "{scratch}"'):
-        subprocess.run(
-            ["psql", *base, "-d", "postgres", "-qc", sql], check=True, env=env, capture_output=True
-        )
-    subprocess.run(
-        [executable, *base, "-i", "-q", "-s", "1", scratch],
-        check=True,
-        env=env,
-        capture_output=True,
-    )
-    subprocess.run(  # settled like the ledger's phases (pgbench -i has vacuumed already)
-        ["psql", *base, "-d", scratch, "-qc", "CHECKPOINT"],
-        check=True,
-        env=env,
-        capture_output=True,
-    )
-    result = subprocess.run(
-        [executable, *base, "-n", "-c", str(clients), "-j", "2", "-T", str(int(seconds)), scratch],
-        check=True,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    match = re.search(r"tps = ([0-9.]+)", result.stdout)
-    if match is None:
-        raise RuntimeError(f"could not read pgbench's result:\n{result.stdout}")
-    return float(match.group(1))
+async def _reference_half(
+    reference: PgbenchReference | None, clients: int, seconds: float
+) -> float | None:
+    """Half the reference, run right before or right after the single transfers it is
+    compared with: a machine that speeds up or slows down during the run moves both."""
+    if reference is None:
+        return None
+    half = max(1, round(seconds / 2))
+    return await asyncio.to_thread(reference.tps, clients=clients, seconds=half)
 
 
 def as_table(result: LedgerBench) -> str:

@@ -11,7 +11,9 @@ and it checks that every entry balances, on SQLite and PostgreSQL alike:
 - an entry states how many postings (`legs`) it has; a posting for an entry that already
   has them all is refused, so nothing is added after the fact ("sealed");
 - the entry's postings are checked against it: exactly `legs` of them, at least two, all of
-  one unit, summing to zero (at commit on PostgreSQL, by a deferred constraint trigger; on
+  one unit, summing to zero (on PostgreSQL by a deferred constraint trigger, which the
+  postings' trigger fires as they arrive, before it locks any wallet, so an entry's
+  postings come in one statement; an entry that never gets postings fails at commit. On
   SQLite, where the postings are written first, when the entry row arrives);
 - a posting's foreign key to its entry is DEFERRABLE INITIALLY DEFERRED, so a posting whose
   entry never arrives fails at commit; its account must exist too, which the balance check

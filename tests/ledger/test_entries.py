@@ -18,6 +18,7 @@ from ledger.errors import (
 )
 from ledger.models import Entry, Posting
 from ledger.service import AccountView, Leg, balance, open_account, post_entry
+from tests.conftest import ON_POSTGRES
 from tests.ledger.books import assert_books_balance
 
 NOW = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
@@ -185,6 +186,42 @@ async def test_the_database_refuses_an_unbalanced_entry_written_around_the_servi
     issuance, wallet, _ = await _accounts(database)
     with pytest.raises(DBAPIError, match="does not balance"):
         await _write_raw_entry(database, [(wallet.id, 5), (issuance.id, -4)])
+    assert await _balance(database, wallet.id) == 0
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's deferred balance check")
+async def test_postgres_checks_an_entry_as_its_postings_arrive_not_only_at_commit(
+    database: Database,
+) -> None:
+    """The pending checks run before the postings' trigger locks any wallet, so no batch
+    holds wallet locks through them at commit (see the migration that does this)."""
+    issuance, wallet, _ = await _accounts(database)
+    refused_at = None
+    with pytest.raises(DBAPIError, match="does not balance"):
+        async with database.write() as session:
+            session.add(
+                Entry(
+                    id=1,
+                    idempotency_key="raw",
+                    fingerprint="x",
+                    kind="award",
+                    created_at=NOW,
+                    effective_at=NOW,
+                    meta={},
+                    legs=2,
+                )
+            )
+            await session.flush()
+            session.add_all(
+                [
+                    Posting(entry_id=1, account_id=wallet.id, amount=5),
+                    Posting(entry_id=1, account_id=issuance.id, amount=-4),
+                ]
+            )
+            refused_at = "postings"
+            await session.flush()
+            refused_at = "commit"
+    assert refused_at == "postings"
     assert await _balance(database, wallet.id) == 0
 
 

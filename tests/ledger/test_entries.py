@@ -158,6 +158,20 @@ async def test_the_database_refuses_to_change_history(database: Database, statem
     assert await _balance(database, wallet.id) == 5
 
 
+def _raw_entry(*, legs: int) -> Entry:
+    """Entry 1, as a row written around the service."""
+    return Entry(
+        id=1,
+        idempotency_key="raw",
+        fingerprint="x",
+        kind="award",
+        created_at=NOW,
+        effective_at=NOW,
+        meta={},
+        legs=legs,
+    )
+
+
 async def _write_raw_entry(database: Database, legs: list[tuple[int, int]]) -> None:
     """Write entry 1 and its postings as plain rows, around the service (postings first,
     which SQLite needs and PostgreSQL's deferred check allows)."""
@@ -166,18 +180,7 @@ async def _write_raw_entry(database: Database, legs: list[tuple[int, int]]) -> N
             [Posting(entry_id=1, account_id=account, amount=amount) for account, amount in legs]
         )
         await session.flush()
-        session.add(
-            Entry(
-                id=1,
-                idempotency_key="raw",
-                fingerprint="x",
-                kind="award",
-                created_at=NOW,
-                effective_at=NOW,
-                meta={},
-                legs=len(legs),
-            )
-        )
+        session.add(_raw_entry(legs=len(legs)))
 
 
 async def test_the_database_refuses_an_unbalanced_entry_written_around_the_service(
@@ -199,18 +202,7 @@ async def test_postgres_checks_an_entry_as_its_postings_arrive_not_only_at_commi
     refused_at = None
     with pytest.raises(DBAPIError, match="does not balance"):
         async with database.write() as session:
-            session.add(
-                Entry(
-                    id=1,
-                    idempotency_key="raw",
-                    fingerprint="x",
-                    kind="award",
-                    created_at=NOW,
-                    effective_at=NOW,
-                    meta={},
-                    legs=2,
-                )
-            )
+            session.add(_raw_entry(legs=2))
             await session.flush()
             session.add_all(
                 [

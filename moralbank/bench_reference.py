@@ -37,18 +37,17 @@ class PgbenchReference:
 
     def initialise(self) -> None:
         """A fresh scratch database with pgbench's tables at scale 1."""
-        for sql in (
+        self._psql(
+            "postgres",
             f'DROP DATABASE IF EXISTS "{self._scratch}"',
             f'CREATE DATABASE "{self._scratch}"',
-        ):
-            self._psql("postgres", sql)
+        )
         self._run(self._pgbench, *self._server, "-i", "-q", "-s", "1", self._scratch)
 
     def tps(self, *, clients: int, seconds: int) -> float:
         """Transactions per second over `seconds`, from a settled server: the previous
         run's rows vacuumed and a checkpoint taken, as before each of the ledger's phases."""
-        self._psql(self._scratch, f"VACUUM ANALYZE {', '.join(PGBENCH_TABLES)}")
-        self._psql(self._scratch, "CHECKPOINT")
+        self._psql(self._scratch, f"VACUUM ANALYZE {', '.join(PGBENCH_TABLES)}", "CHECKPOINT")
         output = self._run(
             self._pgbench,
             *self._server,
@@ -66,8 +65,10 @@ class PgbenchReference:
             raise RuntimeError(f"could not read pgbench's result:\n{output}")
         return float(match.group(1))
 
-    def _psql(self, database: str, sql: str) -> None:
-        self._run("psql", *self._server, "-d", database, "-qc", sql)
+    def _psql(self, database: str, *statements: str) -> None:
+        """One psql for all of them, each in a transaction of its own (VACUUM needs that)."""
+        commands = [arg for sql in statements for arg in ("-c", sql)]
+        self._run("psql", *self._server, "-d", database, "-q", *commands)
 
     def _run(self, *command: str) -> str:
         return subprocess.run(

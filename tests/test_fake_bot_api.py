@@ -39,7 +39,7 @@ from aiogram.types import (
 )
 from aiohttp import web
 
-from tests.fakebotapi import FakeBotAPI, FakeUser
+from fakebotapi import FakeBotAPI, FakeUser
 
 Endpoint = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -14,7 +14,7 @@ from bot.handlers import get_routers
 from core.db import Database
 from core.i18n import Catalogues
 from core.settings import Settings
-from tests.fakebotapi import FakeBotAPI
+from fakebotapi import FakeBotAPI
 from tests.support import make_settings
 
 

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from bot.models import ProcessedUpdate
 from core.db import Database
+from fakebotapi import FakeBotAPI
 from rewards.people.models import Person
-from tests.fakebotapi import FakeBotAPI
 
 
 async def _person(database: Database) -> Person:

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from bot.webhook import SECRET_HEADER
-from tests.fakebotapi import FakeBotAPI
+from fakebotapi import FakeBotAPI
 from tests.processes import free_port, moralbank_env, moralbank_run
 
 pytestmark = pytest.mark.e2e

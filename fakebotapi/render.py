@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.fakebotapi.state import BotMessage
+from fakebotapi.state import BotMessage
 
 
 def bot_message_json(

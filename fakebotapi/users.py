@@ -8,12 +8,12 @@ import re
 import time
 from typing import TYPE_CHECKING, Any
 
-from tests.fakebotapi import keyboards, media
-from tests.fakebotapi.render import photo_sizes
-from tests.fakebotapi.state import BotMessage, Signal
+from fakebotapi import keyboards, media
+from fakebotapi.render import photo_sizes
+from fakebotapi.state import BotMessage, Signal
 
 if TYPE_CHECKING:
-    from tests.fakebotapi.server import FakeBotAPI
+    from fakebotapi.server import FakeBotAPI
 
 # A command is "/" and up to 32 letters, digits or underscores, maybe "@botname".
 _COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?=\s|$)")

@@ -13,7 +13,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.fakebotapi.state import Signal
+from fakebotapi.state import Signal
 
 # What a bot gets when it never said, or sent an empty allowed_updates list.
 NOT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})

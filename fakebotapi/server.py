@@ -13,12 +13,12 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakebotapi import render, wire
-from tests.fakebotapi.methods import METHODS
-from tests.fakebotapi.state import ApiCall, BotMessage, FileStore
-from tests.fakebotapi.updates import UpdateQueue
-from tests.fakebotapi.users import FakeUser
-from tests.fakebotapi.webhook import WebhookPusher
+from fakebotapi import render, wire
+from fakebotapi.methods import METHODS
+from fakebotapi.state import ApiCall, BotMessage, FileStore
+from fakebotapi.updates import UpdateQueue
+from fakebotapi.users import FakeUser
+from fakebotapi.webhook import WebhookPusher
 
 Handler = Callable[["FakeBotAPI", wire.Call], Awaitable[Any]]
 MAX_REQUEST_BYTES = 60 * 1024 * 1024

@@ -6,12 +6,12 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from tests.fakebotapi.updates import TERMINATED_BY_WEBHOOK
-from tests.fakebotapi.webhook import WebhookConfig
-from tests.fakebotapi.wire import ApiError, Call, bad_request
+from fakebotapi.updates import TERMINATED_BY_WEBHOOK
+from fakebotapi.webhook import WebhookConfig
+from fakebotapi.wire import ApiError, Call, bad_request
 
 if TYPE_CHECKING:
-    from tests.fakebotapi.server import FakeBotAPI, Handler
+    from fakebotapi.server import FakeBotAPI, Handler
 
 SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 WEBHOOK_ACTIVE = (

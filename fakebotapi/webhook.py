@@ -18,8 +18,8 @@ from typing import Any
 
 import aiohttp
 
-from tests.fakebotapi import wire
-from tests.fakebotapi.updates import Pending, UpdateQueue
+from fakebotapi import wire
+from fakebotapi.updates import Pending, UpdateQueue
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ATTEMPTS = 8

@@ -4,8 +4,8 @@ The bot under test runs unmodified against it (its Bot API base URL points here)
 test plays one or many users through `FakeUser`.
 """
 
-from tests.fakebotapi.server import FakeBotAPI
-from tests.fakebotapi.state import ApiCall, BotMessage
-from tests.fakebotapi.users import FakeUser
+from fakebotapi.server import FakeBotAPI
+from fakebotapi.state import ApiCall, BotMessage
+from fakebotapi.users import FakeUser
 
 __all__ = ["ApiCall", "BotMessage", "FakeBotAPI", "FakeUser"]

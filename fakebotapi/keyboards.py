@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.fakebotapi.wire import bad_request
+from fakebotapi.wire import bad_request
 
 MAX_CALLBACK_DATA_BYTES = 64
 # Fields of an inline button that describe it rather than say what pressing it does.

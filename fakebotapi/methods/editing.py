@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from tests.fakebotapi import formatting, keyboards
-from tests.fakebotapi.state import BotMessage
-from tests.fakebotapi.wire import Call, bad_request, require
+from fakebotapi import formatting, keyboards
+from fakebotapi.state import BotMessage
+from fakebotapi.wire import Call, bad_request, require
 
 if TYPE_CHECKING:
-    from tests.fakebotapi.server import FakeBotAPI, Handler
-    from tests.fakebotapi.users import FakeUser
+    from fakebotapi.server import FakeBotAPI, Handler
+    from fakebotapi.users import FakeUser
 
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tests.fakebotapi import formatting, keyboards, media
-from tests.fakebotapi.render import photo_sizes
-from tests.fakebotapi.state import BotMessage, StoredFile
-from tests.fakebotapi.wire import ApiError, Call, bad_request
+from fakebotapi import formatting, keyboards, media
+from fakebotapi.render import photo_sizes
+from fakebotapi.state import BotMessage, StoredFile
+from fakebotapi.wire import ApiError, Call, bad_request
 
 if TYPE_CHECKING:
-    from tests.fakebotapi.server import FakeBotAPI, Handler
-    from tests.fakebotapi.users import FakeUser
+    from fakebotapi.server import FakeBotAPI, Handler
+    from fakebotapi.users import FakeUser
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 CHAT_ACTIONS = frozenset(

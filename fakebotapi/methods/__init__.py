@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tests.fakebotapi.methods import editing, misc, sending, updates
+from fakebotapi.methods import editing, misc, sending, updates
 
 if TYPE_CHECKING:
-    from tests.fakebotapi.server import Handler
+    from fakebotapi.server import Handler
 
 METHODS: dict[str, Handler] = {
     name.lower(): handler

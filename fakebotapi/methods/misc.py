@@ -6,11 +6,11 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from tests.fakebotapi import media
-from tests.fakebotapi.wire import Call, bad_request, require
+from fakebotapi import media
+from fakebotapi.wire import Call, bad_request, require
 
 if TYPE_CHECKING:
-    from tests.fakebotapi.server import FakeBotAPI, Handler
+    from fakebotapi.server import FakeBotAPI, Handler
 
 QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
 MAX_ANSWER_TEXT = 200

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.fakebotapi.wire import bad_request
+from fakebotapi.wire import bad_request
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024

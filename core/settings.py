@@ -7,8 +7,10 @@ Telegram server without patching globals.
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,6 +19,7 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/moralbank.db"
 TELEGRAM_API_URL = "https://api.telegram.org"
 MIN_SECRET_LENGTH = 32
 # Values that appear in documentation; a deployment must never run on one of them.
+QUIET_HOURS = re.compile(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d")
 EXAMPLE_SECRETS = frozenset({"change-me", "changeme", "secret", "example", "please-change-me"})
 
 
@@ -45,6 +48,28 @@ class Settings(BaseSettings):
     # Set when the panel is served over HTTPS (directly or behind a proxy): cookies get Secure.
     https: bool = False
     log_level: str = "INFO"
+    # The community's clock, for quiet hours and (later) periods and reminders.
+    time_zone: str = "Asia/Shanghai"
+    # Broadcasts that are not urgent wait through these hours ("" for none).
+    quiet_hours: str = "22:00-07:00"
+    # Messages a second for all workers together: a little under Telegram's 30.
+    send_rate_per_second: float = Field(default=28.5, gt=0, le=1000)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai)") from exc
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _hours_span(cls, value: str) -> str:
+        if value.strip() and not QUIET_HOURS.fullmatch(value.strip()):
+            raise ValueError(f"quiet hours {value!r} are not like 22:00-07:00")
+        return value.strip()
 
     @field_validator("bot_token", "secret_key", "webhook_url", "redis_url", mode="before")
     @classmethod

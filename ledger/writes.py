@@ -28,22 +28,18 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, bindparam, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
 from core.models import UtcDateTime
+from core.sql import insert_ignoring_conflicts, on_postgres
 from ledger.errors import BalanceOutOfBounds, LedgerError, MixedUnits, UnknownAccount
 from ledger.models import Account
 from ledger.values import Leg, NewEntry
 
 # The message the account trigger raises (see the migration that adds it).
 OUT_OF_BOUNDS = "out of bounds"
-
-
-def on_postgres(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 @contextmanager
@@ -59,8 +55,7 @@ def refusals() -> Iterator[None]:
 
 def insert_ignoring_taken_keys(session: AsyncSession, table: Any) -> Insert:
     """INSERT … ON CONFLICT (idempotency_key) DO NOTHING, in the caller's dialect."""
-    dialect_insert = postgresql.insert if on_postgres(session) else sqlite.insert
-    return dialect_insert(table).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    return insert_ignoring_conflicts(session, table, on=["idempotency_key"])
 
 
 async def insert_new_entries(

@@ -10,6 +10,7 @@ import click
 
 from core.settings import SettingsError, generate_secret_key
 from moralbank.cli_bench import bench_group
+from moralbank.cli_broadcast import broadcast_group
 from moralbank.cli_ledger import ledger_group
 from moralbank.cli_support import VAR, load_cli_settings, run_async, with_uow
 from moralbank.cli_tree import admin_group, org_group
@@ -30,7 +31,10 @@ def main() -> None:
 
 @main.command()
 @click.option("--no-migrate", is_flag=True, help="Do not bring the schema up to date first.")
-def run(no_migrate: bool) -> None:
+@click.option(
+    "--no-worker", is_flag=True, help="Leave jobs and sending to `moralbank worker` processes."
+)
+def run(no_migrate: bool, no_worker: bool) -> None:
     """Migrate, then serve the web panel, the bot (when a token is set) and the worker."""
     from moralbank import migrations
     from moralbank.runtime import serve
@@ -42,7 +46,18 @@ def run(no_migrate: bool) -> None:
         raise click.ClickException(str(exc)) from exc
     if not no_migrate:
         migrations.upgrade(settings.database_url)
-    run_async(serve(settings))
+    run_async(serve(settings, with_worker=not no_worker))
+
+
+@main.command()
+def worker() -> None:
+    """Run scheduled jobs and send the outbox (with a bot token) until stopped.
+
+    Start as many as the load asks for: each job runs and each message goes out once.
+    """
+    from moralbank.runtime import work
+
+    run_async(work(load_cli_settings()))
 
 
 @main.command()
@@ -108,3 +123,4 @@ main.add_command(org_group)
 main.add_command(admin_group)
 main.add_command(ledger_group)
 main.add_command(bench_group)
+main.add_command(broadcast_group)

@@ -24,13 +24,16 @@ from redis.asyncio import Redis
 from admin.app import create_app
 from bot.commands import publish_commands
 from bot.factory import create_bot, create_dispatcher, create_storage
+from bot.outbox_sender import OutboxSender
 from bot.webhook import create_webhook_endpoint, webhook_secret
 from core.clock import SystemClock
 from core.db import Database
 from core.i18n import Catalogues
 from core.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from core.settings import Settings
-from moralbank.worker import Worker
+from moralbank.worker import Worker, worker_id
+from rewards.messaging.delivery import Pace
+from rewards.messaging.quiet_hours import QuietHours
 
 log = logging.getLogger("moralbank")
 LOGIN_ATTEMPTS_PER_MINUTE = 10
@@ -109,7 +112,44 @@ async def _start_telegram(
         log.error("could not reach the Telegram Bot API at %s: %s", settings.telegram_api_url, exc)
 
 
-async def serve(settings: Settings) -> None:
+def create_worker(
+    settings: Settings, database: Database, catalogues: Catalogues, bot: Bot | None
+) -> Worker:
+    """The jobs runner, and the outbox sender when there is a bot to send with."""
+    clock = SystemClock()
+    sender = None
+    if bot is not None:
+        sender = OutboxSender(
+            database=database,
+            clock=clock,
+            bot=bot,
+            catalogues=catalogues,
+            worker_id=worker_id(),
+            pace=Pace(per_second=settings.send_rate_per_second),
+            quiet_hours=QuietHours.parse(settings.quiet_hours, settings.time_zone),
+        )
+    return Worker(database, clock, sender=sender)
+
+
+async def work(settings: Settings) -> None:
+    """`moralbank worker`: only the jobs and the sender, until SIGINT or SIGTERM."""
+    catalogues = Catalogues.load()
+    database = Database.from_url(settings.database_url)
+    bot = create_bot(settings) if settings.bot_token else None
+    worker = create_worker(settings, database, catalogues, bot)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, worker.stop)
+    print(f"Moral Bank worker {worker_id()}: jobs{' and sending' if bot else ''}", flush=True)
+    try:
+        await worker.run()
+    finally:
+        if bot is not None:
+            await bot.session.close()
+        await database.dispose()
+
+
+async def serve(settings: Settings, *, with_worker: bool = True) -> None:
     settings.require_secret_key()
     catalogues = Catalogues.load()
     database = Database.from_url(settings.database_url)
@@ -126,7 +166,8 @@ async def serve(settings: Settings) -> None:
     server = _Server(
         uvicorn.Config(app, host=settings.web_host, port=settings.web_port, log_level="warning")
     )
-    worker = Worker(database, clock)
+    bot = telegram.bot if telegram else None
+    worker = create_worker(settings, database, catalogues, bot) if with_worker else None
     try:
         await _serve_all(settings, server, worker, telegram, catalogues, secret)
     finally:
@@ -138,14 +179,15 @@ async def serve(settings: Settings) -> None:
 async def _serve_all(
     settings: Settings,
     server: uvicorn.Server,
-    worker: Worker,
+    worker: Worker | None,
     telegram: TelegramSide | None,
     catalogues: Catalogues,
     secret: str | None,
 ) -> None:
     async with asyncio.TaskGroup() as tasks:
         web = tasks.create_task(server.serve())
-        tasks.create_task(worker.run())
+        if worker is not None:
+            tasks.create_task(worker.run())
         polling = None
         # Telegram may push to the webhook at once, so the server must listen first.
         if await _started(server, web) and telegram is not None:
@@ -162,7 +204,8 @@ async def _serve_all(
         if server.started:
             _announce(server, settings, telegram)
         await web
-        worker.stop()
+        if worker is not None:
+            worker.stop()
         if polling is not None and telegram is not None:
             await _stop_polling(telegram.dispatcher, polling)
 

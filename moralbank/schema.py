@@ -17,6 +17,8 @@ MODEL_MODULES = (
     "rewards.audit",
     "bot.models",
     "ledger.models",
+    "core.jobs.models",
+    "rewards.messaging.models",
 )
 
 

@@ -1,7 +1,7 @@
-"""The background worker: periodic jobs that run beside the panel and the bot.
+"""The background worker: scheduled jobs, and the outbox sender when a bot token is set.
 
-A deliberately small loop for now; the scheduler with durable, once-only jobs across
-several worker processes replaces it when timed jobs arrive.
+It runs inside `moralbank run`, or on its own (`moralbank worker`) as many times as the
+load asks; jobs and messages are claimed in the database, so each runs or goes out once.
 """
 
 from __future__ import annotations
@@ -9,46 +9,111 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
+import os
+import socket
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.maintenance import prune_processed_updates
+from bot.outbox_sender import OutboxSender
 from core.clock import Clock
 from core.db import Database
+from core.jobs.models import ScheduledJob
+from core.jobs.scheduler import JobHandler, Recurring, ensure_recurring, next_run_at, run_due_job
 from core.uow import UnitOfWork
 from ledger.holds import expire_holds
+from rewards.messaging.delivery import requeue_abandoned
 
 log = logging.getLogger(__name__)
 KEEP_PROCESSED_UPDATES = timedelta(days=7)
+# The longest the runner sleeps: jobs scheduled by another process are seen this soon.
+POLL_SECONDS = 1.0
+
+
+async def _expire_holds(session: AsyncSession, job: ScheduledJob, now: datetime) -> None:
+    if expired := await expire_holds(session, now=now):
+        log.info("voided %d expired point holds", expired)
+
+
+async def _prune_updates(session: AsyncSession, job: ScheduledJob, now: datetime) -> None:
+    if pruned := await prune_processed_updates(session, before=now - KEEP_PROCESSED_UPDATES):
+        log.info("pruned %d old Telegram update records", pruned)
+
+
+async def _requeue_messages(session: AsyncSession, job: ScheduledJob, now: datetime) -> None:
+    if requeued := await requeue_abandoned(session, now=now):
+        log.warning("%d outbox messages were left by a stopped worker; sending again", requeued)
+
+
+HANDLERS: Mapping[str, JobHandler] = {
+    "ledger.expire_holds": _expire_holds,
+    "bot.prune_updates": _prune_updates,
+    "outbox.requeue_abandoned": _requeue_messages,
+}
+RECURRING = [
+    Recurring("ledger.expire_holds", timedelta(minutes=1)),
+    Recurring("bot.prune_updates", timedelta(hours=1)),
+    Recurring("outbox.requeue_abandoned", timedelta(seconds=15)),
+]
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class Worker:
-    def __init__(self, database: Database, clock: Clock, *, interval: float = 60.0) -> None:
+    def __init__(
+        self, database: Database, clock: Clock, *, sender: OutboxSender | None = None
+    ) -> None:
         self.database = database
         self.clock = clock
-        self.interval = interval
+        self.sender = sender
         self._stopped = asyncio.Event()
 
-    async def run_once(self) -> None:
-        uow = UnitOfWork(self.database, self.clock)
-        pruned = await prune_processed_updates(
-            uow, before=self.clock.now() - KEEP_PROCESSED_UPDATES
-        )
-        if pruned:
-            log.info("pruned %d old Telegram update records", pruned)
-        async with uow.write() as session:
-            expired = await expire_holds(session, now=self.clock.now())
-        if expired:
-            log.info("voided %d expired point holds", expired)
+    def _uow(self) -> UnitOfWork:
+        return UnitOfWork(self.database, self.clock)
+
+    async def schedule_recurring(self) -> None:
+        await ensure_recurring(self._uow(), RECURRING)
+
+    async def run_once(self) -> int:
+        """Run every job that is due now; returns how many ran."""
+        ran = 0
+        while await run_due_job(self._uow(), HANDLERS):
+            ran += 1
+        return ran
 
     async def run(self) -> None:
+        async with asyncio.TaskGroup() as tasks:
+            if self.sender is not None:
+                tasks.create_task(self.sender.run())
+            tasks.create_task(self._run_jobs())
+
+    async def _run_jobs(self) -> None:
+        scheduled = False
         while not self._stopped.is_set():
             try:
+                if not scheduled:
+                    await self.schedule_recurring()
+                    scheduled = True
                 await self.run_once()
+                wait = await self._seconds_to_next_job()
             except Exception:
                 # A failing job must not take the panel and the bot down with it.
-                log.exception("background job failed; will retry")
+                log.exception("background jobs failed; will retry")
+                wait = POLL_SECONDS
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopped.wait(), timeout=self.interval)
+                await asyncio.wait_for(self._stopped.wait(), timeout=wait)
+
+    async def _seconds_to_next_job(self) -> float:
+        due = await next_run_at(self._uow(), list(HANDLERS))
+        if due is None:
+            return POLL_SECONDS
+        return min(max((due - self.clock.now()).total_seconds(), 0.05), POLL_SECONDS)
 
     def stop(self) -> None:
         self._stopped.set()
+        if self.sender is not None:
+            self.sender.stop()

@@ -43,3 +43,25 @@ class UnknownOrgUnit(RewardsError):
 
 class UnknownPerson(RewardsError):
     code = "unknown_person"
+
+
+class UnknownBroadcast(RewardsError):
+    code = "unknown_broadcast"
+
+
+class EmptyBroadcast(RewardsError):
+    """No text, or nobody to send it to."""
+
+    code = "empty_broadcast"
+
+
+class BroadcastTooLong(RewardsError):
+    """Telegram takes at most `params["limit"]` characters in one message."""
+
+    code = "broadcast_too_long"
+
+
+class BroadcastFinished(RewardsError):
+    """It was cancelled, or every message is out: there is nothing left to pause or resume."""
+
+    code = "broadcast_finished"

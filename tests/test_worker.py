@@ -49,7 +49,9 @@ async def test_one_pass_expires_due_holds_and_prunes_old_update_records(
                 ProcessedUpdate(bot_id=1, update_id=2, processed_at=NOW),
             ]
         )
-    await Worker(database, FrozenClock(NOW + timedelta(minutes=10))).run_once()
+    worker = Worker(database, FrozenClock(NOW + timedelta(minutes=10)))
+    await worker.schedule_recurring()
+    assert await worker.run_once() == 3  # holds, update records, abandoned messages
     async with database.read() as session:
         statuses = dict((await session.execute(select(Hold.idempotency_key, Hold.status))).all())
         kept = await session.scalar(select(func.count()).select_from(ProcessedUpdate))

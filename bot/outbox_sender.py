@@ -1,0 +1,190 @@
+"""The worker's sender: outbox messages out to Telegram, at Telegram's pace.
+
+It claims a few due messages at a time (rewards.messaging.delivery gives each a slot of
+the bot's shared schedule), sends each at its slot and records the answer at once, so the
+window in which a crash could send a message twice is one HTTP round trip plus one commit.
+Claiming the next few a little before the last slot keeps the schedule full without any
+worker holding more than about a second of messages.
+
+Telegram's answers decide what happens next: 429 pauses the whole bot for retry_after,
+403 (blocked, or removed from the group) skips the chat until its user comes back, other
+refusals fail the message with Telegram's reason, and network or server trouble is tried
+again later. Stopping lets the messages in hand go out first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import logging
+from typing import Any
+
+from aiogram import Bot
+from aiogram.enums import ParseMode
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
+
+from core.clock import Clock
+from core.db import Database
+from core.i18n import Catalogues
+from core.uow import UnitOfWork
+from rewards.messaging import delivery
+from rewards.messaging.delivery import Claimed, Pace
+from rewards.messaging.quiet_hours import QuietHours
+
+log = logging.getLogger(__name__)
+# Trouble on the way, not a refusal: the same message may well go through later.
+TRANSIENT = (TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError, TimeoutError)
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        clock: Clock,
+        bot: Bot,
+        catalogues: Catalogues,
+        worker_id: str,
+        pace: Pace | None = None,
+        quiet_hours: QuietHours | None = None,
+        batch: int = 10,
+        idle_poll: float = 0.5,
+    ) -> None:
+        self.database = database
+        self.clock = clock
+        self.bot = bot
+        self.catalogues = catalogues
+        self.worker_id = worker_id
+        self.pace = pace or Pace()
+        self.quiet_hours = quiet_hours
+        self.batch = batch
+        self.idle_poll = idle_poll
+        self._stopped = asyncio.Event()
+        self._in_hand: set[asyncio.Task[None]] = set()
+
+    def _uow(self) -> UnitOfWork:
+        return UnitOfWork(self.database, self.clock)
+
+    async def run(self) -> None:
+        try:
+            while not self._stopped.is_set():
+                try:
+                    claimed = await delivery.claim(
+                        self._uow(),
+                        worker=self.worker_id,
+                        limit=self.batch,
+                        pace=self.pace,
+                        quiet_hours=self.quiet_hours,
+                    )
+                except Exception:
+                    log.exception("could not claim outbox messages; will retry")
+                    claimed = []
+                if not claimed:
+                    await self._pause(self.idle_poll)
+                    continue
+                for message in claimed:
+                    task = asyncio.create_task(self._deliver(message))
+                    self._in_hand.add(task)
+                    task.add_done_callback(self._in_hand.discard)
+                # Come back for more just before the last of these is due.
+                await self._pause(self._seconds_until(claimed[-1]) - 0.2)
+        finally:
+            if self._in_hand:
+                await asyncio.gather(*self._in_hand, return_exceptions=True)
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    async def _pause(self, seconds: float) -> None:
+        if seconds > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), timeout=seconds)
+
+    def _seconds_until(self, message: Claimed) -> float:
+        return (message.slot_at - self.clock.now()).total_seconds()
+
+    async def _deliver(self, message: Claimed) -> None:
+        await asyncio.sleep(max(self._seconds_until(message), 0.0))
+        try:
+            sent = await self._send(message)
+        except Exception as exc:
+            await self._record_refusal(message, exc)
+            return
+        try:
+            kept = await delivery.record_sent(
+                self._uow(),
+                worker=self.worker_id,
+                message_id=message.id,
+                telegram_message_id=sent.message_id,
+            )
+        except Exception:
+            log.exception("outbox message %d was sent but not recorded", message.id)
+            return
+        if not kept:
+            log.warning("outbox message %d was sent after its lease ran out", message.id)
+
+    async def _send(self, message: Claimed) -> Message:
+        text, mode = self._render(message)
+        markup = _markup(message.reply_markup)
+        if message.kind == "photo" and message.photo is not None:
+            photo = BufferedInputFile(message.photo, filename="photo.png")
+            return await self.bot.send_photo(
+                message.chat_id, photo, caption=text, parse_mode=mode, reply_markup=markup
+            )
+        return await self.bot.send_message(
+            message.chat_id, text or "", parse_mode=mode, reply_markup=markup
+        )
+
+    def _render(self, message: Claimed) -> tuple[str | None, str | None]:
+        """Verbatim text goes without markup (what staff typed is shown as typed); our own
+        texts are HTML, with the values put into them escaped."""
+        if message.text_key is None:
+            return message.text, None
+        translate = self.catalogues.translator(message.locale or "")
+        params = {
+            name: html.escape(value) if isinstance(value, str) else value
+            for name, value in message.text_params.items()
+        }
+        return translate(message.text_key, **params), ParseMode.HTML
+
+    async def _record_refusal(self, message: Claimed, exc: Exception) -> None:
+        uow = self._uow()
+        common: dict[str, Any] = {"worker": self.worker_id, "message_id": message.id}
+        try:
+            if isinstance(exc, TelegramRetryAfter):
+                log.warning("Telegram asks to wait %ss", exc.retry_after)
+                await delivery.record_retry_after(uow, **common, seconds=exc.retry_after)
+            elif isinstance(exc, TelegramForbiddenError):
+                await delivery.record_unreachable(
+                    uow, **common, chat_id=message.chat_id, reason=exc.message
+                )
+            else:
+                if not isinstance(exc, TelegramAPIError | TimeoutError):
+                    log.error("outbox message %d could not be sent", message.id, exc_info=exc)
+                await delivery.record_failure(
+                    uow,
+                    **common,
+                    reason=_reason(exc),
+                    permanent=not isinstance(exc, TRANSIENT),
+                    pace=self.pace,
+                )
+        except Exception:
+            # The lease runs out and the message is tried again; nothing is lost.
+            log.exception("could not record the outcome of outbox message %d", message.id)
+
+
+def _reason(exc: Exception) -> str:
+    return exc.message if isinstance(exc, TelegramAPIError) else f"{type(exc).__name__}: {exc}"
+
+
+def _markup(data: dict[str, Any] | None) -> InlineKeyboardMarkup | None:
+    return InlineKeyboardMarkup.model_validate(data) if data else None

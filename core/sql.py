@@ -1,0 +1,20 @@
+"""SQL that is spelled differently on SQLite and PostgreSQL, spelled once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Insert
+
+
+def on_postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def insert_ignoring_conflicts(session: AsyncSession, table: Any, *, on: list[str]) -> Insert:
+    """INSERT … ON CONFLICT (`on`) DO NOTHING, in the session's dialect: a row another
+    transaction has written (or is writing: PostgreSQL waits for it) is skipped."""
+    dialect_insert = postgresql.insert if on_postgres(session) else sqlite.insert
+    return dialect_insert(table).on_conflict_do_nothing(index_elements=on)

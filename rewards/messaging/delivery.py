@@ -1,0 +1,295 @@
+"""Taking messages out of the outbox and recording what Telegram made of them.
+
+The sending worker (bot.outbox_sender) calls these; each is one short transaction, and no
+lock is held while a message travels to Telegram.
+
+Pace. Telegram allows a bot about 30 messages a second, one a second per private chat and
+20 a minute per group. A claim takes due messages of chats that are free (one per chat),
+gives each the next slot of the bot's one schedule (`outbox_pace`, locked for the moment
+of the claim, so every worker draws from the same schedule) and moves the chat's next
+free time past that slot. A 429 pauses the whole schedule for its retry_after.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.sql import insert_ignoring_conflicts
+from core.uow import UnitOfWork
+from rewards.messaging.models import OutboxChat, OutboxMessage, SendPace
+from rewards.messaging.quiet_hours import QuietHours
+
+PACE_ROW = 1
+
+
+@dataclass(frozen=True)
+class Pace:
+    # A little under Telegram's 30/s: its count and ours never start the second together.
+    per_second: float = 28.5
+    private_chat_gap: timedelta = timedelta(seconds=1)
+    group_chat_gap: timedelta = timedelta(seconds=3)  # 20 a minute
+    # How long a claimed message stays with its worker before another may take it over.
+    lease: timedelta = timedelta(seconds=60)
+    max_attempts: int = 6
+    first_backoff: timedelta = timedelta(seconds=5)
+    longest_backoff: timedelta = timedelta(minutes=10)
+
+    def chat_gap(self, chat_id: int) -> timedelta:
+        return self.private_chat_gap if chat_id > 0 else self.group_chat_gap
+
+    def backoff(self, attempts: int) -> timedelta:
+        growing: timedelta = self.first_backoff * 2 ** max(attempts - 1, 0)
+        return min(growing, self.longest_backoff)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A message a worker now holds, with the moment it may be sent."""
+
+    id: int
+    chat_id: int
+    kind: str
+    text_key: str | None
+    text_params: dict[str, Any]
+    locale: str | None
+    text: str | None
+    photo: bytes | None
+    reply_markup: dict[str, Any] | None
+    slot_at: datetime
+
+
+async def claim(
+    uow: UnitOfWork, *, worker: str, limit: int, pace: Pace, quiet_hours: QuietHours | None
+) -> list[Claimed]:
+    """Up to `limit` due messages, at most one per chat, each with its sending slot."""
+    async with uow.write() as session:
+        now = uow.now()
+        quiet = quiet_hours is not None and quiet_hours.contains(now)
+        candidates = await _due(session, now, limit * 4, quiet=quiet)
+        chosen = _one_per_chat(candidates, limit)
+        if not chosen:
+            return []
+        slots = await _reserve_slots(session, len(chosen), now, pace)
+        lease_until = slots[-1] + pace.lease
+        for message, slot in zip(chosen, slots, strict=True):
+            message.status = "sending"
+            message.claimed_by = worker
+            message.lease_until = lease_until
+            message.attempts += 1
+            await session.execute(
+                update(OutboxChat)
+                .where(OutboxChat.chat_id == message.chat_id)
+                .values(next_send_at=slot + pace.chat_gap(message.chat_id))
+            )
+        return [_claimed(message, slot) for message, slot in zip(chosen, slots, strict=True)]
+
+
+async def _due(
+    session: AsyncSession, now: datetime, scan: int, *, quiet: bool
+) -> list[OutboxMessage]:
+    query = (
+        select(OutboxMessage)
+        .join(OutboxChat, OutboxChat.chat_id == OutboxMessage.chat_id)
+        .where(
+            OutboxMessage.status == "pending",
+            OutboxMessage.due_at <= now,
+            OutboxChat.next_send_at <= now,
+            OutboxChat.unreachable_since.is_(None),
+        )
+        .order_by(OutboxMessage.priority, OutboxMessage.id)
+        .limit(scan)
+        # Rows another worker is claiming are skipped, not waited for (PostgreSQL; SQLite
+        # has one writer at a time anyway).
+        .with_for_update(of=[OutboxMessage, OutboxChat], skip_locked=True)
+    )
+    if quiet:
+        query = query.where(OutboxMessage.quiet.is_(False))
+    return list((await session.scalars(query)).all())
+
+
+def _one_per_chat(candidates: list[OutboxMessage], limit: int) -> list[OutboxMessage]:
+    chosen: dict[int, OutboxMessage] = {}
+    for message in candidates:
+        if message.chat_id not in chosen:
+            chosen[message.chat_id] = message
+            if len(chosen) == limit:
+                break
+    return list(chosen.values())
+
+
+async def _reserve_slots(
+    session: AsyncSession, count: int, now: datetime, pace: Pace
+) -> list[datetime]:
+    row = await _pace_row(session, now)
+    start = max(row.next_slot_at, now, row.paused_until or now)
+    step = timedelta(seconds=1 / pace.per_second)
+    row.next_slot_at = start + step * count
+    return [start + step * n for n in range(count)]
+
+
+async def _pace_row(session: AsyncSession, now: datetime) -> SendPace:
+    await session.execute(
+        insert_ignoring_conflicts(session, SendPace, on=["id"]),
+        [{"id": PACE_ROW, "next_slot_at": now}],
+    )
+    row = await session.scalar(select(SendPace).where(SendPace.id == PACE_ROW).with_for_update())
+    assert row is not None
+    return row
+
+
+def _claimed(message: OutboxMessage, slot: datetime) -> Claimed:
+    return Claimed(
+        id=message.id,
+        chat_id=message.chat_id,
+        kind=message.kind,
+        text_key=message.text_key,
+        text_params=dict(message.text_params or {}),
+        locale=message.locale,
+        text=message.text,
+        photo=message.photo,
+        reply_markup=message.reply_markup,
+        slot_at=slot,
+    )
+
+
+def _held_by(worker: str, message_id: int) -> Any:
+    """The message, if this worker still holds it (its lease may have passed to another)."""
+    return and_(
+        OutboxMessage.id == message_id,
+        OutboxMessage.status == "sending",
+        OutboxMessage.claimed_by == worker,
+    )
+
+
+async def record_sent(
+    uow: UnitOfWork, *, worker: str, message_id: int, telegram_message_id: int
+) -> bool:
+    """False when the worker no longer held the message (then another may send it too)."""
+    async with uow.write() as session:
+        result = await session.execute(
+            update(OutboxMessage)
+            .where(_held_by(worker, message_id))
+            .values(
+                status="sent",
+                sent_at=uow.now(),
+                telegram_message_id=telegram_message_id,
+                lease_until=None,
+                error=None,
+            )
+        )
+    return _rowcount(result) == 1
+
+
+async def record_retry_after(
+    uow: UnitOfWork, *, worker: str, message_id: int, seconds: float
+) -> None:
+    """Telegram said "too many requests": the whole bot waits, the message goes again."""
+    async with uow.write() as session:
+        now = uow.now()
+        until = now + timedelta(seconds=seconds)
+        row = await _pace_row(session, now)
+        row.paused_until = max(row.paused_until or until, until)
+        row.next_slot_at = max(row.next_slot_at, until)
+        await session.execute(
+            update(OutboxMessage)
+            .where(_held_by(worker, message_id))
+            .values(status="pending", due_at=until, lease_until=None, claimed_by=None)
+        )
+
+
+async def record_failure(
+    uow: UnitOfWork,
+    *,
+    worker: str,
+    message_id: int,
+    reason: str,
+    permanent: bool,
+    pace: Pace,
+) -> None:
+    """A refusal that will not change (permanent) fails the message; anything else is
+    tried again later, with growing pauses, until `pace.max_attempts`."""
+    async with uow.write() as session:
+        message = await session.scalar(select(OutboxMessage).where(_held_by(worker, message_id)))
+        if message is None:
+            return
+        message.error = reason[:300]
+        message.lease_until = None
+        if permanent or message.attempts >= pace.max_attempts:
+            message.status = "failed"
+            return
+        message.status = "pending"
+        message.claimed_by = None
+        message.due_at = uow.now() + pace.backoff(message.attempts)
+
+
+async def record_unreachable(
+    uow: UnitOfWork, *, worker: str, message_id: int, chat_id: int, reason: str
+) -> None:
+    """Telegram answered 403: the chat takes nothing until its user comes back, so this
+    message and every other still waiting for the chat are skipped."""
+    async with uow.write() as session:
+        await session.execute(
+            update(OutboxMessage)
+            .where(_held_by(worker, message_id))
+            .values(status="unreachable", error=reason[:300], lease_until=None)
+        )
+        await mark_unreachable(session, chat_id=chat_id, reason=reason, now=uow.now())
+
+
+async def mark_unreachable(
+    session: AsyncSession, *, chat_id: int, reason: str, now: datetime
+) -> None:
+    await session.execute(
+        insert_ignoring_conflicts(session, OutboxChat, on=["chat_id"]),
+        [{"chat_id": chat_id, "next_send_at": now}],
+    )
+    await session.execute(
+        update(OutboxChat)
+        .where(OutboxChat.chat_id == chat_id)
+        .values(unreachable_since=now, unreachable_reason=reason[:300])
+    )
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.status.in_(("pending", "paused")),
+        )
+        .values(status="unreachable", error=reason[:300])
+    )
+
+
+async def chat_blocked(uow: UnitOfWork, *, chat_id: int, reason: str) -> None:
+    """Telegram told us the user blocked the bot (or the bot left the group)."""
+    async with uow.write() as session:
+        await mark_unreachable(session, chat_id=chat_id, reason=reason, now=uow.now())
+
+
+async def chat_returned(uow: UnitOfWork, *, chat_id: int) -> None:
+    """The user is back (unblocked the bot): new messages go to them again."""
+    async with uow.write() as session:
+        await session.execute(
+            update(OutboxChat)
+            .where(OutboxChat.chat_id == chat_id)
+            .values(unreachable_since=None, unreachable_reason=None)
+        )
+
+
+async def requeue_abandoned(session: AsyncSession, *, now: datetime) -> int:
+    """Messages whose worker's lease ran out (it died or hung) become due again. One of
+    them may have reached Telegram just before its worker died: the window in the module
+    docstring of rewards.messaging.models. (A scheduled job: see moralbank.worker.)"""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == "sending", OutboxMessage.lease_until < now)
+        .values(status="pending", claimed_by=None, lease_until=None, due_at=now)
+    )
+    return _rowcount(result)
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)

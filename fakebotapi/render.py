@@ -11,12 +11,13 @@ from fakebotapi.state import BotMessage
 def bot_message_json(
     message: BotMessage, *, chat: dict[str, Any], sender: dict[str, Any]
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "message_id": message.message_id,
-        "from": sender,
-        "chat": chat,
-        "date": message.date,
-    }
+    body: dict[str, Any] = {"message_id": message.message_id}
+    # A channel post is the channel's own: Telegram names no user as its sender.
+    if chat["type"] == "channel":
+        body["sender_chat"] = chat
+    else:
+        body["from"] = sender
+    body.update(chat=chat, date=message.date)
     if message.edit_date is not None:
         body["edit_date"] = message.edit_date
     if message.kind == "text":

@@ -14,10 +14,11 @@ from typing import Any
 from aiohttp import web
 
 from fakebotapi import render, wire
+from fakebotapi.limits import LIMITED_METHODS, FloodControl, FloodLimits
 from fakebotapi.methods import METHODS
 from fakebotapi.state import ApiCall, BotMessage, FileStore
 from fakebotapi.updates import UpdateQueue
-from fakebotapi.users import FakeUser
+from fakebotapi.users import FakeChat, FakeGroup, FakeUser, GroupKind
 from fakebotapi.webhook import WebhookPusher
 
 Handler = Callable[["FakeBotAPI", wire.Call], Awaitable[Any]]
@@ -32,7 +33,9 @@ class FakeBotAPI:
         bot_id: int | None = None,
         bot_username: str = "moralbank_test_bot",
         bot_first_name: str = "Moral Bank",
+        limits: FloodLimits | None = None,
     ) -> None:
+        """`limits`: refuse sends over Telegram's flood limits with 429 (None: never)."""
         self.token = token
         # Telegram's tokens start with the bot's id, which aiogram also reads from there.
         self.bot_id = int(token.split(":", 1)[0]) if bot_id is None else bot_id
@@ -40,6 +43,8 @@ class FakeBotAPI:
         self.bot_first_name = bot_first_name
         self.base_url = ""
         self.calls: list[ApiCall] = []
+        self.http_429 = 0  # sends refused for flooding
+        self._flood = None if limits is None else FloodControl(limits)
         self.files = FileStore()
         self.updates = UpdateQueue()
         self.webhook = WebhookPusher(self.updates, self.execute)
@@ -47,11 +52,16 @@ class FakeBotAPI:
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.open_callbacks: dict[str, FakeUser] = {}
         self._users: dict[int, FakeUser] = {}
+        self._groups: dict[int, FakeGroup] = {}
         self._message_ids: defaultdict[int, itertools.count[int]] = defaultdict(
             lambda: itertools.count(1)
         )
         self._runner: web.AppRunner | None = None
         self._pusher: asyncio.Task[None] | None = None
+
+    @property
+    def limits(self) -> FloodLimits | None:
+        return None if self._flood is None else self._flood.limits
 
     @property
     def webhook_url(self) -> str | None:
@@ -122,8 +132,25 @@ class FakeBotAPI:
             )
         return self._users[user_id]
 
+    def group(
+        self, chat_id: int, *, title: str = "Test group", kind: GroupKind = "group"
+    ) -> FakeGroup:
+        """A group, supergroup or channel the bot may post to, with an id as Telegram's (-42
+        for a group, -1001234567890 for the others); the same object each time."""
+        if chat_id not in self._groups:
+            self._groups[chat_id] = FakeGroup(chat_id, title=title, kind=kind)
+        return self._groups[chat_id]
+
     def calls_of(self, method: str) -> list[ApiCall]:
         return [call for call in self.calls if call.method.lower() == method.lower()]
+
+    def deliveries(self) -> list[tuple[int, float]]:
+        """(chat id, `ApiCall.at`) of every message the bot sent that arrived, in order."""
+        return [
+            (call.params["chat_id"], call.at)
+            for call in self.calls
+            if call.ok and call.method.lower() in LIMITED_METHODS
+        ]
 
     async def redeliver(self, update_id: int) -> None:
         """Deliver an update again, as Telegram does when it was not confirmed."""
@@ -190,12 +217,19 @@ class FakeBotAPI:
             raise wire.ApiError(403, "Forbidden: bot was blocked by the user")
         return user
 
+    def destination(self, params: dict[str, Any]) -> FakeChat:
+        """The chat a message is sent to: a group the test made, or else a private chat.
+        Edits and deletions use `chat_for`, so they stay in private chats."""
+        chat_id = params.get("chat_id")
+        group = self._groups.get(chat_id) if isinstance(chat_id, int) else None
+        return group if group is not None else self.chat_for(params)
+
     def message_json(self, message: BotMessage) -> dict[str, Any]:
-        chat = self._users[message.chat_id].as_chat()
+        chat = (self._groups.get(message.chat_id) or self._users[message.chat_id]).as_chat()
         return render.bot_message_json(message, chat=chat, sender=self.bot_user())
 
-    def deliver(self, user: FakeUser, message: BotMessage) -> dict[str, Any]:
-        user.receive(message)
+    def deliver(self, chat: FakeChat, message: BotMessage) -> dict[str, Any]:
+        chat.receive(message)
         return self.message_json(message)
 
     # -- HTTP ------------------------------------------------------------------------------
@@ -205,11 +239,9 @@ class FakeBotAPI:
         try:
             raw, uploads = await wire.read_request(request)
         except wire.ApiError as exc:
-            self.calls.append(ApiCall(method, {}))
-            return wire.error(exc)
+            return self._refuse(ApiCall(method, {}), exc)
         if request.match_info["token"] != self.token:
-            self.calls.append(ApiCall(method, raw))
-            return wire.error(wire.ApiError(401, "Unauthorized"))
+            return self._refuse(ApiCall(method, raw), wire.ApiError(401, "Unauthorized"))
         try:
             return wire.ok(await self.execute(method, raw, uploads))
         except wire.ApiError as exc:
@@ -219,16 +251,42 @@ class FakeBotAPI:
         self, method: str, raw: dict[str, Any], uploads: dict[str, wire.Upload]
     ) -> Any:
         """Run one method call (from HTTP or a webhook reply), recording it in `calls`."""
+        call = ApiCall(method, raw)
+        self.calls.append(call)
         try:
-            params = wire.coerce(raw)
-        except wire.ApiError:
-            self.calls.append(ApiCall(method, raw))
+            result = await self._run(call, uploads)
+        except wire.ApiError as exc:
+            call.ok, call.error_code = False, exc.code
             raise
-        self.calls.append(ApiCall(method, params))
-        handler: Handler | None = METHODS.get(method.lower())
+        call.ok = True
+        return result
+
+    async def _run(self, call: ApiCall, uploads: dict[str, wire.Upload]) -> Any:
+        call.params = wire.coerce(call.params)  # on 400 the call keeps the raw parameters
+        handler: Handler | None = METHODS.get(call.method.lower())
         if handler is None:
             raise wire.ApiError(404, "Not Found")
-        return await handler(self, wire.Call(params, uploads))
+        if call.method.lower() in LIMITED_METHODS:
+            self._admit(call)
+        return await handler(self, wire.Call(call.params, uploads))
+
+    def _admit(self, call: ApiCall) -> None:
+        """Count a send against the flood limits, when there are any, before it runs."""
+        chat_id = call.params.get("chat_id")
+        # Without a numeric chat_id the method refuses the call itself ("chat not found").
+        if self._flood is None or not isinstance(chat_id, int):
+            return
+        try:
+            self._flood.admit(chat_id, call.at)
+        except wire.ApiError:
+            self.http_429 += 1
+            raise
+
+    def _refuse(self, call: ApiCall, exc: wire.ApiError) -> web.Response:
+        """Answer a request that never reached a method, keeping it in `calls` too."""
+        call.ok, call.error_code = False, exc.code
+        self.calls.append(call)
+        return wire.error(exc)
 
     async def _download(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:

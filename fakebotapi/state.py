@@ -12,10 +12,14 @@ from typing import Any
 
 @dataclass
 class ApiCall:
-    """One Bot API request as received, parameters decoded to the types Telegram reads."""
+    """One Bot API request as received, parameters decoded to the types Telegram reads,
+    and how it was answered, so that a benchmark can tell which sends arrived and when."""
 
     method: str
     params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)  # when the request had been read
+    ok: bool | None = None  # None while unanswered, as a waiting long poll is
+    error_code: int | None = None  # of an error answer, such as 429
 
 
 @dataclass

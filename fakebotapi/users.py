@@ -1,12 +1,13 @@
 """A test plays a Telegram user: it sends what a person's client would send, and waits for
-what the bot sends back."""
+what the bot sends back. It can also watch a group or channel the bot posts to."""
 
 from __future__ import annotations
 
 import itertools
 import re
 import time
-from typing import TYPE_CHECKING, Any
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Any, Literal
 
 from fakebotapi import keyboards, media
 from fakebotapi.render import photo_sizes
@@ -18,9 +19,86 @@ if TYPE_CHECKING:
 # A command is "/" and up to 32 letters, digits or underscores, maybe "@botname".
 _COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?=\s|$)")
 _callback_numbers = itertools.count(1)
+GroupKind = Literal["group", "supergroup", "channel"]
+# Basic groups have ids -1 … -(10**12 - 1); supergroups and channels -100 then their own id.
+_GROUP_IDS = range(-(10**12) + 1, 0)
+_SUPERGROUP_IDS = range(-2 * 10**12 + 1, -(10**12))
 
 
-class FakeUser:
+class FakeChat(ABC):
+    """A chat as it shows the bot's messages: kept in order, and waited for one by one."""
+
+    def __init__(self, chat_id: int) -> None:
+        self.chat_id = chat_id
+        self.messages: list[BotMessage] = []
+        self.own_message_ids: set[int] = set()  # messages of the chat's people, not deleted
+        self.changed = Signal()
+        self._cursor = 0
+
+    @property
+    @abstractmethod
+    def label(self) -> str:
+        """How failures name the chat."""
+
+    @abstractmethod
+    def as_chat(self) -> dict[str, Any]:
+        """Telegram's Chat object."""
+
+    def receive(self, message: BotMessage) -> None:
+        self.messages.append(message)
+        self.changed.notify()
+
+    def has_message(self, message_id: int) -> bool:
+        """Whether the chat still shows this message, from either side."""
+        if message_id in self.own_message_ids:
+            return True
+        return any(m.message_id == message_id and not m.deleted for m in self.messages)
+
+    async def expect_message(
+        self, *, timeout: float = 5.0, contains: str | None = None
+    ) -> BotMessage:
+        """The next message the bot sent here that no earlier call returned."""
+        arrived = await self.changed.wait_for(lambda: len(self.messages) > self._cursor, timeout)
+        if not arrived:
+            so_far = [m.text for m in self.messages]
+            raise AssertionError(
+                f"{self.label}: no new message from the bot within {timeout}s; "
+                f"all it sent here so far: {so_far}"
+            )
+        message = self.messages[self._cursor]
+        self._cursor += 1
+        if contains is not None and contains not in (message.text or ""):
+            raise AssertionError(
+                f"{self.label}: expected a message containing {contains!r}, "
+                f"the next one was {message.text!r}"
+            )
+        return message
+
+
+class FakeGroup(FakeChat):
+    """A group, supergroup or channel the bot is in; what the bot posts there is kept."""
+
+    def __init__(self, chat_id: int, *, title: str, kind: GroupKind) -> None:
+        if kind not in ("group", "supergroup", "channel"):
+            raise ValueError(f"no such kind of group: {kind!r}")
+        if chat_id not in (_GROUP_IDS if kind == "group" else _SUPERGROUP_IDS):
+            raise ValueError(
+                f"{chat_id} is no {kind} id: a group's is -N (as -42), a supergroup's or "
+                "channel's -100 and 10 digits (as -1001234567890)"
+            )
+        super().__init__(chat_id)
+        self.title = title
+        self.kind = kind
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} {self.chat_id}"
+
+    def as_chat(self) -> dict[str, Any]:
+        return {"id": self.chat_id, "type": self.kind, "title": self.title}
+
+
+class FakeUser(FakeChat):
     def __init__(
         self,
         server: FakeBotAPI,
@@ -31,27 +109,27 @@ class FakeUser:
         username: str | None,
         language_code: str | None,
     ) -> None:
+        super().__init__(user_id)  # a private chat has the user's id
         self.server = server
         self.id = user_id
-        self.chat_id = user_id  # a private chat has the user's id
         self.first_name = first_name
         self.last_name = last_name
         self.username = username
         self.language_code = language_code
-        self.messages: list[BotMessage] = []
         self.reply_keyboard_markup: dict[str, Any] | None = None
         self.blocked = False
         self.has_chat = False  # the user wrote first: only then may the bot write to them
         self.callback_answers: dict[str, dict[str, Any]] = {}
-        self.own_message_ids: set[int] = set()  # the user's messages not deleted
-        self.changed = Signal()
-        self._cursor = 0
 
     @property
     def reply_keyboard(self) -> list[list[str]] | None:
         """The reply keyboard the user has now, as button texts (None: the usual one)."""
         markup = self.reply_keyboard_markup
         return None if markup is None else keyboards.reply_button_texts(markup)
+
+    @property
+    def label(self) -> str:
+        return f"user {self.id}"
 
     # -- how the user looks on the wire ---------------------------------------------------
 
@@ -199,14 +277,7 @@ class FakeUser:
             self.reply_keyboard_markup = markup
         elif markup.get("remove_keyboard"):
             self.reply_keyboard_markup = None
-        self.messages.append(message)
-        self.changed.notify()
-
-    def has_message(self, message_id: int) -> bool:
-        """Whether the chat still shows this message, from either side."""
-        if message_id in self.own_message_ids:
-            return True
-        return any(m.message_id == message_id and not m.deleted for m in self.messages)
+        super().receive(message)
 
     def delete_own_message(self, message_id: int) -> bool:
         if message_id not in self.own_message_ids:
@@ -220,26 +291,6 @@ class FakeUser:
         self.changed.notify()
 
     # -- waiting for the bot ----------------------------------------------------------------
-
-    async def expect_message(
-        self, *, timeout: float = 5.0, contains: str | None = None
-    ) -> BotMessage:
-        """The next message the bot sent here that no earlier call returned."""
-        arrived = await self.changed.wait_for(lambda: len(self.messages) > self._cursor, timeout)
-        if not arrived:
-            so_far = [m.text for m in self.messages]
-            raise AssertionError(
-                f"user {self.id}: no new message from the bot within {timeout}s; "
-                f"all it sent here so far: {so_far}"
-            )
-        message = self.messages[self._cursor]
-        self._cursor += 1
-        if contains is not None and contains not in (message.text or ""):
-            raise AssertionError(
-                f"user {self.id}: expected a message containing {contains!r}, "
-                f"the next one was {message.text!r}"
-            )
-        return message
 
     async def expect_callback_answer(
         self, callback_id: str, *, timeout: float = 5.0

@@ -71,12 +71,16 @@ _FALSE = {"false", "0"}
 
 
 class ApiError(Exception):
-    """An error answer, worded exactly as Telegram words it."""
+    """An error answer, worded exactly as Telegram words it; `parameters` is Telegram's
+    ResponseParameters (such as retry_after), which clients read to act on the error."""
 
-    def __init__(self, code: int, description: str) -> None:
+    def __init__(
+        self, code: int, description: str, parameters: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
+        self.parameters = parameters
 
 
 def bad_request(what: str) -> ApiError:
@@ -104,7 +108,9 @@ def ok(result: Any) -> web.Response:
 
 
 def error(exc: ApiError) -> web.Response:
-    body = {"ok": False, "error_code": exc.code, "description": exc.description}
+    body: dict[str, Any] = {"ok": False, "error_code": exc.code, "description": exc.description}
+    if exc.parameters:
+        body["parameters"] = exc.parameters
     return web.json_response(body, status=exc.code)
 
 

@@ -11,7 +11,7 @@ from fakebotapi.wire import ApiError, Call, bad_request
 
 if TYPE_CHECKING:
     from fakebotapi.server import FakeBotAPI, Handler
-    from fakebotapi.users import FakeUser
+    from fakebotapi.users import FakeChat
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 CHAT_ACTIONS = frozenset(
@@ -33,14 +33,14 @@ CHAT_ACTIONS = frozenset(
 
 async def send_message(api: FakeBotAPI, call: Call) -> Any:
     params = call.params
-    user = api.chat_for(params)
+    chat = api.destination(params)
     mode = formatting.normalise_parse_mode(params.get("parse_mode"))
     text = formatting.message_text(params.get("text"), mode, params.get("entities"))
     markup = keyboards.check_markup(params.get("reply_markup"))
-    _check_reply_target(user, params)
+    _check_reply_target(chat, params)
     message = BotMessage(
-        message_id=api.next_message_id(user.chat_id),
-        chat_id=user.chat_id,
+        message_id=api.next_message_id(chat.chat_id),
+        chat_id=chat.chat_id,
         kind="text",
         text=text.text,
         parse_mode=mode,
@@ -48,7 +48,7 @@ async def send_message(api: FakeBotAPI, call: Call) -> Any:
         entities=text.entities,
         raw_text=params["text"],
     )
-    return api.deliver(user, message)
+    return api.deliver(chat, message)
 
 
 async def send_photo(api: FakeBotAPI, call: Call) -> Any:
@@ -61,15 +61,15 @@ async def send_document(api: FakeBotAPI, call: Call) -> Any:
 
 async def _send_file(api: FakeBotAPI, call: Call, kind: str) -> Any:
     params = call.params
-    user = api.chat_for(params)
+    chat = api.destination(params)
     stored = _resolve_file(api, call, kind)
     mode = formatting.normalise_parse_mode(params.get("parse_mode"))
     caption = formatting.caption(params.get("caption"), mode, params.get("caption_entities"))
     markup = keyboards.check_markup(params.get("reply_markup"))
-    _check_reply_target(user, params)
+    _check_reply_target(chat, params)
     message = BotMessage(
-        message_id=api.next_message_id(user.chat_id),
-        chat_id=user.chat_id,
+        message_id=api.next_message_id(chat.chat_id),
+        chat_id=chat.chat_id,
         kind=kind,
         text=caption.text if caption and caption.text else None,
         parse_mode=mode,
@@ -81,7 +81,7 @@ async def _send_file(api: FakeBotAPI, call: Call, kind: str) -> Any:
         raw_text=params.get("caption"),
         media=_media_json(stored),
     )
-    return api.deliver(user, message)
+    return api.deliver(chat, message)
 
 
 def _resolve_file(api: FakeBotAPI, call: Call, kind: str) -> StoredFile:
@@ -135,7 +135,7 @@ def _media_json(stored: StoredFile) -> Any:
     return document
 
 
-def _check_reply_target(user: FakeUser, params: dict[str, Any]) -> None:
+def _check_reply_target(chat: FakeChat, params: dict[str, Any]) -> None:
     """A reply must point at a message of the chat, unless the bot allows otherwise."""
     reply = params.get("reply_parameters")
     if isinstance(reply, dict):
@@ -145,12 +145,12 @@ def _check_reply_target(user: FakeUser, params: dict[str, Any]) -> None:
         lenient = bool(params.get("allow_sending_without_reply"))
     if target is None or lenient:
         return
-    if not user.has_message(int(target)):
+    if not chat.has_message(int(target)):
         raise bad_request("message to be replied not found")
 
 
 async def send_chat_action(api: FakeBotAPI, call: Call) -> Any:
-    api.chat_for(call.params)
+    api.destination(call.params)
     if call.params.get("action") not in CHAT_ACTIONS:
         raise bad_request("wrong parameter action in request")
     return True

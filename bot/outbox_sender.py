@@ -42,6 +42,7 @@ from rewards.messaging.quiet_hours import QuietHours
 
 log = logging.getLogger(__name__)
 # Trouble on the way, not a refusal: the same message may well go through later.
+HEARTBEAT_SECONDS = 2.0  # well within Pace.silence
 TRANSIENT = (TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError, TimeoutError)
 
 
@@ -75,31 +76,47 @@ class OutboxSender:
         return UnitOfWork(self.database, self.clock)
 
     async def run(self) -> None:
+        with contextlib.suppress(Exception):  # the beat task retries and logs
+            await delivery.heartbeat(self._uow(), worker=self.worker_id)
+        beating = asyncio.create_task(self._beat())
         try:
-            while not self._stopped.is_set():
-                try:
-                    claimed = await delivery.claim(
-                        self._uow(),
-                        worker=self.worker_id,
-                        limit=self.batch,
-                        pace=self.pace,
-                        quiet_hours=self.quiet_hours,
-                    )
-                except Exception:
-                    log.exception("could not claim outbox messages; will retry")
-                    claimed = []
-                if not claimed:
-                    await self._pause(self.idle_poll)
-                    continue
-                for message in claimed:
-                    task = asyncio.create_task(self._deliver(message))
-                    self._in_hand.add(task)
-                    task.add_done_callback(self._in_hand.discard)
-                # Come back for more just before the last of these is due.
-                await self._pause(self._seconds_until(claimed[-1]) - 0.2)
+            await self._send_all()
         finally:
             if self._in_hand:
                 await asyncio.gather(*self._in_hand, return_exceptions=True)
+            beating.cancel()
+
+    async def _beat(self) -> None:
+        """Say we are alive while we hold messages, so that they are not given away."""
+        while True:
+            try:
+                await delivery.heartbeat(self._uow(), worker=self.worker_id)
+            except Exception:
+                log.exception("could not record this worker's heartbeat")
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+
+    async def _send_all(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                claimed = await delivery.claim(
+                    self._uow(),
+                    worker=self.worker_id,
+                    limit=self.batch,
+                    pace=self.pace,
+                    quiet_hours=self.quiet_hours,
+                )
+            except Exception:
+                log.exception("could not claim outbox messages; will retry")
+                claimed = []
+            if not claimed:
+                await self._pause(self.idle_poll)
+                continue
+            for message in claimed:
+                task = asyncio.create_task(self._deliver(message))
+                self._in_hand.add(task)
+                task.add_done_callback(self._in_hand.discard)
+            # Come back for more just before the last of these is due.
+            await self._pause(self._seconds_until(claimed[-1]) - 0.2)
 
     def stop(self) -> None:
         self._stopped.set()

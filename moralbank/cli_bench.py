@@ -42,12 +42,63 @@ def bench_ledger(
     from moralbank.bench_ledger import as_table, run_bench
 
     if database_url is None:
-        path = VAR / "bench-ledger.db"
-        for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-            stale.unlink(missing_ok=True)
-        database_url = f"sqlite+aiosqlite:///{path}"
+        database_url = _fresh_sqlite("bench-ledger.db")
     migrations.upgrade(database_url)  # synchronous: Alembic runs its own event loop
     result = run_async(
         run_bench(database_url, clients=clients, seconds=seconds, processes=processes)
     )
     click.echo(json.dumps(asdict(result)) if as_json else as_table(result))
+
+
+@bench_group.command("broadcast")
+@click.option(
+    "--database-url",
+    default=None,
+    help="Database to use (migrated first). Default: a fresh SQLite file under var/. "
+    "Use a scratch database: its workers send whatever its outbox holds.",
+)
+@click.option("--messages", default=3000, show_default=True, help="Chats to broadcast to.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="`moralbank worker` processes. Default: 3 on PostgreSQL, 1 on SQLite.",
+)
+@click.option("--no-kill", is_flag=True, help="Do not kill a worker midway.")
+@click.option("--timeout", default=600.0, show_default=True, help="Give up after this long.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def bench_broadcast(
+    database_url: str | None,
+    messages: int,
+    workers: int | None,
+    no_kill: bool,
+    timeout: float,
+    as_json: bool,
+) -> None:
+    """One broadcast through the outbox to a fake Bot API that enforces Telegram's limits:
+    sustained rate against the 30/s limit, 429s, duplicates and losses, with a worker
+    killed (SIGKILL) midway and started again."""
+    from moralbank import migrations
+    from moralbank.bench_broadcast import as_table, run_bench
+
+    if database_url is None:
+        database_url = _fresh_sqlite("bench-broadcast.db")
+    migrations.upgrade(database_url)
+    workers = workers or (3 if database_url.startswith("postgresql") else 1)
+    result = run_async(
+        run_bench(
+            database_url,
+            messages=messages,
+            workers=workers,
+            kill=not no_kill,
+            give_up_after=timeout,
+        )
+    )
+    click.echo(json.dumps(asdict(result)) if as_json else as_table(result))
+
+
+def _fresh_sqlite(name: str) -> str:
+    path = VAR / name
+    for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        stale.unlink(missing_ok=True)
+    return f"sqlite+aiosqlite:///{path}"

@@ -55,7 +55,7 @@ HANDLERS: Mapping[str, JobHandler] = {
 RECURRING = [
     Recurring("ledger.expire_holds", timedelta(minutes=1)),
     Recurring("bot.prune_updates", timedelta(hours=1)),
-    Recurring("outbox.requeue_abandoned", timedelta(seconds=15)),
+    Recurring("outbox.requeue_abandoned", timedelta(seconds=5)),
 ]
 
 

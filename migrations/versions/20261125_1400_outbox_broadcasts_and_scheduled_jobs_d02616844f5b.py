@@ -49,6 +49,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_pace")),
     )
     op.create_table(
+        "outbox_workers",
+        sa.Column("worker_id", sa.String(length=64), nullable=False),
+        sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("worker_id", name=op.f("pk_outbox_workers")),
+    )
+    op.create_table(
         "scheduled_jobs",
         sa.Column(
             "id",
@@ -150,6 +156,7 @@ def downgrade() -> None:
         )
 
     op.drop_table("scheduled_jobs")
+    op.drop_table("outbox_workers")
     op.drop_table("outbox_pace")
     op.drop_table("outbox_chats")
     op.drop_table("broadcasts")

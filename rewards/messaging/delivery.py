@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.sql import insert_ignoring_conflicts
 from core.uow import UnitOfWork
-from rewards.messaging.models import OutboxChat, OutboxMessage, SendPace
+from rewards.messaging.models import OutboxChat, OutboxMessage, OutboxWorker, SendPace
 from rewards.messaging.quiet_hours import QuietHours
 
 PACE_ROW = 1
@@ -33,8 +33,12 @@ class Pace:
     per_second: float = 28.5
     private_chat_gap: timedelta = timedelta(seconds=1)
     group_chat_gap: timedelta = timedelta(seconds=3)  # 20 a minute
-    # How long a claimed message stays with its worker before another may take it over.
-    lease: timedelta = timedelta(seconds=60)
+    # How long a claimed message stays with its worker before another may take it over,
+    # even if the worker still shows signs of life (it may hang). Longer than a request to
+    # Telegram may take, so that a slow answer is not taken for a lost one.
+    lease: timedelta = timedelta(minutes=5)
+    # A worker that has not said it is alive for this long is taken for dead.
+    silence: timedelta = timedelta(seconds=10)
     max_attempts: int = 6
     first_backoff: timedelta = timedelta(seconds=5)
     longest_backoff: timedelta = timedelta(minutes=10)
@@ -279,14 +283,38 @@ async def chat_returned(uow: UnitOfWork, *, chat_id: int) -> None:
         )
 
 
-async def requeue_abandoned(session: AsyncSession, *, now: datetime) -> int:
-    """Messages whose worker's lease ran out (it died or hung) become due again. One of
-    them may have reached Telegram just before its worker died: the window in the module
-    docstring of rewards.messaging.models. (A scheduled job: see moralbank.worker.)"""
+async def heartbeat(uow: UnitOfWork, *, worker: str) -> None:
+    """The sender says it is alive, every few seconds."""
+    async with uow.write() as session:
+        now = uow.now()
+        await session.execute(
+            insert_ignoring_conflicts(session, OutboxWorker, on=["worker_id"]),
+            [{"worker_id": worker, "seen_at": now}],
+        )
+        await session.execute(
+            update(OutboxWorker).where(OutboxWorker.worker_id == worker).values(seen_at=now)
+        )
+
+
+async def requeue_abandoned(
+    session: AsyncSession, *, now: datetime, pace: Pace | None = None
+) -> int:
+    """Messages held by a worker that went silent, or whose lease ran out, become due
+    again. One of them may have reached Telegram just before its worker died: the window
+    in the module docstring of rewards.messaging.models. (A scheduled job: see
+    moralbank.worker.)"""
+    pace = pace or Pace()
+    alive = select(OutboxWorker.worker_id).where(OutboxWorker.seen_at >= now - pace.silence)
     result = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.status == "sending", OutboxMessage.lease_until < now)
+        .where(
+            OutboxMessage.status == "sending",
+            or_(OutboxMessage.lease_until < now, OutboxMessage.claimed_by.not_in(alive)),
+        )
         .values(status="pending", claimed_by=None, lease_until=None, due_at=now)
+    )
+    await session.execute(
+        delete(OutboxWorker).where(OutboxWorker.seen_at < now - pace.silence * 100)
     )
     return _rowcount(result)
 

@@ -6,8 +6,9 @@ worker claims due messages (rows locked with SKIP LOCKED on PostgreSQL, so sever
 never take the same one), sends them within Telegram's limits and records the outcome.
 
 A message is sent once, except in one window: a worker that dies after Telegram accepted a
-message and before the outcome was committed leaves it "sending"; when its lease runs out
-another worker sends it again (the Bot API has no idempotency key that would let us ask).
+message and before the outcome was committed leaves it "sending"; once the worker has been
+silent for a few seconds (or its lease ran out) another worker sends it again. The Bot API
+has no idempotency key that would let us ask whether the first one arrived.
 """
 
 from __future__ import annotations
@@ -107,3 +108,13 @@ class Broadcast(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     recipients: Mapped[int] = mapped_column(default=0)
+
+
+class OutboxWorker(Base):
+    """A sending worker's sign of life: messages held by a worker that went silent (killed,
+    or its machine lost) are handed to the others within seconds, not after the lease."""
+
+    __tablename__ = "outbox_workers"
+
+    worker_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime]

@@ -148,20 +148,26 @@ async def test_transient_failures_back_off_then_fail_for_good(database: Database
     assert (message.status, message.attempts, message.error) == ("failed", 2, "Bad Gateway")
 
 
-async def test_a_dead_workers_messages_return_after_its_lease(database: Database) -> None:
+async def test_a_silent_workers_messages_go_to_another_worker(database: Database) -> None:
     uow = at(database, NOON)
+    await delivery.heartbeat(uow, worker="w1")
     await _notify(uow, 1)
     [claimed] = await _claim(uow)
-    lease_over = NOON + PACE.lease + timedelta(seconds=1)
-    async with at(database, NOON + timedelta(seconds=30)).write() as session:
-        assert await delivery.requeue_abandoned(session, now=NOON + timedelta(seconds=30)) == 0
-    async with at(database, lease_over).write() as session:
-        assert await delivery.requeue_abandoned(session, now=lease_over) == 1
-    # The worker that lost the lease cannot record over the next worker's claim.
+
+    async def requeue(moment: datetime) -> int:
+        async with at(database, moment).write() as session:
+            return await delivery.requeue_abandoned(session, now=moment, pace=PACE)
+
+    assert await requeue(NOON + PACE.silence - timedelta(seconds=1)) == 0
+    await delivery.heartbeat(at(database, NOON + PACE.silence), worker="w1")  # still alive
+    assert await requeue(NOON + PACE.silence * 2 - timedelta(seconds=1)) == 0
+    silent = NOON + PACE.silence * 2 + timedelta(seconds=1)
+    assert await requeue(silent) == 1
     [retaken] = await delivery.claim(
-        at(database, lease_over), worker="w2", limit=5, pace=PACE, quiet_hours=None
+        at(database, silent), worker="w2", limit=5, pace=PACE, quiet_hours=None
     )
     assert retaken.id == claimed.id
+    # The worker that was given up on cannot record over the next worker's claim.
     assert not await delivery.record_sent(
         uow, worker="w1", message_id=claimed.id, telegram_message_id=1
     )
@@ -171,3 +177,13 @@ async def test_a_dead_workers_messages_return_after_its_lease(database: Database
     async with database.read() as session:
         chats = await session.scalar(select(func.count()).select_from(OutboxChat))
     assert chats == 1
+
+
+async def test_a_lease_runs_out_even_for_a_worker_that_seems_alive(database: Database) -> None:
+    uow = at(database, NOON)
+    await _notify(uow, 1)
+    [claimed] = await _claim(uow)
+    late = claimed.slot_at + PACE.lease + timedelta(seconds=1)
+    await delivery.heartbeat(at(database, late), worker="w1")
+    async with at(database, late).write() as session:
+        assert await delivery.requeue_abandoned(session, now=late, pace=PACE) == 1

@@ -1,0 +1,204 @@
+"""The outbox sender against the fake Bot API with Telegram's flood limits, over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import select
+
+from bot.factory import create_bot
+from bot.outbox_sender import OutboxSender
+from core.clock import SystemClock
+from core.db import Database
+from core.i18n import Catalogues
+from core.uow import UnitOfWork
+from fakebotapi import FakeBotAPI
+from fakebotapi.limits import FloodLimits
+from rewards.messaging.broadcasts import broadcast_progress, start_broadcast
+from rewards.messaging.delivery import Pace
+from rewards.messaging.models import OutboxChat, OutboxMessage
+from rewards.messaging.outbox import notify
+from tests.bot.conftest import RunningBot, bot_settings
+from tests.test_fake_bot_api import png
+
+
+@asynccontextmanager
+async def sending(
+    api: FakeBotAPI, database: Database, database_url: str, catalogues: Catalogues, **pace: float
+) -> AsyncIterator[OutboxSender]:
+    bot = create_bot(bot_settings(api, database_url))
+    sender = OutboxSender(
+        database=database,
+        clock=SystemClock(),
+        bot=bot,
+        catalogues=catalogues,
+        worker_id="test-worker",
+        pace=Pace(**pace),  # type: ignore[arg-type]
+        idle_poll=0.05,
+    )
+    task = asyncio.create_task(sender.run())
+    try:
+        yield sender
+    finally:
+        sender.stop()
+        await task
+        await bot.session.close()
+
+
+async def until_settled(database: Database, *, timeout: float = 10.0) -> dict[int, str]:
+    """Every outbox message's status, once none is waiting any more."""
+    async with asyncio.timeout(timeout):
+        while True:
+            async with database.read() as session:
+                rows = dict(
+                    (await session.execute(select(OutboxMessage.id, OutboxMessage.status))).all()
+                )
+            if not {"pending", "sending"} & set(rows.values()):
+                return rows
+            await asyncio.sleep(0.05)
+
+
+async def test_texts_photos_and_broadcasts_arrive_as_written(
+    database: Database, database_url: str, catalogues: Catalogues
+) -> None:
+    async with FakeBotAPI(limits=FloodLimits()) as api:
+        alice, bob = api.user(101), api.user(102, language_code="en")
+        alice.has_chat = bob.has_chat = True
+        group = api.group(-5001, title="网格群")
+        uow = UnitOfWork(database, SystemClock())
+        async with uow.write() as session:
+            now = uow.now()
+            await notify(
+                session,
+                chat_id=101,
+                key="start.welcome",
+                params={"name": "<王>"},
+                locale="zh_Hans",
+                now=now,
+            )
+            await notify(
+                session, chat_id=102, key="help.text", locale="en", now=now, photo=png(64, 48)
+            )
+        await start_broadcast(
+            uow,
+            text="<b>周六</b> 志愿服务",
+            chat_ids=[101, 102, -5001],
+            urgent=True,
+            created_by="t",
+        )
+        async with sending(api, database, database_url, catalogues):
+            statuses = await until_settled(database)
+        assert set(statuses.values()) == {"sent"}
+        welcome, broadcast = alice.messages
+        assert "<王>" in (welcome.text or "")  # escaped, then shown
+        assert broadcast.text == "<b>周六</b> 志愿服务"  # verbatim: no markup
+        assert broadcast.parse_mode is None
+        photo, _ = bob.messages
+        assert photo.kind == "photo"
+        assert (photo.text or "").startswith("What Moral Bank can do")
+        assert [m.text for m in group.messages] == ["<b>周六</b> 志愿服务"]
+        # Alice's two messages kept Telegram's one-a-second gap for a chat.
+        sends = [c for c in api.calls if c.ok and c.params.get("chat_id") == 101]
+        assert sends[1].at - sends[0].at >= 0.95
+        assert api.http_429 == 0
+        async with database.read() as session:
+            ids = set((await session.scalars(select(OutboxMessage.telegram_message_id))).all())
+        assert None not in ids
+
+
+async def test_a_429_pauses_the_bot_and_nothing_is_lost_or_doubled(
+    database: Database, database_url: str, catalogues: Catalogues
+) -> None:
+    """A Telegram stricter than our pace (5 a second): 429s come, and are obeyed."""
+    async with FakeBotAPI(limits=FloodLimits(per_second=5)) as api:
+        chats = list(range(1000, 1012))
+        for chat in chats:
+            api.user(chat).has_chat = True
+        uow = UnitOfWork(database, SystemClock())
+        broadcast = await start_broadcast(
+            uow, text="通知", chat_ids=chats, urgent=True, created_by="t"
+        )
+        async with sending(api, database, database_url, catalogues, per_second=20):
+            await until_settled(database, timeout=20)
+        assert api.http_429 > 0
+        delivered = Counter(chat for chat, _ in api.deliveries())
+        assert delivered == Counter(chats)  # each once
+        progress = await broadcast_progress(uow, broadcast)
+        assert (progress.sent, progress.failed, progress.waiting) == (12, 0, 0)
+
+
+async def test_a_blocked_user_is_skipped_until_they_come_back(
+    database: Database, database_url: str, catalogues: Catalogues
+) -> None:
+    async with FakeBotAPI(limits=FloodLimits()) as api:
+        user = api.user(201)
+        user.has_chat = True
+        user.blocked = True  # blocked while the bot was not looking: only a 403 tells
+        uow = UnitOfWork(database, SystemClock())
+        async with uow.write() as session:
+            await notify(session, chat_id=201, key="help.text", locale="en", now=uow.now())
+            await notify(session, chat_id=201, key="help.text", locale="en", now=uow.now())
+        async with sending(api, database, database_url, catalogues):
+            statuses = await until_settled(database)
+        assert sorted(statuses.values()) == ["unreachable", "unreachable"]
+        refused = [c for c in api.calls if c.method.lower() == "sendmessage"]
+        assert [c.error_code for c in refused] == [403]  # the second was not even tried
+        async with database.read() as session:
+            errors = set((await session.scalars(select(OutboxMessage.error))).all())
+        assert errors == {"Forbidden: bot was blocked by the user"}
+
+
+async def test_network_trouble_is_retried_later_not_failed(
+    database: Database, database_url: str, catalogues: Catalogues
+) -> None:
+    async with FakeBotAPI() as api:
+        api.user(301).has_chat = True
+        uow = UnitOfWork(database, SystemClock())
+        async with uow.write() as session:
+            await notify(session, chat_id=301, key="help.text", locale="en", now=uow.now())
+    # The server is gone now: the request cannot connect.
+    async with sending(api, database, database_url, catalogues):
+        async with asyncio.timeout(10):
+            while True:
+                async with database.read() as session:
+                    message = await session.scalar(select(OutboxMessage))
+                assert message is not None
+                if message.status == "pending" and message.attempts == 1:
+                    break
+                await asyncio.sleep(0.05)
+    assert message.error is not None
+    assert "ClientConnectorError" in message.error or "connect" in message.error.lower()
+
+
+async def test_blocking_and_unblocking_the_bot_reaches_the_outbox(
+    running_bot: RunningBot, fake_api: FakeBotAPI, database: Database
+) -> None:
+    user = fake_api.user(401)
+    await user.send("/start")
+    await user.expect_message()
+
+    async def blocked() -> bool:
+        """Once the bot has handled the my_chat_member update (fetched is not handled)."""
+        async with asyncio.timeout(5):
+            while True:
+                async with database.read() as session:
+                    chat = await session.get(OutboxChat, 401)
+                if chat is not None and (chat.unreachable_since is not None) == user.blocked:
+                    return user.blocked
+                await asyncio.sleep(0.02)
+
+    uow = UnitOfWork(database, SystemClock())
+    user.block()
+    assert await blocked()
+    async with uow.write() as session:
+        await notify(session, chat_id=401, key="help.text", locale="en", now=uow.now())
+    user.unblock()
+    assert not await blocked()
+    async with uow.write() as session:
+        await notify(session, chat_id=401, key="help.text", locale="en", now=uow.now())
+    async with database.read() as session:
+        rows = await session.execute(select(OutboxMessage.status).order_by(OutboxMessage.id))
+    assert list(rows.scalars()) == ["unreachable", "pending"]

@@ -1,7 +1,8 @@
 """The worker's sender: outbox messages out to Telegram, at Telegram's pace.
 
 It claims a few due messages at a time (rewards.messaging.delivery gives each a slot of
-the bot's shared schedule), sends each at its slot and records the answer at once, so the
+the bot's shared schedule), sends each at its slot (or takes a new slot when the process
+was too busy to make it) and records the answer at once, so the
 window in which a crash could send a message twice is one HTTP round trip plus one commit.
 Claiming the next few a little before the last slot keeps the schedule full without any
 worker holding more than about a second of messages.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import html
 import logging
 from typing import Any
@@ -130,7 +132,11 @@ class OutboxSender:
         return (message.slot_at - self.clock.now()).total_seconds()
 
     async def _deliver(self, message: Claimed) -> None:
-        await asyncio.sleep(max(self._seconds_until(message), 0.0))
+        try:
+            message = await self._on_time(message)
+        except Exception:
+            log.exception("could not give outbox message %d a new slot", message.id)
+            return  # still ours: the lease hands it on later
         try:
             sent = await self._send(message)
         except Exception as exc:
@@ -148,6 +154,19 @@ class OutboxSender:
             return
         if not kept:
             log.warning("outbox message %d was sent after its lease ran out", message.id)
+
+    async def _on_time(self, message: Claimed) -> Claimed:
+        """Wait for the slot; a slot missed by more than the tolerance is traded for a new
+        one, so that sends never bunch up past Telegram's count."""
+        tolerance = self.pace.late_tolerance.total_seconds()
+        while True:
+            await asyncio.sleep(max(self._seconds_until(message), 0.0))
+            if -self._seconds_until(message) <= tolerance:
+                return message
+            slot = await delivery.new_slot(
+                self._uow(), worker=self.worker_id, message_id=message.id, pace=self.pace
+            )
+            message = dataclasses.replace(message, slot_at=slot)
 
     async def _send(self, message: Claimed) -> Message:
         text, mode = self._render(message)

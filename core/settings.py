@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     # Broadcasts that are not urgent wait through these hours ("" for none).
     quiet_hours: str = "22:00-07:00"
     # Messages a second for all workers together: a little under Telegram's 30.
-    send_rate_per_second: float = Field(default=28.5, gt=0, le=1000)
+    send_rate_per_second: float = Field(default=28.0, gt=0, le=1000)
 
     @field_validator("time_zone")
     @classmethod

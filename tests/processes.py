@@ -49,25 +49,33 @@ def moralbank_env(database_url: str, **settings: str) -> dict[str, str]:
     return env
 
 
-async def _collect(stream: asyncio.StreamReader, into: list[str], ready: asyncio.Event) -> None:
+async def _collect(
+    stream: asyncio.StreamReader, into: list[str], ready: asyncio.Event, ready_line: str
+) -> None:
     while line := await stream.readline():
         text = line.decode("utf-8", "replace").rstrip()
         into.append(text)
-        # `run` announces the panel, then the bot's state: ready once both are said.
-        if text.startswith("Telegram bot:"):
+        if text.startswith(ready_line):
             ready.set()
 
 
 @asynccontextmanager
 async def moralbank_run(
-    env: dict[str, str], *, port: int | None = None, start_within: float = 30.0
+    env: dict[str, str],
+    *,
+    port: int | None = None,
+    start_within: float = 30.0,
+    args: tuple[str, ...] = ("run",),
+    # `run` announces the panel, then the bot's state: ready once both are said.
+    ready_line: str = "Telegram bot:",
 ) -> AsyncIterator[Running]:
-    """Start `moralbank run`, wait for the panel URL, stop it with SIGTERM at the end."""
+    """Start `moralbank run` (or `args`), wait until it says it is ready, stop it with
+    SIGTERM at the end."""
     port = port or free_port()
     env = {**env, "MORALBANK_WEB_PORT": str(port)}
     process = await asyncio.create_subprocess_exec(
         MORALBANK,
-        "run",
+        *args,
         cwd=ROOT,
         env=env,
         stdout=asyncio.subprocess.PIPE,
@@ -76,21 +84,28 @@ async def moralbank_run(
     running = Running(process, port)
     ready = asyncio.Event()
     assert process.stdout is not None
-    reader = asyncio.create_task(_collect(process.stdout, running.output, ready))
+    reader = asyncio.create_task(_collect(process.stdout, running.output, ready, ready_line))
     try:
         await asyncio.wait(
             [asyncio.create_task(ready.wait()), reader],
             timeout=start_within,
             return_when=asyncio.FIRST_COMPLETED,
         )
-        assert ready.is_set(), f"moralbank run did not start:\n{running.printed()}"
+        assert ready.is_set(), f"moralbank {args[0]} did not start:\n{running.printed()}"
         yield running
     finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), timeout=15)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+        await stop(process)
         await asyncio.wait_for(reader, timeout=5)
+
+
+async def stop(process: asyncio.subprocess.Process) -> int:
+    """SIGTERM, as an operator's service manager stops it; SIGKILL if it hangs."""
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), timeout=15)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+    assert process.returncode is not None
+    return process.returncode

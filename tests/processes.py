@@ -109,3 +109,15 @@ async def stop(process: asyncio.subprocess.Process) -> int:
             await process.wait()
     assert process.returncode is not None
     return process.returncode
+
+
+async def start_worker(env: dict[str, str]) -> asyncio.subprocess.Process:
+    """A `moralbank worker`, left to the caller to stop (or kill)."""
+    return await asyncio.create_subprocess_exec(
+        MORALBANK, "worker", cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL
+    )
+
+
+def bot_env(database_url: str, api_token: str, api_url: str, **settings: str) -> dict[str, str]:
+    """The environment of a process that talks to a (fake) Bot API."""
+    return moralbank_env(database_url, bot_token=api_token, telegram_api_url=api_url, **settings)

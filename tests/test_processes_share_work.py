@@ -18,7 +18,7 @@ from core.db import Database
 from fakebotapi import FakeBotAPI
 from rewards.messaging.models import OutboxChat, OutboxMessage
 from tests.conftest import ON_POSTGRES
-from tests.processes import MORALBANK, ROOT, moralbank_env, moralbank_run, stop
+from tests.processes import MORALBANK, ROOT, bot_env, moralbank_run, start_worker, stop
 from tests.webhook_proxy import RoundRobinProxy
 
 pytestmark = [
@@ -29,12 +29,6 @@ CHATS = list(range(70_001, 70_301))
 BLOCKED = CHATS[:20]
 WRITERS = CHATS[20:50]
 TEXT = "周六上午九点，活动室，志愿服务"
-
-
-async def start_worker(env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        MORALBANK, "worker", cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL
-    )
 
 
 async def until(database: Database, condition: str, timeout: float = 60) -> None:
@@ -81,10 +75,10 @@ async def test_three_workers_and_two_webhook_bots_send_everything_once(
     async with FakeBotAPI() as api, RoundRobinProxy() as proxy:
         for chat in CHATS:
             api.user(chat).has_chat = True
-        env = moralbank_env(
+        env = bot_env(
             database_url,
-            bot_token=api.token,
-            telegram_api_url=api.base_url,
+            api.token,
+            api.base_url,
             webhook_url=f"{proxy.url}/telegram/webhook",
             send_rate_per_second="60",
             quiet_hours="",

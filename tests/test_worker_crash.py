@@ -15,16 +15,10 @@ from core.uow import UnitOfWork
 from fakebotapi import FakeBotAPI
 from rewards.messaging.broadcasts import start_broadcast
 from rewards.messaging.models import OutboxMessage
-from tests.processes import MORALBANK, ROOT, moralbank_env, stop
+from tests.processes import bot_env, start_worker, stop
 
 pytestmark = pytest.mark.e2e
 CHATS = list(range(80_001, 80_021))
-
-
-async def start_worker(env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        MORALBANK, "worker", cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL
-    )
 
 
 async def count(database: Database, *statuses: str) -> int:
@@ -41,10 +35,10 @@ async def test_a_killed_workers_messages_are_sent_by_the_next_once(
     async with FakeBotAPI() as api:
         for chat in CHATS:
             api.user(chat).has_chat = True
-        env = moralbank_env(
+        env = bot_env(
             database_url,
-            bot_token=api.token,
-            telegram_api_url=api.base_url,
+            api.token,
+            api.base_url,
             send_rate_per_second="10",
         )
         await start_broadcast(

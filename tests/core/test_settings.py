@@ -52,3 +52,17 @@ def test_generated_key_file_is_private_and_kept(tmp_path: Path) -> None:
     assert path.stat().st_mode & 0o077 == 0
     assert ensure_secret_key_file(path).read_text() == first
     assert _settings(secret_key_file=path).require_secret_key() == first.strip()
+
+
+@pytest.mark.parametrize(
+    ("values", "complaint"),
+    [
+        ({"time_zone": "Mars/Olympus"}, "unknown time zone 'Mars/Olympus'"),
+        ({"quiet_hours": "10pm-7am"}, "are not like 22:00-07:00"),
+        ({"quiet_hours": "22:00-24:00"}, "are not like 22:00-07:00"),
+        ({"send_rate_per_second": 0}, "greater than 0"),
+    ],
+)
+def test_messaging_settings_are_checked_at_start(values: dict[str, Any], complaint: str) -> None:
+    with pytest.raises(ValueError, match=complaint):
+        _settings(**values)

@@ -24,6 +24,7 @@ from core.jobs.models import ScheduledJob
 from core.jobs.scheduler import JobHandler, Recurring, ensure_recurring, next_run_at, run_due_job
 from core.uow import UnitOfWork
 from ledger.holds import expire_holds
+from rewards.messaging import reminders
 from rewards.messaging.delivery import requeue_abandoned
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ HANDLERS: Mapping[str, JobHandler] = {
     "ledger.expire_holds": _expire_holds,
     "bot.prune_updates": _prune_updates,
     "outbox.requeue_abandoned": _requeue_messages,
+    reminders.JOB_KIND: reminders.send_reminder,
 }
 RECURRING = [
     Recurring("ledger.expire_holds", timedelta(minutes=1)),

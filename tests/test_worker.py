@@ -57,3 +57,32 @@ async def test_one_pass_expires_due_holds_and_prunes_old_update_records(
         kept = await session.scalar(select(func.count()).select_from(ProcessedUpdate))
     assert statuses == {"due": "expired", "later": "pending"}
     assert kept == 1
+
+
+async def test_a_reminder_reaches_the_outbox_once_when_due(database: Database) -> None:
+    from rewards.messaging.models import OutboxMessage
+    from rewards.messaging.reminders import remind
+
+    async with database.write() as session:
+        for _ in range(2):  # set twice, e.g. the patrol was saved twice: still one reminder
+            await remind(
+                session,
+                key="patrol:7:volunteer:3",
+                at=NOW + timedelta(hours=1),
+                chat_id=3003,
+                text_key="help.text",
+                locale="en",
+                now=NOW,
+            )
+    early = Worker(database, FrozenClock(NOW + timedelta(minutes=59)))
+    await early.run_once()
+    async with database.read() as session:
+        assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+    due = Worker(database, FrozenClock(NOW + timedelta(hours=1)))
+    assert await due.run_once() == 1
+    assert await due.run_once() == 0
+    async with database.read() as session:
+        notices = (await session.scalars(select(OutboxMessage))).all()
+    assert [(m.chat_id, m.text_key, m.locale, m.status) for m in notices] == [
+        (3003, "help.text", "en", "pending")
+    ]

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from core.errors import DomainError
+from core.i18n import Catalogues
 from core.uow import UnitOfWork
 from moralbank.cli_support import load_cli_settings, run_async, with_uow
 from rewards.messaging import broadcasts
@@ -40,7 +41,9 @@ def _describe(progress: BroadcastProgress) -> str:
 
 
 def _domain_errors(error: DomainError) -> click.ClickException:
-    return click.ClickException(f"{error.code} {error.params or ''}".rstrip())
+    """The catalogue's sentence for the error, and its code for searching."""
+    sentence = Catalogues.load().translator("en")(f"error.{error.code}", **error.params)
+    return click.ClickException(f"{sentence} ({error.code})")
 
 
 @click.group("broadcast", invoke_without_command=True)

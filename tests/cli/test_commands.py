@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +32,13 @@ COMMANDS = [
     ["ledger", "verify"],
     ["bench"],
     ["bench", "ledger"],
+    ["bench", "broadcast"],
+    ["worker"],
+    ["broadcast"],
+    ["broadcast", "status"],
+    ["broadcast", "pause"],
+    ["broadcast", "resume"],
+    ["broadcast", "cancel"],
 ]
 
 
@@ -167,3 +175,49 @@ def test_commands_run_their_work_on_uvloop() -> None:
         return type(asyncio.get_running_loop())
 
     assert run_async(loop_of_this_work()) is uvloop.Loop
+
+
+def test_a_broadcast_is_queued_steered_and_reported_from_the_command_line(
+    database_url: str, tmp_path: Path
+) -> None:
+    env = moralbank_env(database_url)
+    chats = tmp_path / "chats.txt"
+    chats.write_text("# grid 1\n1001\n1002\n\n1002\n1003\n")
+    queued = _moralbank("broadcast", "--chat-ids", str(chats), "--text", "停水通知", env=env)
+    assert queued.returncode == 0, queued.stderr
+    assert "broadcast 1 queued for 3 chats" in queued.stdout
+    assert _moralbank("broadcast", "pause", "1", env=env).stdout == "broadcast 1: paused\n"
+    status = _moralbank("broadcast", "status", "1", "--json", env=env)
+    assert json.loads(status.stdout) == {
+        "id": 1,
+        "state": "paused",
+        "recipients": 3,
+        "waiting": 3,
+        "sent": 0,
+        "failed": 0,
+        "unreachable": 0,
+        "cancelled": 0,
+        "finished": False,
+    }
+    assert _moralbank("broadcast", "cancel", "1", env=env).returncode == 0
+    report = _moralbank("broadcast", "status", "1", env=env).stdout
+    assert "broadcast 1 (cancelled): 3/3 done" in report
+    assert "cancelled 3, waiting 0" in report
+    again = _moralbank("broadcast", "resume", "1", env=env)
+    assert again.returncode == 1
+    assert "broadcast_finished" in again.stderr
+
+
+def test_broadcast_input_mistakes_are_named(database_url: str, tmp_path: Path) -> None:
+    env = moralbank_env(database_url)
+    chats = tmp_path / "chats.txt"
+    chats.write_text("1001\n张三\n")
+    wrong = _moralbank("broadcast", "--chat-ids", str(chats), "--text", "hi", env=env)
+    assert wrong.returncode == 1
+    assert "chats.txt:2: '张三' is not a chat id" in wrong.stderr
+    chats.write_text("1001\n")
+    blank = _moralbank("broadcast", "--chat-ids", str(chats), "--text", "  ", env=env)
+    assert "empty_broadcast" in blank.stderr
+    missing = _moralbank("broadcast", "status", "99", env=env)
+    assert missing.returncode == 1
+    assert "unknown_broadcast" in missing.stderr

@@ -45,6 +45,7 @@ from rewards.messaging.quiet_hours import QuietHours
 log = logging.getLogger(__name__)
 # Trouble on the way, not a refusal: the same message may well go through later.
 HEARTBEAT_SECONDS = 2.0  # well within Pace.silence
+RECORD_ATTEMPTS = 5  # about 15 s of database trouble
 TRANSIENT = (TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError, TimeoutError)
 
 
@@ -142,18 +143,26 @@ class OutboxSender:
         except Exception as exc:
             await self._record_refusal(message, exc)
             return
-        try:
-            kept = await delivery.record_sent(
-                self._uow(),
-                worker=self.worker_id,
-                message_id=message.id,
-                telegram_message_id=sent.message_id,
-            )
-        except Exception:
-            log.exception("outbox message %d was sent but not recorded", message.id)
+        await self._record_sent(message, sent.message_id)
+
+    async def _record_sent(self, message: Claimed, telegram_message_id: int) -> None:
+        """Telegram has it: a record that fails is tried again, since a message left
+        "sending" is sent a second time once its lease runs out."""
+        for attempt in range(RECORD_ATTEMPTS):
+            try:
+                kept = await delivery.record_sent(
+                    self._uow(),
+                    worker=self.worker_id,
+                    message_id=message.id,
+                    telegram_message_id=telegram_message_id,
+                )
+            except Exception:
+                log.exception("outbox message %d was sent but not recorded", message.id)
+                await asyncio.sleep(0.5 * 2**attempt)
+                continue
+            if not kept:
+                log.warning("outbox message %d was sent after its lease ran out", message.id)
             return
-        if not kept:
-            log.warning("outbox message %d was sent after its lease ran out", message.id)
 
     async def _on_time(self, message: Claimed) -> Claimed:
         """Wait for the slot; a slot missed by more than the tolerance is traded for a new

@@ -45,3 +45,25 @@ def test_bench_ledger_prints_one_json_object(database_url: str) -> None:
         assert abs(figures["ratio"] - expected) < 0.01
     else:
         assert figures["reference_tps"] is None
+
+
+def test_bench_broadcast_counts_what_the_fake_telegram_received(database_url: str) -> None:
+    """A short run without the kill (test_worker_crash covers that path)."""
+    command = ["bench", "broadcast", "--database-url", database_url, "--messages", "40"]
+    result = subprocess.run(
+        [MORALBANK, *command, "--workers", "2", "--no-kill", "--json"],
+        cwd=ROOT,
+        env=moralbank_env(database_url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figures["messages"] == 40
+    assert figures["workers"] == 2
+    assert figures["killed_worker"] is False
+    assert (figures["duplicates"], figures["lost"], figures["http_429"]) == (0, 0, 0)
+    assert figures["limit_per_s"] == 30
+    assert 0 < figures["rate_per_s"] <= 30
+    assert abs(figures["ratio"] - figures["rate_per_s"] / 30) < 0.01

@@ -1,11 +1,11 @@
 """`moralbank bench ledger`: transfers per second through the real ledger code.
 
 Single transfers mix awards out of the hot issuance account with spends from wallets that
-have a floor (the locked path). Batches post 100 awards per transaction. On PostgreSQL,
-pgbench's built-in TPC-B workload runs on the same server in the same run as the
-reference, so the ratio means something on a shared machine where absolute times do not.
-It runs in two halves, just before and just after the single transfers (see
-moralbank.bench_reference).
+have a floor (the locked path). Batches post 100 awards per transaction. A reference runs
+in the same run, so the ratio means something on a shared machine where absolute times do
+not: on PostgreSQL pgbench's built-in TPC-B workload on the same server, on SQLite the
+same transaction through Python's own sqlite3 driver on the same disk. It runs in two
+halves, just before and just after the single transfers (see moralbank.bench_reference).
 
 Every measured phase, the reference's too, starts from a settled server: the previous
 phase's rows vacuumed and analysed and a checkpoint taken. Otherwise autovacuum and the
@@ -26,11 +26,12 @@ from datetime import UTC, datetime
 from multiprocessing import get_context
 
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from core.db import Database
 from ledger.errors import BalanceOutOfBounds
 from ledger.service import EntryRequest, Leg, open_account, post_batch, post_entry
-from moralbank.bench_reference import PgbenchReference
+from moralbank.bench_reference import PgbenchReference, SqliteReference
 from moralbank.cli_support import run_async
 
 WALLETS = 1000
@@ -54,6 +55,10 @@ class LedgerBench:
     reference: str | None
     reference_tps: float | None
     ratio: float | None
+    # SQLite's yardstick (null on PostgreSQL): one plain sqlite3 writer doing TPC-B
+    # transactions on the same disk, in two halves around the single transfers.
+    sqlite_reference_tps: float | None
+    sqlite_ratio: float | None
 
 
 @dataclass(frozen=True)
@@ -275,12 +280,11 @@ async def run_bench(
     """Measure the ledger at `url`, which must already be migrated."""
     processes = processes or default_processes(url)
     database = _database(url, 4)
-    reference = PgbenchReference(url) if database.dialect == "postgresql" else None
+    reference = _reference(url, database.dialect)
     run = uuid.uuid4().hex[:8]
     try:
         accounts = await _prepare(database, run)
-        if reference is not None:
-            await asyncio.to_thread(reference.initialise)
+        await asyncio.to_thread(reference.initialise)
         before = await _reference_half(reference, clients, seconds)
         await settle(database)
         single = await _measure(
@@ -293,8 +297,10 @@ async def run_bench(
         )
     finally:
         await database.dispose()
-    reference_tps = (before + after) / 2 if before and after else None
+    reference_tps = (before + after) / 2
     single_tps = single.transfers / single.elapsed
+    ratio = round(single_tps / reference_tps, 3) if reference_tps else None
+    on_postgres = isinstance(reference, PgbenchReference)
     return LedgerBench(
         database=database.dialect,
         clients=clients,
@@ -306,20 +312,31 @@ async def run_bench(
         single_p99_ms=round(_percentile_ms(single.latencies, 99), 2),
         refused_spends=single.refused,
         batch_tps=round(batch.transfers / batch.elapsed, 1),
-        reference="pgbench TPC-B" if reference_tps is not None else None,
-        reference_tps=round(reference_tps, 1) if reference_tps is not None else None,
-        ratio=round(single_tps / reference_tps, 3) if reference_tps else None,
+        reference="pgbench TPC-B" if on_postgres else None,
+        reference_tps=round(reference_tps, 1) if on_postgres else None,
+        ratio=ratio if on_postgres else None,
+        sqlite_reference_tps=None if on_postgres else round(reference_tps, 1),
+        sqlite_ratio=None if on_postgres else ratio,
     )
 
 
+def _reference(url: str, dialect: str) -> PgbenchReference | SqliteReference:
+    if dialect == "postgresql":
+        return PgbenchReference(url)
+    path = make_url(url).database
+    if not path or path == ":memory:":
+        raise ValueError("the SQLite benchmark needs a database file")
+    return SqliteReference(path)
+
+
 async def _reference_half(
-    reference: PgbenchReference | None, clients: int, seconds: float
-) -> float | None:
+    reference: PgbenchReference | SqliteReference, clients: int, seconds: float
+) -> float:
     """Half the reference, run right before or right after the single transfers it is
     compared with: a machine that speeds up or slows down during the run moves both."""
-    if reference is None:
-        return None
     half = max(1, round(seconds / 2))
+    if isinstance(reference, SqliteReference):  # one writer: SQLite admits no more
+        return await asyncio.to_thread(reference.tps, seconds=half)
     return await asyncio.to_thread(reference.tps, clients=clients, seconds=half)
 
 

@@ -1,16 +1,23 @@
-"""pgbench's built-in TPC-B workload: the yardstick the ledger benchmark divides by.
+"""The yardsticks the ledger benchmark divides by, measured in the same run.
 
-It runs on a scratch database of the same server, with the same number of clients on
-pgbench's two threads, so the ratio says how the ledger compares with the server's own
-benchmark on this machine, whatever the machine's speed that minute.
+PostgreSQL: pgbench's built-in TPC-B workload on a scratch database of the same server,
+with the same number of clients on pgbench's two threads, so the ratio says how the ledger
+compares with the server's own benchmark on this machine, whatever the machine's speed
+that minute. SQLite: the same TPC-B transaction through Python's own driver, one plain
+writer committing each transaction to the same disk.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
+import sqlite3
 import subprocess
+import time
+from contextlib import closing
+from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
@@ -74,3 +81,79 @@ class PgbenchReference:
         return subprocess.run(
             command, check=True, env=self._env, capture_output=True, text=True
         ).stdout
+
+
+# TPC-B's shape at scale 1, as pgbench builds it.
+_SQLITE_TPCB_SCHEMA = (
+    "CREATE TABLE branches (bid INTEGER PRIMARY KEY, bbalance INTEGER NOT NULL)",
+    "CREATE TABLE tellers (tid INTEGER PRIMARY KEY, bid INTEGER NOT NULL,"
+    " tbalance INTEGER NOT NULL)",
+    "CREATE TABLE accounts (aid INTEGER PRIMARY KEY, bid INTEGER NOT NULL,"
+    " abalance INTEGER NOT NULL)",
+    "CREATE TABLE history (tid INTEGER, bid INTEGER, aid INTEGER, delta INTEGER, mtime TEXT)",
+)
+_SQLITE_TPCB_ACCOUNTS = 100_000
+_SQLITE_TPCB_TELLERS = 10
+
+
+class SqliteReference:
+    """pgbench's TPC-B transaction on SQLite through Python's own sqlite3 driver: one
+    connection, one transaction per transfer, committed with the pragmas the application
+    uses (WAL, synchronous=FULL, BEGIN IMMEDIATE). It is what this disk and CPU give one
+    plain writer this minute, so the ledger's SQLite figure can be read as a ratio, as the
+    PostgreSQL one is against pgbench. It runs on a scratch file beside the measured one.
+    """
+
+    def __init__(self, database_path: str) -> None:
+        self._path = Path(database_path).with_name(Path(database_path).stem + "-tpcb.db")
+
+    def initialise(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self._path}{suffix}").unlink(missing_ok=True)
+        with closing(self._connect()) as db:
+            for statement in _SQLITE_TPCB_SCHEMA:
+                db.execute(statement)
+            db.execute("BEGIN")
+            db.execute("INSERT INTO branches VALUES (1, 0)")
+            db.executemany(
+                "INSERT INTO tellers VALUES (?, 1, 0)",
+                ((t,) for t in range(1, _SQLITE_TPCB_TELLERS + 1)),
+            )
+            db.executemany(
+                "INSERT INTO accounts VALUES (?, 1, 0)",
+                ((a,) for a in range(1, _SQLITE_TPCB_ACCOUNTS + 1)),
+            )
+            db.execute("COMMIT")
+
+    def tps(self, *, seconds: float) -> float:
+        rng = random.Random(7)
+        done = 0
+        with closing(self._connect()) as db:
+            started = time.perf_counter()
+            until = started + seconds
+            while time.perf_counter() < until:
+                _tpcb_transaction(db, rng)
+                done += 1
+            return done / (time.perf_counter() - started)
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self._path, isolation_level=None)  # we say BEGIN ourselves
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        return db
+
+
+def _tpcb_transaction(db: sqlite3.Connection, rng: random.Random) -> None:
+    aid = rng.randint(1, _SQLITE_TPCB_ACCOUNTS)
+    tid = rng.randint(1, _SQLITE_TPCB_TELLERS)
+    delta = rng.randint(-5000, 5000)
+    db.execute("BEGIN IMMEDIATE")
+    db.execute("UPDATE accounts SET abalance = abalance + ? WHERE aid = ?", (delta, aid))
+    db.execute("SELECT abalance FROM accounts WHERE aid = ?", (aid,)).fetchone()
+    db.execute("UPDATE tellers SET tbalance = tbalance + ? WHERE tid = ?", (delta, tid))
+    db.execute("UPDATE branches SET bbalance = bbalance + ? WHERE bid = 1", (delta,))
+    db.execute(
+        "INSERT INTO history VALUES (?, 1, ?, ?, datetime('now'))",
+        (tid, aid, delta),
+    )
+    db.execute("COMMIT")

@@ -43,8 +43,12 @@ def test_bench_ledger_prints_one_json_object(database_url: str) -> None:
         assert figures["reference_tps"] > 0
         expected = figures["single_tps"] / figures["reference_tps"]
         assert abs(figures["ratio"] - expected) < 0.01
+        assert figures["sqlite_reference_tps"] is None
     else:
         assert figures["reference_tps"] is None
+        assert figures["sqlite_reference_tps"] > 0
+        expected = figures["single_tps"] / figures["sqlite_reference_tps"]
+        assert abs(figures["sqlite_ratio"] - expected) < 0.01
 
 
 def test_bench_broadcast_counts_what_the_fake_telegram_received(database_url: str) -> None:

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from core.group_commit import GroupCommit
-from core.sqlite_writer import BUSY_TIMEOUT_S, connect_inline
+from core.sqlite_writer import BUSY_TIMEOUT_S, connect_inline, savepoints_on_the_driver
 
 READ_ONLY = "moralbank_read_only"
 
@@ -76,6 +76,7 @@ def _create_sqlite_write_engine(url: str) -> AsyncEngine | None:
     engine = create_async_engine(url, async_creator=partial(connect_inline, path))
     # The inline connection waits for the lock itself, without holding the event loop.
     _install_sqlite_discipline(engine, busy_timeout_ms=0)
+    savepoints_on_the_driver(engine.sync_engine.dialect)
     return engine
 
 

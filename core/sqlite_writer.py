@@ -27,6 +27,7 @@ from functools import partial
 from typing import Any
 
 import aiosqlite
+from sqlalchemy.engine import Connection
 
 # The write-lock wait of the threaded connections (PRAGMA busy_timeout) and of this one.
 BUSY_TIMEOUT_S = 15.0
@@ -54,6 +55,29 @@ class InlineConnection(aiosqlite.Connection):
                     raise
             await asyncio.sleep(pause)
             pause = min(pause * 2, _LONGEST_RETRY_S)
+
+
+def savepoints_on_the_driver(dialect: Any) -> None:
+    """Make the inline engine's `dialect` run SAVEPOINT, RELEASE and ROLLBACK TO straight
+    on the sqlite3 connection.
+
+    Group commit gives every writer a savepoint (core.group_commit). Through SQLAlchemy's
+    statement machinery a SAVEPOINT and its RELEASE cost about 0.2 ms, a fifth of a ledger
+    transfer; on the driver they cost microseconds. The inline connection runs on this
+    thread, so the driver may be called directly; the names are SQLAlchemy's own
+    (sa_savepoint_N), never user input.
+    """
+
+    def run(connection: Connection, sql: str) -> None:
+        inline = connection.connection.driver_connection
+        assert isinstance(inline, InlineConnection)
+        inline._conn.execute(sql)
+
+    dialect.do_savepoint = lambda connection, name: run(connection, f"SAVEPOINT {name}")
+    dialect.do_release_savepoint = lambda connection, name: run(connection, f"RELEASE {name}")
+    dialect.do_rollback_to_savepoint = lambda connection, name: run(
+        connection, f"ROLLBACK TO {name}"
+    )
 
 
 async def connect_inline(path: str) -> aiosqlite.Connection:

@@ -33,7 +33,7 @@ class Pace:
     per_second: float = 28.0
     # A send this late for its slot (the process was busy) takes a new slot instead: sent
     # late, it would crowd the next ones into the same second of Telegram's count.
-    late_tolerance: timedelta = timedelta(milliseconds=50)
+    late_tolerance: timedelta = timedelta(milliseconds=20)
     private_chat_gap: timedelta = timedelta(seconds=1)
     group_chat_gap: timedelta = timedelta(seconds=3)  # 20 a minute
     # How long a claimed message stays with its worker before another may take it over,

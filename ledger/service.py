@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.sql import insert_ignoring_conflicts
 from ledger.errors import (
     AlreadyReversed,
     IdempotencyConflict,
@@ -82,25 +83,31 @@ async def open_account(
     floor: int | None = None,
     ceiling: int | None = None,
 ) -> AccountView:
-    """The account with `code`, created if missing (opening is idempotent by code)."""
+    """The account with `code`, created if missing. Opening is idempotent by code, also
+    when two transactions open the same account at once (the second waits for the first
+    and then finds its row)."""
     existing = await session.scalar(select(Account).where(Account.code == code))
-    if existing is not None:
-        return _account_view(existing)
-    bounded = floor is not None or ceiling is not None
-    account = Account(
-        code=code,
-        unit=unit,
-        kind=kind,
-        owner_ref=owner_ref,
-        floor=floor,
-        ceiling=ceiling,
-        posted=0 if bounded else None,
-        held=0 if bounded else None,
-        created_at=now,
-    )
-    session.add(account)
-    await session.flush()
-    return _account_view(account)
+    if existing is None:
+        bounded = floor is not None or ceiling is not None
+        await session.execute(
+            insert_ignoring_conflicts(session, Account, on=["code"]),
+            [
+                {
+                    "code": code,
+                    "unit": unit,
+                    "kind": kind,
+                    "owner_ref": owner_ref,
+                    "floor": floor,
+                    "ceiling": ceiling,
+                    "posted": 0 if bounded else None,
+                    "held": 0 if bounded else None,
+                    "created_at": now,
+                }
+            ],
+        )
+        existing = await session.scalar(select(Account).where(Account.code == code))
+        assert existing is not None
+    return _account_view(existing)
 
 
 async def post_entry(

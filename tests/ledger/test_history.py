@@ -1,0 +1,74 @@
+"""An account's statement and its flows over a period; opening one account from many
+transactions at once."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from core.db import Database
+from ledger.history import flows, statement, statement_length
+from ledger.models import Account
+from ledger.service import Leg, open_account, post_entry
+from tests.ledger.books import NOW, funded_wallet
+
+
+async def test_a_statement_is_newest_first_and_pages(database: Database) -> None:
+    issuance, clearing, wallet = await funded_wallet(database, 10)
+    async with database.write() as session:
+        for n in range(1, 4):
+            await post_entry(
+                session,
+                idempotency_key=f"spend-{n}",
+                kind="redeem",
+                now=NOW + timedelta(days=n),
+                legs=[Leg(wallet, -n), Leg(clearing, n)],
+                meta={"n": n},
+            )
+    async with database.read() as session:
+        first = await statement(session, wallet, limit=2)
+        rest = await statement(session, wallet, limit=2, offset=2)
+        assert await statement_length(session, wallet) == 4
+    assert [(line.kind, line.amount, line.meta) for line in first] == [
+        ("redeem", -3, {"n": 3}),
+        ("redeem", -2, {"n": 2}),
+    ]
+    assert [(line.kind, line.amount) for line in rest] == [("redeem", -1), ("award", 10)]
+
+
+async def test_flows_count_credits_and_debits_in_a_period_by_kind(database: Database) -> None:
+    issuance, clearing, wallet = await funded_wallet(database, 10)  # an award at NOW
+    async with database.write() as session:
+        later = NOW + timedelta(days=30)
+        for key, kind, legs in (
+            ("fine", "deduction", [Leg(wallet, -4), Leg(issuance, 4)]),
+            ("shop", "redeem", [Leg(wallet, -1), Leg(clearing, 1)]),
+            ("bonus", "award", [Leg(issuance, -7), Leg(wallet, 7)]),
+        ):
+            await post_entry(session, idempotency_key=key, kind=kind, now=later, legs=legs)
+    async with database.read() as session:
+        assert await flows(session, wallet, since=NOW) == (17, 5)
+        assert await flows(session, wallet, since=NOW + timedelta(days=1)) == (7, 5)
+        assert await flows(session, wallet, since=NOW, until=NOW + timedelta(days=1)) == (10, 0)
+        earning = await flows(
+            session, wallet, since=NOW + timedelta(days=1), kinds=("award", "deduction")
+        )
+        assert earning == (7, 4)
+
+
+async def test_one_account_opened_by_many_transactions_at_once_is_one_account(
+    database: Database,
+) -> None:
+    async def open_it() -> int:
+        async with database.write() as session:
+            account = await open_account(
+                session, code="person:7:moral", unit="moral", kind="wallet", floor=0, now=NOW
+            )
+        return account.id
+
+    ids = await asyncio.gather(*(open_it() for _ in range(8)))
+    assert len(set(ids)) == 1
+    async with database.read() as session:
+        assert await session.scalar(select(func.count()).select_from(Account)) == 1

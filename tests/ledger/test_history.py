@@ -16,7 +16,7 @@ from tests.ledger.books import NOW, funded_wallet
 
 
 async def test_a_statement_is_newest_first_and_pages(database: Database) -> None:
-    issuance, clearing, wallet = await funded_wallet(database, 10)
+    _, clearing, wallet = await funded_wallet(database, 10)
     async with database.write() as session:
         for n in range(1, 4):
             await post_entry(

@@ -19,6 +19,7 @@ MODEL_MODULES = (
     "ledger.models",
     "core.jobs.models",
     "rewards.messaging.models",
+    "rewards.points.models",
 )
 
 

@@ -65,3 +65,83 @@ class BroadcastFinished(RewardsError):
     """It was cancelled, or every message is out: there is nothing left to pause or resume."""
 
     code = "broadcast_finished"
+
+
+class NotAResident(RewardsError):
+    """The person has not joined a community yet."""
+
+    code = "not_a_resident"
+
+
+class NotVerified(RewardsError):
+    """Staff have not verified this resident yet: until then they earn nothing."""
+
+    code = "not_verified"
+
+
+class UnknownRule(RewardsError):
+    code = "unknown_rule"
+
+
+class UnknownPointType(RewardsError):
+    code = "unknown_point_type"
+
+
+class UnknownCategory(RewardsError):
+    code = "unknown_category"
+
+
+class InvalidRule(RewardsError):
+    """`params["field"]` names what is wrong with the rule as given."""
+
+    code = "invalid_rule"
+
+
+class RuleNotInForce(RewardsError):
+    """The rule's current version is not valid now (not yet, or no longer)."""
+
+    code = "rule_not_in_force"
+
+
+class RuleNotApplicable(RewardsError):
+    """The resident lives outside the part of the tree the rule was made for."""
+
+    code = "rule_not_applicable"
+
+
+class NotAllowedToAward(RewardsError):
+    """None of the staff member's roles is among those the rule lets award."""
+
+    code = "not_allowed_to_award"
+
+
+class CapReached(RewardsError):
+    """The rule's cap for this period is used up (`params["cap"]` points)."""
+
+    code = "cap_reached"
+
+
+class RequestKeyReused(RewardsError):
+    """The same request key came with a different request."""
+
+    code = "request_key_reused"
+
+
+class UnknownPointChange(RewardsError):
+    code = "unknown_point_change"
+
+
+class ReasonRequired(RewardsError):
+    code = "reason_required"
+
+
+class NotPending(RewardsError):
+    """The change was already approved, rejected or paid."""
+
+    code = "not_pending"
+
+
+class SameApprover(RewardsError):
+    """A change must be approved by a second staff member, not the one who asked."""
+
+    code = "same_approver"

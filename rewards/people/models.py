@@ -35,3 +35,36 @@ class PersonChannel(Base):
     channel: Mapped[str] = mapped_column(String(16))
     # Telegram user ids need 64 bits.
     external_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class Household(Base):
+    """A household (户): members and a head; its invite code lets members join it."""
+
+    __tablename__ = "households"
+
+    id: Mapped[int] = id_column()
+    org_unit_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("org_units.id"), index=True)
+    head_person_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("people.id"))
+    invite_code: Mapped[str] = mapped_column(String(16), unique=True)
+    created_at: Mapped[datetime]
+
+
+class Resident(Base):
+    """A person's standing in the bank: where they live, their household, and whether
+    staff verified it. Only verified residents earn points."""
+
+    __tablename__ = "residents"
+
+    person_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("people.id"), primary_key=True)
+    # The unit the resident lives in (a grid, or a building below it): staff reach them
+    # through it.
+    org_unit_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("org_units.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("households.id"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|verified
+    verified_at: Mapped[datetime | None]
+    verified_by_staff_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("staff_accounts.id")
+    )
+    created_at: Mapped[datetime]

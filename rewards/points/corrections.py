@@ -1,0 +1,180 @@
+"""Manual adjustments, the second approver's decision, and undoing a change.
+
+An adjustment needs a reason. One larger than the approval threshold (a setting) waits
+for a second staff member, as does an award under a rule that asks for one; the person who
+asked can never approve. Undoing a posted change writes a reversing ledger entry, gives the
+cap back and tells the resident. Every step is in the audit log.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from core.uow import UnitOfWork
+from ledger.service import reverse_entry
+from rewards.errors import (
+    NotPending,
+    ReasonRequired,
+    RequestKeyReused,
+    SameApprover,
+    UnknownPointChange,
+    UnknownPointType,
+)
+from rewards.people.residents import load_resident
+from rewards.points.awards import ChangeView, audit_change, change_view, pay
+from rewards.points.models import CapUsage, PointChange, PointType
+from rewards.points.notices import tell_resident
+from rewards.points.rules import rule_version
+from rewards.staff.service import StaffView
+
+
+async def adjust(
+    uow: UnitOfWork,
+    *,
+    staff: StaffView,
+    person_id: int,
+    point_type: str,
+    points: int,
+    reason: str,
+    request_key: str,
+    approval_above: int,
+    zone: ZoneInfo,
+) -> ChangeView:
+    """Add (positive) or take (negative) points by hand. Raises reason_required,
+    not_a_resident, out_of_scope, unknown_point_type, request_key_reused."""
+    reason = reason.strip()
+    if not reason:
+        raise ReasonRequired()
+    try:
+        async with uow.write() as session:
+            found = await session.scalar(
+                select(PointChange).where(PointChange.request_key == request_key)
+            )
+            if found is not None:
+                return _same_request(found, person_id, points)
+            now = uow.now()
+            resident = await load_resident(session, person_id)
+            staff.require_reach(resident.unit_path)
+            type_id = await session.scalar(
+                select(PointType.id).where(PointType.code == point_type)
+            )
+            if type_id is None:
+                raise UnknownPointType(code=point_type)
+            change = PointChange(
+                request_key=request_key,
+                kind="adjustment",
+                person_id=person_id,
+                point_type_id=type_id,
+                points=0,
+                asked_points=points,
+                note=reason[:500],
+                status="pending",
+                requested_by_staff_id=staff.id,
+                created_at=now,
+                details={"point_type": point_type, "reason": reason[:500]},
+            )
+            session.add(change)
+            await session.flush()
+            if abs(points) > approval_above:
+                audit_change(session, change, staff.id, "points.requested", now)
+            else:
+                await pay(session, change, None, zone=zone, now=now)
+                audit_change(session, change, staff.id, "points.adjustment", now)
+            return change_view(change)
+    except IntegrityError:
+        async with uow.read() as session:
+            found = await session.scalar(
+                select(PointChange).where(PointChange.request_key == request_key)
+            )
+        if found is None:
+            raise
+        return _same_request(found, person_id, points)
+
+
+def _same_request(change: PointChange, person_id: int, points: int) -> ChangeView:
+    if change.person_id != person_id or change.asked_points != points:
+        raise RequestKeyReused()
+    return change_view(change)
+
+
+async def decide(
+    uow: UnitOfWork, *, staff: StaffView, change_id: int, approve: bool, zone: ZoneInfo
+) -> ChangeView:
+    """The second staff member approves (pays) or rejects a pending change. Raises
+    unknown_point_change, not_pending, same_approver, out_of_scope, cap_reached."""
+    async with uow.write() as session:
+        now = uow.now()
+        change = await session.scalar(
+            select(PointChange).where(PointChange.id == change_id).with_for_update()
+        )
+        if change is None:
+            raise UnknownPointChange()
+        if change.status != "pending":
+            raise NotPending()
+        if change.requested_by_staff_id == staff.id:
+            raise SameApprover()
+        resident = await load_resident(session, change.person_id)
+        staff.require_reach(resident.unit_path)
+        change.decided_by_staff_id = staff.id
+        change.decided_at = now
+        if approve:
+            rule = None
+            if change.rule_version_id is not None:
+                rule = await rule_version(session, change.rule_version_id)
+            await pay(session, change, rule, zone=zone, now=now)
+            audit_change(session, change, staff.id, "points.approved", now)
+        else:
+            change.status = "rejected"
+            audit_change(session, change, staff.id, "points.rejected", now)
+        return change_view(change)
+
+
+async def undo(uow: UnitOfWork, *, staff: StaffView, change_id: int, reason: str) -> ChangeView:
+    """Reverse a posted change (once). Raises reason_required, unknown_point_change,
+    not_pending (nothing was paid), out_of_scope, ledger_already_reversed,
+    insufficient_balance (the points were spent meanwhile)."""
+    reason = reason.strip()
+    if not reason:
+        raise ReasonRequired()
+    async with uow.write() as session:
+        now = uow.now()
+        change = await session.scalar(
+            select(PointChange).where(PointChange.id == change_id).with_for_update()
+        )
+        if change is None:
+            raise UnknownPointChange()
+        if change.status != "posted" or change.entry_id is None:
+            raise NotPending()
+        resident = await load_resident(session, change.person_id)
+        staff.require_reach(resident.unit_path)
+        await reverse_entry(
+            session,
+            entry_id=change.entry_id,
+            idempotency_key=f"points:{change.id}:reversal",
+            now=now,
+            memo=reason[:500],
+            actor=f"staff:{staff.id}",
+        )
+        if "cap_usage" in change.details:
+            await session.execute(
+                update(CapUsage)
+                .where(CapUsage.id == int(change.details["cap_usage"]))
+                .values(used=CapUsage.used - change.points)
+            )
+        change.status = "reversed"
+        change.decided_by_staff_id = staff.id
+        change.decided_at = now
+        audit_change(session, change, staff.id, "points.reversed", now)
+        await tell_resident(
+            session,
+            person_id=change.person_id,
+            details=change.details,
+            points=-change.points,  # the opposite move
+            asked_points=-change.points,
+            now=now,
+            undone=True,
+        )
+        return change_view(change)

@@ -1,0 +1,349 @@
+"""Setting the points up: point types, categories and rules, each rule edit a new version.
+
+Only staff holding a rules role (community staff, superadmin) change them, and a rule only
+within their part of the organisation tree. Every change is in the audit log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.uow import UnitOfWork
+from rewards.audit import record_audit
+from rewards.errors import (
+    InvalidRule,
+    OutOfScope,
+    UnknownCategory,
+    UnknownPointType,
+    UnknownRule,
+)
+from rewards.org.models import OrgUnit
+from rewards.org.service import get_unit_by_code
+from rewards.points.models import Category, PointType, Rule, RuleVersion
+from rewards.points.periods import PERIODS
+from rewards.staff.models import Role
+from rewards.staff.service import StaffView
+
+RULE_ADMINS = frozenset({Role.COMMUNITY_STAFF, Role.SUPERADMIN})
+
+
+class PointTypeDraft(BaseModel):
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,31}$")
+    name: str = Field(min_length=1, max_length=60)
+    name_en: str | None = Field(default=None, max_length=60)
+    value_fen: int = Field(default=100, ge=0, le=1_000_000)
+    redeemable: bool = True
+    household_base: int = Field(default=0, ge=0, le=1_000_000)
+    expiry_months: int | None = Field(default=None, ge=1, le=120)
+
+
+class CategoryDraft(BaseModel):
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,31}$")
+    name: str = Field(min_length=1, max_length=60)
+    name_en: str | None = Field(default=None, max_length=60)
+    position: int = 0
+
+
+class RuleDraft(BaseModel):
+    """A rule as staff write it (in the panel or in a YAML file); each save is a version."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{1,63}$")
+    unit: str = Field(min_length=1, max_length=64)  # the org unit's code
+    category: str
+    point_type: str
+    action: str = Field(min_length=1, max_length=120)
+    action_en: str | None = Field(default=None, max_length=120)
+    points: int = Field(ge=-100_000, le=100_000)
+    cap_period: str | None = None
+    cap_points: int | None = Field(default=None, ge=1, le=10_000_000)
+    cap_mode: str = Field(default="cut", pattern=r"^(cut|refuse)$")
+    awarder_roles: tuple[Role, ...] = (Role.GRID_WORKER, Role.COMMUNITY_STAFF)
+    second_approver: bool = False
+    valid_from: datetime | None = None  # None: from the moment it is saved
+    valid_to: datetime | None = None
+    reason: str | None = Field(default=None, max_length=500)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RuleDraft:
+        if self.points == 0:
+            raise ValueError("points")
+        if (self.cap_period is None) != (self.cap_points is None):
+            raise ValueError("cap_period")
+        if self.cap_period is not None and self.cap_period not in PERIODS:
+            raise ValueError("cap_period")
+        if not self.awarder_roles:
+            raise ValueError("awarder_roles")
+        for moment in (self.valid_from, self.valid_to):
+            if moment is not None and moment.tzinfo is None:
+                raise ValueError("valid_from")
+        if self.valid_from and self.valid_to and self.valid_to <= self.valid_from:
+            raise ValueError("valid_to")
+        return self
+
+    @classmethod
+    def parse(cls, data: object) -> RuleDraft:
+        """Validate untrusted input; raises invalid_rule naming the first bad field."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise InvalidRule(field=_first_field(exc)) from None
+
+
+def _first_field(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    if error["loc"]:
+        return ".".join(str(part) for part in error["loc"])
+    return str(error.get("ctx", {}).get("error", error["msg"]))
+
+
+@dataclass(frozen=True)
+class RuleView:
+    code: str
+    rule_id: int
+    version: int
+    version_id: int
+    unit_id: int
+    unit_path: str
+    category: str
+    category_name: str
+    category_name_en: str | None
+    point_type: str
+    action: str
+    action_en: str | None
+    points: int
+    cap_period: str | None
+    cap_points: int | None
+    cap_mode: str
+    awarder_roles: tuple[str, ...]
+    second_approver: bool
+    valid_from: datetime
+    valid_to: datetime | None
+    created_at: datetime
+    reason: str | None
+
+    def in_force(self, at: datetime) -> bool:
+        return self.valid_from <= at and (self.valid_to is None or at < self.valid_to)
+
+
+def require_rules_admin(staff: StaffView, unit_path: str) -> None:
+    """Raises out_of_scope unless a rules role of the staff member reaches the unit."""
+    if not any(
+        role.role in RULE_ADMINS and unit_path.startswith(role.org_unit_path)
+        for role in staff.roles
+    ):
+        raise OutOfScope()
+
+
+def _require_any_rules_role(staff: StaffView) -> None:
+    """Point types and categories are shared by the whole deployment: only a rules role at
+    the top of the tree (a root unit's path is "/<id>/") decides them."""
+    if not any(
+        role.role in RULE_ADMINS and role.org_unit_path.count("/") == 2 for role in staff.roles
+    ):
+        raise OutOfScope()
+
+
+async def save_point_type(uow: UnitOfWork, *, staff: StaffView, draft: PointTypeDraft) -> None:
+    _require_any_rules_role(staff)
+    async with uow.write() as session:
+        found = await session.scalar(select(PointType).where(PointType.code == draft.code))
+        values = draft.model_dump()
+        if found is None:
+            session.add(PointType(**values, created_at=uow.now()))
+        else:
+            for name, value in values.items():
+                setattr(found, name, value)
+        record_audit(
+            session,
+            at=uow.now(),
+            actor_staff_id=staff.id,
+            action="point_type.saved",
+            target=f"point_type:{draft.code}",
+            details=values,
+        )
+
+
+async def save_category(uow: UnitOfWork, *, staff: StaffView, draft: CategoryDraft) -> None:
+    _require_any_rules_role(staff)
+    async with uow.write() as session:
+        found = await session.scalar(select(Category).where(Category.code == draft.code))
+        values = draft.model_dump()
+        if found is None:
+            session.add(Category(**values))
+        else:
+            for name, value in values.items():
+                setattr(found, name, value)
+        record_audit(
+            session,
+            at=uow.now(),
+            actor_staff_id=staff.id,
+            action="category.saved",
+            target=f"category:{draft.code}",
+            details=values,
+        )
+
+
+async def save_rule(uow: UnitOfWork, *, staff: StaffView, draft: RuleDraft) -> RuleView:
+    """Create the rule, or write its next version. Raises out_of_scope, unknown_org_unit,
+    unknown_category, unknown_point_type."""
+    async with uow.write() as session:
+        now = uow.now()
+        unit = await get_unit_by_code(session, draft.unit)
+        require_rules_admin(staff, unit.path)
+        category = await _category(session, draft.category)
+        point_type = await _point_type(session, draft.point_type)
+        rule = await session.scalar(select(Rule).where(Rule.code == draft.code).with_for_update())
+        if rule is None:
+            rule = Rule(code=draft.code, org_unit_id=unit.id, current_version=1, created_at=now)
+            session.add(rule)
+            await session.flush()
+        else:
+            old_unit = await session.get(OrgUnit, rule.org_unit_id)
+            assert old_unit is not None
+            require_rules_admin(staff, old_unit.path)
+            rule.org_unit_id = unit.id
+            rule.current_version += 1
+        version = RuleVersion(
+            rule_id=rule.id,
+            version=rule.current_version,
+            category_id=category.id,
+            point_type_id=point_type.id,
+            action=draft.action,
+            action_en=draft.action_en,
+            points=draft.points,
+            cap_period=draft.cap_period,
+            cap_points=draft.cap_points,
+            cap_mode=draft.cap_mode,
+            awarder_roles=[role.value for role in draft.awarder_roles],
+            second_approver=draft.second_approver,
+            valid_from=draft.valid_from or now,
+            valid_to=draft.valid_to,
+            created_at=now,
+            created_by_staff_id=staff.id,
+            reason=draft.reason,
+        )
+        session.add(version)
+        await session.flush()
+        unit_row = await session.get(OrgUnit, unit.id)
+        assert unit_row is not None
+        record_audit(
+            session,
+            at=now,
+            actor_staff_id=staff.id,
+            action="rule.saved",
+            target=f"rule:{draft.code}",
+            reason=draft.reason,
+            details={"version": version.version, **draft.model_dump(mode="json")},
+        )
+        return _rule_view(rule, version, category, point_type, unit_row)
+
+
+async def _category(session: AsyncSession, code: str) -> Category:
+    found = await session.scalar(select(Category).where(Category.code == code))
+    if found is None:
+        raise UnknownCategory(code=code)
+    return found
+
+
+async def _point_type(session: AsyncSession, code: str) -> PointType:
+    found = await session.scalar(select(PointType).where(PointType.code == code))
+    if found is None:
+        raise UnknownPointType(code=code)
+    return found
+
+
+def _rule_view(
+    rule: Rule, version: RuleVersion, category: Category, point_type: PointType, unit: OrgUnit
+) -> RuleView:
+    return RuleView(
+        code=rule.code,
+        rule_id=rule.id,
+        version=version.version,
+        version_id=version.id,
+        unit_id=rule.org_unit_id,
+        unit_path=unit.path,
+        category=category.code,
+        category_name=category.name,
+        category_name_en=category.name_en,
+        point_type=point_type.code,
+        action=version.action,
+        action_en=version.action_en,
+        points=version.points,
+        cap_period=version.cap_period,
+        cap_points=version.cap_points,
+        cap_mode=version.cap_mode,
+        awarder_roles=tuple(version.awarder_roles),
+        second_approver=version.second_approver,
+        valid_from=version.valid_from,
+        valid_to=version.valid_to,
+        created_at=version.created_at,
+        reason=version.reason,
+    )
+
+
+def _versions_query() -> Select[Rule, RuleVersion, Category, PointType, OrgUnit]:
+    return (
+        select(Rule, RuleVersion, Category, PointType, OrgUnit)
+        .join(RuleVersion, RuleVersion.rule_id == Rule.id)
+        .join(OrgUnit, OrgUnit.id == Rule.org_unit_id)
+        .join(Category, Category.id == RuleVersion.category_id)
+        .join(PointType, PointType.id == RuleVersion.point_type_id)
+    )
+
+
+async def current_rule(session: AsyncSession, code: str) -> RuleView:
+    """The rule's newest version. Raises unknown_rule."""
+    row = (
+        await session.execute(
+            _versions_query().where(Rule.code == code, RuleVersion.version == Rule.current_version)
+        )
+    ).one_or_none()
+    if row is None:
+        raise UnknownRule(code=code)
+    return _rule_view(*row.tuple())
+
+
+async def rule_version(session: AsyncSession, version_id: int) -> RuleView:
+    """One version as it was written (a pending change is paid under the version it was
+    asked under)."""
+    row = (await session.execute(_versions_query().where(RuleVersion.id == version_id))).one()
+    return _rule_view(*row.tuple())
+
+
+async def rule_history(uow: UnitOfWork, code: str) -> list[RuleView]:
+    """Every version of the rule, newest first. Raises unknown_rule."""
+    async with uow.read() as session:
+        rows = (
+            await session.execute(
+                _versions_query().where(Rule.code == code).order_by(RuleVersion.version.desc())
+            )
+        ).all()
+    if not rows:
+        raise UnknownRule(code=code)
+    return [_rule_view(*row.tuple()) for row in rows]
+
+
+async def rules_for(uow: UnitOfWork, unit_path: str, *, at: datetime) -> list[RuleView]:
+    """The rules in force for someone living at `unit_path` (made at that unit or above),
+    by category, then awards before deductions."""
+    above = [int(part) for part in unit_path.strip("/").split("/") if part]
+    async with uow.read() as session:
+        rows = (
+            await session.execute(
+                _versions_query()
+                .where(RuleVersion.version == Rule.current_version, Rule.org_unit_id.in_(above))
+                .order_by(Category.position, Category.code, RuleVersion.points.desc(), Rule.code)
+            )
+        ).all()
+    return [view for view in (_rule_view(*row.tuple()) for row in rows) if view.in_force(at)]

@@ -7,3 +7,9 @@ from aiogram.filters.callback_data import CallbackData
 
 class LanguageCallback(CallbackData, prefix="lang"):
     code: str
+
+
+class WalletPage(CallbackData, prefix="wp"):
+    """A page of the resident's statement ("My points")."""
+
+    page: int

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
@@ -19,7 +20,7 @@ from bot.middlewares.unit_of_work import UnitOfWorkMiddleware
 from core.clock import Clock, SystemClock
 from core.db import Database
 from core.i18n import Catalogues
-from core.settings import Settings
+from core.settings import DEFAULT_TIME_ZONE, Settings
 
 
 def create_bot(settings: Settings) -> Bot:
@@ -49,9 +50,15 @@ def create_dispatcher(
     storage: BaseStorage | None = None,
     clock: Clock | None = None,
     routers: Sequence[Router] | None = None,
+    zone: ZoneInfo | None = None,
 ) -> Dispatcher:
-    """The dispatcher with every middleware; `routers` defaults to all feature routers."""
-    dispatcher = Dispatcher(storage=storage or MemoryStorage(), catalogues=catalogues)
+    """The dispatcher with every middleware; `routers` defaults to all feature routers.
+    `zone` is the community's time zone (periods such as "this quarter")."""
+    dispatcher = Dispatcher(
+        storage=storage or MemoryStorage(),
+        catalogues=catalogues,
+        zone=zone or ZoneInfo(DEFAULT_TIME_ZONE),
+    )
     # Order matters: the unit of work must exist before the locale lookup uses it.
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(database, clock or SystemClock()))
     dispatcher.update.outer_middleware(LocaleMiddleware(catalogues))

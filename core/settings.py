@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/moralbank.db"
 TELEGRAM_API_URL = "https://api.telegram.org"
+DEFAULT_TIME_ZONE = "Asia/Shanghai"  # the seeds are Chinese communities
 MIN_SECRET_LENGTH = 32
 # Values that appear in documentation; a deployment must never run on one of them.
 QUIET_HOURS = re.compile(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d")
@@ -49,11 +50,13 @@ class Settings(BaseSettings):
     https: bool = False
     log_level: str = "INFO"
     # The community's clock, for quiet hours and (later) periods and reminders.
-    time_zone: str = "Asia/Shanghai"
+    time_zone: str = DEFAULT_TIME_ZONE
     # Broadcasts that are not urgent wait through these hours ("" for none).
     quiet_hours: str = "22:00-07:00"
     # Messages a second for all workers together: a little under Telegram's 30.
     send_rate_per_second: float = Field(default=28.0, gt=0, le=1000)
+    # A manual adjustment of more points than this waits for a second staff member.
+    adjustment_approval_above: int = Field(default=50, ge=0)
 
     @field_validator("time_zone")
     @classmethod

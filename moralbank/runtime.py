@@ -15,6 +15,7 @@ import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import uvicorn
 from aiogram import Bot, Dispatcher
@@ -78,7 +79,10 @@ def _login_limiter(settings: Settings) -> RateLimiter:
 
 def _telegram(settings: Settings, database: Database, catalogues: Catalogues) -> TelegramSide:
     dispatcher = create_dispatcher(
-        database=database, catalogues=catalogues, storage=create_storage(settings)
+        database=database,
+        catalogues=catalogues,
+        storage=create_storage(settings),
+        zone=ZoneInfo(settings.time_zone),
     )
     return TelegramSide(create_bot(settings), dispatcher)
 

@@ -24,6 +24,7 @@ from rewards.errors import (
 )
 from rewards.org.models import OrgUnit
 from rewards.org.service import get_unit_by_code
+from rewards.people.models import Resident
 from rewards.points.models import Category, PointType, Rule, RuleVersion
 from rewards.points.periods import PERIODS
 from rewards.staff.models import Role
@@ -311,14 +312,14 @@ async def current_rule(session: AsyncSession, code: str) -> RuleView:
     ).one_or_none()
     if row is None:
         raise UnknownRule(code=code)
-    return _rule_view(*row.tuple())
+    return _rule_view(*row)
 
 
 async def rule_version(session: AsyncSession, version_id: int) -> RuleView:
     """One version as it was written (a pending change is paid under the version it was
     asked under)."""
     row = (await session.execute(_versions_query().where(RuleVersion.id == version_id))).one()
-    return _rule_view(*row.tuple())
+    return _rule_view(*row)
 
 
 async def rule_history(uow: UnitOfWork, code: str) -> list[RuleView]:
@@ -331,19 +332,32 @@ async def rule_history(uow: UnitOfWork, code: str) -> list[RuleView]:
         ).all()
     if not rows:
         raise UnknownRule(code=code)
-    return [_rule_view(*row.tuple()) for row in rows]
+    return [_rule_view(*row) for row in rows]
 
 
-async def rules_for(uow: UnitOfWork, unit_path: str, *, at: datetime) -> list[RuleView]:
-    """The rules in force for someone living at `unit_path` (made at that unit or above),
-    by category, then awards before deductions."""
-    above = [int(part) for part in unit_path.strip("/").split("/") if part]
+async def rules_for_person(uow: UnitOfWork, person_id: int, *, at: datetime) -> list[RuleView]:
+    """The rules where the person lives; every rule in force for someone who has not
+    joined yet (they may look around before they join)."""
     async with uow.read() as session:
-        rows = (
-            await session.execute(
-                _versions_query()
-                .where(RuleVersion.version == Rule.current_version, Rule.org_unit_id.in_(above))
-                .order_by(Category.position, Category.code, RuleVersion.points.desc(), Rule.code)
-            )
-        ).all()
-    return [view for view in (_rule_view(*row.tuple()) for row in rows) if view.in_force(at)]
+        path = await session.scalar(
+            select(OrgUnit.path)
+            .join(Resident, Resident.org_unit_id == OrgUnit.id)
+            .where(Resident.person_id == person_id)
+        )
+    return await rules_for(uow, path, at=at)
+
+
+async def rules_for(uow: UnitOfWork, unit_path: str | None, *, at: datetime) -> list[RuleView]:
+    """The rules in force for someone living at `unit_path` (made at that unit or above),
+    by category, then awards before deductions; every rule for no path."""
+    query = (
+        _versions_query()
+        .where(RuleVersion.version == Rule.current_version)
+        .order_by(Category.position, Category.code, RuleVersion.points.desc(), Rule.code)
+    )
+    if unit_path is not None:
+        above = [int(part) for part in unit_path.strip("/").split("/") if part]
+        query = query.where(Rule.org_unit_id.in_(above))
+    async with uow.read() as session:
+        rows = (await session.execute(query)).all()
+    return [view for view in (_rule_view(*row) for row in rows) if view.in_force(at)]

@@ -14,6 +14,7 @@ from core.uow import UnitOfWork
 from ledger.history import flows, statement, statement_length
 from ledger.models import Account
 from ledger.service import available, balance
+from rewards.people.models import Resident
 from rewards.points.accounts import person_ref
 from rewards.points.models import PointType
 from rewards.points.notices import describe
@@ -48,6 +49,7 @@ class Line:
 
 @dataclass(frozen=True)
 class Wallet:
+    resident_status: str | None  # None: not joined yet; pending; verified
     balances: tuple[Balance, ...]
     lines: tuple[Line, ...]
     page: int
@@ -85,8 +87,11 @@ async def my_wallet(
                 )
             )
         lines, total = await _lines(session, [a for a, _ in rows], locale, page)
+        status = await session.scalar(
+            select(Resident.status).where(Resident.person_id == person_id)
+        )
     pages = max(1, -(-total // PAGE))
-    return Wallet(tuple(balances), tuple(lines), min(page, pages - 1), pages)
+    return Wallet(status, tuple(balances), tuple(lines), min(page, pages - 1), pages)
 
 
 async def _lines(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -94,7 +95,8 @@ def demo(logins_file: Path, secret_file: Path) -> None:
     settings = load_cli_settings()
     migrations.upgrade(settings.database_url)
     ensure_secret_key_file(secret_file)
-    logins = run_async(with_uow(settings, lambda uow: load_demo(uow, logins_file)))
+    zone = ZoneInfo(settings.time_zone)
+    logins = run_async(with_uow(settings, lambda uow: load_demo(uow, logins_file, zone)))
     click.echo(f"demo community loaded; {len(logins)} staff logins are in {logins_file}")
     click.echo(f"secret key kept in {secret_file} (use MORALBANK_SECRET_KEY_FILE={secret_file})")
 

@@ -1,7 +1,8 @@
 """The demo community of PRODUCT.md, loadable again and again without duplicates.
 
-Grows with each feature: today the organisation tree and one staff account per role
-level; residents, rules and history arrive with their features.
+Grows with each feature: the organisation tree, one staff account per role level, and
+the points schemes with residents, households and a quarter of history
+(moralbank.demo_points).
 """
 
 from __future__ import annotations
@@ -9,12 +10,20 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from core.uow import UnitOfWork
+from moralbank.demo_points import load_points_demo
 from rewards.org.models import OrgLevel
 from rewards.org.service import add_unit, find_unit
 from rewards.staff.models import Role
-from rewards.staff.service import create_staff, set_password, staff_exists
+from rewards.staff.service import (
+    StaffView,
+    create_staff,
+    set_password,
+    staff_by_username,
+    staff_exists,
+)
 
 TREE: tuple[tuple[str, str, OrgLevel, str | None], ...] = (
     ("demo-city", "东山市", OrgLevel.CITY, None),
@@ -44,10 +53,11 @@ STAFF = (
     DemoStaff("shequ", "幸福社区 刘主任", Role.COMMUNITY_STAFF, "demo-community"),
     DemoStaff("wangge1", "第一网格 王网格员", Role.GRID_WORKER, "demo-grid-1"),
     DemoStaff("wangge2", "第二网格 李网格员", Role.GRID_WORKER, "demo-grid-2"),
+    DemoStaff("wangge3", "第三网格 赵网格员", Role.GRID_WORKER, "demo-grid-3"),
 )
 
 
-async def load_demo(uow: UnitOfWork, logins_file: Path) -> dict[str, str]:
+async def load_demo(uow: UnitOfWork, logins_file: Path, zone: ZoneInfo) -> dict[str, str]:
     """Create what is missing and return username → password of every demo account.
 
     Passwords are random and kept in `logins_file` (owner-only), never printed to logs.
@@ -58,7 +68,20 @@ async def load_demo(uow: UnitOfWork, logins_file: Path) -> dict[str, str]:
     for staff in STAFF:
         known[staff.username] = await _ensure_staff(uow, staff, known.get(staff.username))
     _write_logins(logins_file, known)
+    views = {staff.username: await staff_by_username(uow, staff.username) for staff in STAFF}
+    await load_points_demo(
+        uow,
+        admin=_present(views["admin"]),
+        community=_present(views["shequ"]),
+        grid_staff=[_present(views[f"wangge{n}"]) for n in (1, 2, 3)],
+        zone=zone,
+    )
     return known
+
+
+def _present(staff: StaffView | None) -> StaffView:
+    assert staff is not None, "created just before"
+    return staff
 
 
 async def _ensure_staff(uow: UnitOfWork, staff: DemoStaff, password: str | None) -> str:

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.i18n import DEFAULT_LOCALE
+from core.uow import UnitOfWork
+from rewards.audit import record_audit
 from rewards.errors import NotAResident, NotVerified
 from rewards.org.models import OrgUnit
-from rewards.people.models import Person, PersonChannel, Resident
+from rewards.org.service import get_unit
+from rewards.people.models import Household, Person, PersonChannel, Resident
+from rewards.staff.service import StaffView
 
 TELEGRAM = "telegram"
+INVITE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
 @dataclass(frozen=True)
@@ -94,3 +101,88 @@ async def enrol(
         )
     )
     await session.flush()
+
+
+async def register_resident(
+    uow: UnitOfWork,
+    *,
+    staff: StaffView,
+    display_name: str,
+    unit_id: int,
+    language: str = DEFAULT_LOCALE,
+    household_id: int | None = None,
+) -> int:
+    """Staff enrol someone in person (at the office, for a resident without a phone):
+    verified at once, by them. Returns the person's id. Raises out_of_scope,
+    unknown_org_unit."""
+    async with uow.write() as session:
+        unit = await get_unit(session, unit_id)
+        staff.require_reach(unit.path)
+        person = Person(display_name=display_name[:120], language=language, created_at=uow.now())
+        session.add(person)
+        await session.flush()
+        await enrol(
+            session,
+            person_id=person.id,
+            unit_id=unit_id,
+            household_id=household_id,
+            now=uow.now(),
+            verified_by_staff_id=staff.id,
+        )
+        record_audit(
+            session,
+            at=uow.now(),
+            actor_staff_id=staff.id,
+            action="resident.registered",
+            target=f"person:{person.id}",
+            details={"unit": unit_id, "household": household_id},
+        )
+        return person.id
+
+
+async def found_household(
+    uow: UnitOfWork, *, staff: StaffView | None, unit_id: int, head_person_id: int
+) -> int:
+    """A new household with its head (who joins it); returns its id. Its invite code lets
+    the other members join by themselves. Raises out_of_scope."""
+    async with uow.write() as session:
+        unit = await get_unit(session, unit_id)
+        if staff is not None:
+            staff.require_reach(unit.path)
+        household = Household(
+            org_unit_id=unit_id,
+            head_person_id=head_person_id,
+            invite_code=new_invite_code(),
+            created_at=uow.now(),
+        )
+        session.add(household)
+        await session.flush()
+        resident = await session.get(Resident, head_person_id)
+        if resident is not None:
+            resident.household_id = household.id
+        return household.id
+
+
+async def join_household(uow: UnitOfWork, *, person_id: int, household_id: int) -> None:
+    async with uow.write() as session:
+        resident = await session.get(Resident, person_id)
+        if resident is None:
+            raise NotAResident()
+        resident.household_id = household_id
+
+
+def new_invite_code() -> str:
+    """Eight characters a 70-year-old can read out over the phone: no 0/O, 1/I/L."""
+    return "".join(secrets.choice(INVITE_ALPHABET) for _ in range(8))
+
+
+async def count_residents(uow: UnitOfWork, unit_path: str) -> int:
+    """Residents living in the unit or below it."""
+    async with uow.read() as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(Resident)
+            .join(OrgUnit, OrgUnit.id == Resident.org_unit_id)
+            .where(OrgUnit.path.startswith(unit_path))
+        )
+    return int(count or 0)

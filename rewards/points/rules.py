@@ -361,3 +361,21 @@ async def rules_for(uow: UnitOfWork, unit_path: str | None, *, at: datetime) -> 
     async with uow.read() as session:
         rows = (await session.execute(query)).all()
     return [view for view in (_rule_view(*row) for row in rows) if view.in_force(at)]
+
+
+@dataclass(frozen=True)
+class Setup:
+    """The codes of what is set up already (imports and the demo skip those)."""
+
+    point_types: frozenset[str]
+    categories: frozenset[str]
+    rules: frozenset[str]
+
+
+async def existing_setup(uow: UnitOfWork) -> Setup:
+    async with uow.read() as session:
+        return Setup(
+            frozenset((await session.scalars(select(PointType.code))).all()),
+            frozenset((await session.scalars(select(Category.code))).all()),
+            frozenset((await session.scalars(select(Rule.code))).all()),
+        )

@@ -172,6 +172,14 @@ async def set_password(
         )
 
 
+async def staff_by_username(uow: UnitOfWork, username: str) -> StaffView | None:
+    async with uow.read() as session:
+        account = await session.scalar(
+            select(StaffAccount).where(StaffAccount.username == username)
+        )
+        return None if account is None else await _load_view(session, account)
+
+
 async def staff_exists(uow: UnitOfWork, username: str) -> bool:
     async with uow.read() as session:
         found = await session.scalar(

@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 from core.db import Database
 from moralbank.cli_support import run_async
 from rewards.org.models import OrgUnit
+from rewards.people.models import Household, Resident
+from rewards.points.models import PointChange
 from rewards.staff.models import StaffAccount
 from tests.processes import MORALBANK, ROOT, moralbank_env
 
@@ -89,7 +91,13 @@ def test_demo_is_idempotent_and_keeps_passwords_out_of_its_output(
     assert (tmp_path / "var/demo-logins.txt").stat().st_mode & 0o077 == 0
     assert (tmp_path / "var/secret_key").stat().st_mode & 0o077 == 0
     assert asyncio.run(_count(database_url, OrgUnit)) == 11
-    assert asyncio.run(_count(database_url, StaffAccount)) == 4
+    assert asyncio.run(_count(database_url, StaffAccount)) == 5
+    # Residents in households with a quarter of points history, loaded once.
+    assert asyncio.run(_count(database_url, Resident)) == 32
+    assert asyncio.run(_count(database_url, Household)) == 12
+    assert asyncio.run(_count(database_url, PointChange)) > 100
+    verify = _moralbank("ledger", "verify", env=env, cwd=tmp_path)
+    assert verify.returncode == 0, verify.stdout
 
 
 def test_admin_create_takes_the_password_from_stdin_and_never_prints_it(

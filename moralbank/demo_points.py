@@ -1,0 +1,189 @@
+"""The demo community's points: the seeds' schemes, residents in households, and a
+quarter of history — loaded through the same services staff use, so the audit log and
+the ledger read as if the office had worked for three months.
+
+Schemes (PRODUCT.md §3): Bazhong's eight categories (the article names seven of them; the
+eighth, 热心公益, is ours); Litang's moral points at ¥1 with a household base of 100;
+Hanchuan's volunteer points at ¥2; Taiyuan-style staff points that are not redeemable.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from core.clock import FrozenClock
+from core.uow import UnitOfWork
+from rewards.errors import CapReached
+from rewards.org.service import find_unit
+from rewards.people.residents import count_residents, found_household, register_resident
+from rewards.points.awards import apply_rule
+from rewards.points.rules import (
+    CategoryDraft,
+    PointTypeDraft,
+    RuleDraft,
+    existing_setup,
+    save_category,
+    save_point_type,
+    save_rule,
+)
+from rewards.staff.models import Role
+from rewards.staff.service import StaffView
+
+POINT_TYPES = (
+    PointTypeDraft(
+        code="moral", name="道德积分", name_en="Moral points", value_fen=100, household_base=100
+    ),
+    PointTypeDraft(code="volunteer", name="志愿积分", name_en="Volunteer points", value_fen=200),
+    PointTypeDraft(
+        code="staff", name="工作积分", name_en="Staff points", value_fen=0, redeemable=False
+    ),
+)
+CATEGORIES = (
+    ("law", "遵纪守法", "Law-abiding"),
+    ("customs", "移风易俗", "Modern customs"),
+    ("industry", "勤劳致富", "Hard work"),
+    ("clean", "清洁卫生", "Cleanliness"),
+    ("family", "家庭文明", "Family"),
+    ("neighbours", "邻里和睦", "Neighbours"),
+    ("public", "遵守公德", "Public manners"),
+    ("welfare", "热心公益", "Public welfare"),
+    ("volunteering", "志愿服务", "Volunteering"),
+    ("gridwork", "网格工作", "Grid work"),
+)
+# code, category, point type, action (zh, en), points, cap (period, points) or None
+RULES: tuple[tuple[str, str, str, str, str, int, tuple[str, int] | None], ...] = (
+    ("clean-stairs", "clean", "moral", "打扫楼道", "Sweeping the stairs", 5, ("day", 10)),
+    ("help-neighbour", "neighbours", "moral", "帮助邻居", "Helping a neighbour", 3, None),
+    ("mediate", "neighbours", "moral", "调解邻里纠纷", "Settling a quarrel", 10, ("month", 30)),
+    ("thrift-wedding", "customs", "moral", "婚事新办", "A simple wedding", 20, None),
+    ("report-issue", "public", "moral", "随手拍有效上报", "A useful report", 2, ("day", 6)),
+    ("litter", "public", "moral", "乱扔垃圾", "Littering", -5, None),
+    ("illegal-build", "law", "moral", "违章搭建", "Illegal building", -20, None),
+    ("volunteer", "volunteering", "volunteer", "参加志愿活动", "Volunteering", 2, None),
+    ("patrol", "volunteering", "volunteer", "参加巡逻", "Walking a patrol", 3, ("week", 15)),
+    ("grid-task", "gridwork", "staff", "完成网格任务", "A grid task done", 1, ("day", 10)),
+)
+SURNAMES = "王李张刘陈杨黄赵周吴"
+GIVEN = (
+    "秀英",
+    "桂兰",
+    "建国",
+    "志强",
+    "丽华",
+    "海燕",
+    "国华",
+    "玉梅",
+    "德明",
+    "春花",
+    "永红",
+    "小龙",
+)
+# Rules the history draws from, with how often each is used.
+HISTORY_RULES = (
+    ("clean-stairs", 6),
+    ("help-neighbour", 4),
+    ("report-issue", 4),
+    ("volunteer", 3),
+    ("patrol", 3),
+    ("mediate", 1),
+    ("litter", 1),
+)
+HISTORY_DAYS = 90
+
+
+async def load_points_demo(
+    uow: UnitOfWork,
+    *,
+    admin: StaffView,
+    community: StaffView,
+    grid_staff: list[StaffView],
+    zone: ZoneInfo,
+) -> None:
+    """Schemes, then (once) residents and history. `admin` sets the schemes up;
+    `community` and the grid staff enrol residents and award points."""
+    since = uow.now() - timedelta(days=HISTORY_DAYS + 30)
+    await _schemes(uow, admin, since)
+    community_unit = await find_unit(uow, "demo-community")
+    if await count_residents(uow, community_unit.path):
+        return
+    residents = await _residents(uow, community, [f"demo-grid-{n}" for n in (1, 2, 3)])
+    await _history(uow, grid_staff, residents, zone)
+
+
+async def _schemes(uow: UnitOfWork, admin: StaffView, since: datetime) -> None:
+    done = await existing_setup(uow)
+    for kind in POINT_TYPES:
+        if kind.code not in done.point_types:
+            await save_point_type(uow, staff=admin, draft=kind)
+    for position, (code, name, name_en) in enumerate(CATEGORIES):
+        if code not in done.categories:
+            heading = CategoryDraft(code=code, name=name, name_en=name_en, position=position)
+            await save_category(uow, staff=admin, draft=heading)
+    for code, category, point_type, action, action_en, points, cap in RULES:
+        if code in done.rules:
+            continue
+        awarders = [Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.GRID_HEAD]
+        if point_type == "staff":
+            awarders = [Role.COMMUNITY_STAFF, Role.INSPECTOR]
+        draft = RuleDraft(
+            code=code,
+            unit="demo-community",
+            category=category,
+            point_type=point_type,
+            action=action,
+            action_en=action_en,
+            points=points,
+            cap_period=cap[0] if cap else None,
+            cap_points=cap[1] if cap else None,
+            awarder_roles=tuple(awarders),
+            second_approver=code == "thrift-wedding",
+            valid_from=since,
+        )
+        await save_rule(uow, staff=admin, draft=draft)
+
+
+async def _residents(uow: UnitOfWork, staff: StaffView, grids: list[str]) -> dict[str, list[int]]:
+    """Four households a grid, of two or three people; residents by grid code."""
+    rng = random.Random(2026)
+    residents: dict[str, list[int]] = {}
+    for grid_code in grids:
+        grid = await find_unit(uow, grid_code)
+        residents[grid_code] = []
+        for _ in range(4):
+            surname = rng.choice(SURNAMES)
+            members = []
+            for _ in range(rng.choice((2, 3))):
+                name = surname + rng.choice(GIVEN)
+                members.append(
+                    await register_resident(uow, staff=staff, display_name=name, unit_id=grid.id)
+                )
+            await found_household(uow, staff=staff, unit_id=grid.id, head_person_id=members[0])
+            residents[grid_code].extend(members)
+    return residents
+
+
+async def _history(
+    uow: UnitOfWork, grid_staff: list[StaffView], residents: dict[str, list[int]], zone: ZoneInfo
+) -> None:
+    """A quarter of awards and a few deductions, each on its day, by the grid's worker."""
+    rng = random.Random(7)
+    rules = [code for code, weight in HISTORY_RULES for _ in range(weight)]
+    start = uow.now() - timedelta(days=HISTORY_DAYS)
+    for staff, people in zip(grid_staff, residents.values(), strict=True):
+        for person in people:
+            for n in range(rng.randint(4, 14)):
+                at = start + timedelta(days=rng.uniform(0, HISTORY_DAYS))
+                then = UnitOfWork(uow.database, FrozenClock(at))
+                try:
+                    await apply_rule(
+                        then,
+                        staff=staff,
+                        person_id=person,
+                        rule_code=rng.choice(rules),
+                        request_key=f"demo:{person}:{n}",
+                        zone=zone,
+                    )
+                except CapReached:
+                    continue

@@ -49,3 +49,21 @@ def pager_kb(t: Translator, page: int, pages: int) -> InlineKeyboardMarkup | Non
             )
         )
     return InlineKeyboardMarkup(inline_keyboard=[buttons]) if buttons else None
+
+
+def choices_kb(rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
+    """One inline button a row: (label, callback data)."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=label, callback_data=data)] for label, data in rows
+        ]
+    )
+
+
+def share_phone_kb(t: Translator) -> ReplyKeyboardMarkup:
+    """Telegram's own button that sends the user's contact card: no typing, no mistakes."""
+    return ReplyKeyboardMarkup(
+        keyboard=[[KeyboardButton(text=t("join.share_phone"), request_contact=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )

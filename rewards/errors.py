@@ -145,3 +145,27 @@ class SameApprover(RewardsError):
     """A change must be approved by a second staff member, not the one who asked."""
 
     code = "same_approver"
+
+
+class ConsentRequired(RewardsError):
+    """The person has not agreed to the privacy notice (or given their phone) yet."""
+
+    code = "consent_required"
+
+
+class InvalidPhone(RewardsError):
+    code = "invalid_phone"
+
+
+class AlreadyJoined(RewardsError):
+    code = "already_joined"
+
+
+class UnknownHouseholdCode(RewardsError):
+    code = "unknown_household_code"
+
+
+class NotYourContact(RewardsError):
+    """Only the person's own contact card is accepted as their phone number."""
+
+    code = "not_your_contact"

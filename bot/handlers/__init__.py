@@ -5,10 +5,19 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers import errors, fallback, help, language, membership, start, wallet
+from bot.handlers import (
+    errors,
+    fallback,
+    help,
+    joining,
+    language,
+    membership,
+    start,
+    wallet,
+)
 
 
 def get_routers() -> list[Router]:
     """Fresh routers on every call: a router can belong to one dispatcher only."""
-    features = (errors, start, help, language, membership, wallet, fallback)
+    features = (errors, start, joining, help, language, membership, wallet, fallback)
     return [feature.create_router() for feature in features]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import LanguageCallback
+from bot.handlers.joining import Joining, ask_consent
 from bot.keyboards import language_kb
 from core.i18n import Catalogues, Translator
 from core.uow import UnitOfWork
@@ -37,6 +39,7 @@ async def cb_language(
     callback_data: LanguageCallback,
     uow: UnitOfWork,
     catalogues: Catalogues,
+    state: FSMContext,
 ) -> None:
     person = await set_language(
         uow, channel=TELEGRAM, external_id=callback.from_user.id, language=callback_data.code
@@ -45,6 +48,9 @@ async def cb_language(
     if isinstance(callback.message, Message):
         await callback.message.edit_text(t("language.changed"), reply_markup=None)
     await callback.answer(t("language.changed"))
+    if isinstance(callback.message, Message) and await state.get_state() == Joining.consent:
+        # Language comes first on the way in: the next step again, now readable.
+        await ask_consent(callback.message, t)
 
 
 def create_router() -> Router:

@@ -24,6 +24,13 @@ class Person(Base):
     # language tag no longer decides.
     language_chosen: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
+    # Given by Telegram's contact button, only ever the person's own number.
+    phone: Mapped[str | None] = mapped_column(String(32))
+    # The privacy notice the person agreed to (its version) and when.
+    consent_version: Mapped[str | None] = mapped_column(String(16))
+    consented_at: Mapped[datetime | None]
+    # Set when the person left: their personal data is erased, their ledger stays.
+    left_at: Mapped[datetime | None]
 
 
 class PersonChannel(Base):

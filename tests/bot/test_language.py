@@ -33,6 +33,7 @@ async def test_start_greets_in_english_for_an_english_client(fake_api: FakeBotAP
     user = fake_api.user(1002, first_name="Ann", language_code="en-GB")
     await user.send("/start")
     await user.expect_message(contains="Welcome to Moral Bank")
+    await user.expect_message(contains="Joining Moral Bank")  # a newcomer is asked to join
     await user.send("/help")
     await user.expect_message(contains="What Moral Bank can do")
 
@@ -50,12 +51,15 @@ async def test_switching_language_by_button_is_remembered(
 ) -> None:
     user = fake_api.user(1004, first_name="李明", language_code="zh")
     await user.send("/start")
-    await user.expect_message(contains="欢迎来到")
-    callback_id = await user.press("English")
+    greeting = await user.expect_message(contains="欢迎来到")
+    await user.expect_message(contains="加入道德银行")
+    callback_id = await user.press("English", message=greeting)
     answer = await user.expect_callback_answer(callback_id)
     assert "English" in answer["text"]
     person = await _person(database)
     assert (person.language, person.language_chosen) == ("en", True)
+    # The newcomer's next step comes again, in the language just chosen.
+    await user.expect_message(contains="Joining Moral Bank")
     await user.send("/help")
     await user.expect_message(contains="What Moral Bank can do")
     # The choice outlives the client's own language tag.

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from sqlalchemy import select
 
-from bot.factory import create_bot
-from bot.outbox_sender import OutboxSender
 from core.clock import SystemClock
 from core.db import Database
 from core.i18n import Catalogues
@@ -18,47 +14,11 @@ from core.uow import UnitOfWork
 from fakebotapi import FakeBotAPI
 from fakebotapi.limits import FloodLimits
 from rewards.messaging.broadcasts import broadcast_progress, start_broadcast
-from rewards.messaging.delivery import Pace
 from rewards.messaging.models import OutboxChat, OutboxMessage
 from rewards.messaging.outbox import notify
-from tests.bot.conftest import RunningBot, bot_settings
+from tests.bot.conftest import RunningBot
+from tests.bot.outbox import sending, until_settled
 from tests.test_fake_bot_api import png
-
-
-@asynccontextmanager
-async def sending(
-    api: FakeBotAPI, database: Database, database_url: str, catalogues: Catalogues, **pace: float
-) -> AsyncIterator[OutboxSender]:
-    bot = create_bot(bot_settings(api, database_url))
-    sender = OutboxSender(
-        database=database,
-        clock=SystemClock(),
-        bot=bot,
-        catalogues=catalogues,
-        worker_id="test-worker",
-        pace=Pace(**pace),  # type: ignore[arg-type]
-        idle_poll=0.05,
-    )
-    task = asyncio.create_task(sender.run())
-    try:
-        yield sender
-    finally:
-        sender.stop()
-        await task
-        await bot.session.close()
-
-
-async def until_settled(database: Database, *, timeout: float = 10.0) -> dict[int, str]:
-    """Every outbox message's status, once none is waiting any more."""
-    async with asyncio.timeout(timeout):
-        while True:
-            async with database.read() as session:
-                rows = dict(
-                    (await session.execute(select(OutboxMessage.id, OutboxMessage.status))).all()
-                )
-            if not {"pending", "sending"} & set(rows.values()):
-                return rows
-            await asyncio.sleep(0.05)
 
 
 async def test_texts_photos_and_broadcasts_arrive_as_written(

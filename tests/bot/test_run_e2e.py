@@ -23,11 +23,13 @@ async def test_polling_bot_greets_and_switches_language(
         await chinese.send("/start")
         await english.send("/start")
         await chinese.expect_message(contains="欢迎来到", timeout=15)
-        await english.expect_message(contains="Welcome to Moral Bank", timeout=15)
-        greeting = english.messages[-1]
-        answer = await english.expect_callback_answer(await english.press("中文"))
+        greeting = await english.expect_message(contains="Welcome to Moral Bank", timeout=15)
+        await english.expect_message(contains="Joining Moral Bank")
+        pressed = await english.press("中文", message=greeting)
+        answer = await english.expect_callback_answer(pressed)
         assert "以后用中文" in answer["text"]
         assert greeting.text == "好的，以后用中文和您交流。"  # the greeting was edited
+        await english.expect_message(contains="加入道德银行")  # the next step, now in Chinese
         await english.send("/help")
         await english.expect_message(contains="道德银行能做什么")
         commands = fake_api.calls_of("setMyCommands")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 
@@ -44,3 +45,11 @@ def get_visitor_translator(request: Request) -> Translator:
 
 
 VisitorT = Annotated[Translator, Depends(get_visitor_translator)]
+
+
+def get_zone(request: Request) -> ZoneInfo:
+    """The community's time zone (settings), for periods and typed dates."""
+    return ZoneInfo(request.app.state.settings.time_zone)
+
+
+Zone = Annotated[ZoneInfo, Depends(get_zone)]

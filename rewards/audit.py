@@ -6,14 +6,21 @@ change itself, so the trail can never disagree with what happened.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import Base, BigIntId, id_column
+from core.uow import UnitOfWork
+from rewards.errors import OutOfScope
+from rewards.staff.models import Role, StaffAccount
+
+if TYPE_CHECKING:
+    from rewards.staff.service import StaffView
 
 
 class AuditEntry(Base):
@@ -51,3 +58,57 @@ def record_audit(
             details=details or {},
         )
     )
+
+
+# Who may read the trail: those who answer for the money and the rules.
+AUDIT_READERS = frozenset({Role.COMMUNITY_STAFF, Role.SUPERADMIN, Role.INSPECTOR})
+AUDIT_PAGE = 200
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    at: datetime
+    actor: str | None  # the staff member's username; None for the system
+    action: str
+    target: str
+    reason: str | None
+    details: dict[str, Any]
+
+
+async def search_audit(
+    uow: UnitOfWork,
+    *,
+    staff: StaffView,
+    actor: str = "",
+    target: str = "",
+    action: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[AuditRow]:
+    """The newest AUDIT_PAGE entries matching every filter given (actor by username,
+    target and action by prefix). Raises out_of_scope for anyone not in AUDIT_READERS."""
+    if not any(role.role in AUDIT_READERS for role in staff.roles):
+        raise OutOfScope()
+    query = (
+        select(AuditEntry, StaffAccount.username)
+        .outerjoin(StaffAccount, StaffAccount.id == AuditEntry.actor_staff_id)
+        .order_by(AuditEntry.id.desc())
+        .limit(AUDIT_PAGE)
+    )
+    if actor.strip():
+        query = query.where(StaffAccount.username == actor.strip())
+    if target.strip():
+        query = query.where(AuditEntry.target.startswith(target.strip()))
+    if action.strip():
+        query = query.where(AuditEntry.action.startswith(action.strip()))
+    if since is not None:
+        query = query.where(AuditEntry.at >= since)
+    if until is not None:
+        query = query.where(AuditEntry.at < until)
+    async with uow.read() as session:
+        rows = (await session.execute(query)).all()
+    return [
+        AuditRow(e.id, e.at, username, e.action, e.target, e.reason, e.details)
+        for e, username in rows
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.uow import UnitOfWork
@@ -79,3 +79,18 @@ async def find_unit(uow: UnitOfWork, code: str) -> OrgUnitView:
     """Raises unknown_org_unit."""
     async with uow.read() as session:
         return await get_unit_by_code(session, code)
+
+
+async def units_below(uow: UnitOfWork, paths: list[str]) -> list[OrgUnitView]:
+    """The units at or below any of `paths` (a staff member's roles), tree order."""
+    if not paths:
+        return []
+    async with uow.read() as session:
+        units = (
+            await session.scalars(
+                select(OrgUnit)
+                .where(or_(*(OrgUnit.path.startswith(path) for path in paths)))
+                .order_by(OrgUnit.path)
+            )
+        ).all()
+    return [_view(unit) for unit in units]

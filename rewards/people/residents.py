@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import DEFAULT_LOCALE
@@ -20,6 +20,7 @@ from rewards.staff.service import StaffView
 
 TELEGRAM = "telegram"
 INVITE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+SEARCH_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -186,3 +187,59 @@ async def count_residents(uow: UnitOfWork, unit_path: str) -> int:
             .where(OrgUnit.path.startswith(unit_path))
         )
     return int(count or 0)
+
+
+@dataclass(frozen=True)
+class ResidentRow:
+    person_id: int
+    name: str
+    phone: str | None
+    unit_name: str
+    household_id: int | None
+    status: str
+    joined_at: datetime
+
+
+async def search_residents(
+    uow: UnitOfWork, *, staff: StaffView, query: str = "", status: str | None = None
+) -> list[ResidentRow]:
+    """Residents below the staff member's units whose name or phone contains `query`,
+    pending ones first (they wait for someone), at most SEARCH_LIMIT of them."""
+    paths = [role.org_unit_path for role in staff.roles]
+    if not paths:
+        return []
+    statement = (
+        select(Resident, Person, OrgUnit.name)
+        .join(Person, Person.id == Resident.person_id)
+        .join(OrgUnit, OrgUnit.id == Resident.org_unit_id)
+        .where(or_(*(OrgUnit.path.startswith(path) for path in paths)))
+        .order_by((Resident.status == "pending").desc(), Resident.created_at.desc())
+        .limit(SEARCH_LIMIT)
+    )
+    if query.strip():
+        like = f"%{query.strip()}%"
+        statement = statement.where(or_(Person.display_name.like(like), Person.phone.like(like)))
+    if status:
+        statement = statement.where(Resident.status == status)
+    async with uow.read() as session:
+        rows = (await session.execute(statement)).all()
+    return [
+        ResidentRow(
+            person.id,
+            person.display_name,
+            person.phone,
+            unit_name,
+            resident.household_id,
+            resident.status,
+            resident.created_at,
+        )
+        for resident, person, unit_name in rows
+    ]
+
+
+async def resident_for_staff(uow: UnitOfWork, *, staff: StaffView, person_id: int) -> ResidentView:
+    """Raises not_a_resident, out_of_scope."""
+    async with uow.read() as session:
+        resident = await load_resident(session, person_id)
+    staff.require_reach(resident.unit_path)
+    return resident

@@ -8,9 +8,10 @@ cap back and tells the resident. Every step is in the audit log.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.uow import UnitOfWork
@@ -23,11 +24,14 @@ from rewards.errors import (
     UnknownPointChange,
     UnknownPointType,
 )
+from rewards.org.models import OrgUnit
+from rewards.people.models import Person, Resident
 from rewards.people.residents import load_resident
 from rewards.points.awards import ChangeView, audit_change, change_view, pay
 from rewards.points.models import CapUsage, PointChange, PointType
 from rewards.points.notices import tell_resident
 from rewards.points.rules import rule_version
+from rewards.staff.models import StaffAccount
 from rewards.staff.service import StaffView
 
 
@@ -178,3 +182,40 @@ async def undo(uow: UnitOfWork, *, staff: StaffView, change_id: int, reason: str
             undone=True,
         )
         return change_view(change)
+
+
+@dataclass(frozen=True)
+class PendingRow:
+    change: ChangeView
+    person_name: str
+    requested_by: str
+    requested_by_id: int | None
+    reason: str | None
+
+
+async def pending_changes(uow: UnitOfWork, *, staff: StaffView) -> list[PendingRow]:
+    """Changes waiting for a second staff member, for residents within reach."""
+    paths = [role.org_unit_path for role in staff.roles]
+    if not paths:
+        return []
+    async with uow.read() as session:
+        rows = (
+            await session.execute(
+                select(PointChange, Person.display_name, StaffAccount.display_name)
+                .join(Person, Person.id == PointChange.person_id)
+                .join(Resident, Resident.person_id == PointChange.person_id)
+                .join(OrgUnit, OrgUnit.id == Resident.org_unit_id)
+                .outerjoin(StaffAccount, StaffAccount.id == PointChange.requested_by_staff_id)
+                .where(
+                    PointChange.status == "pending",
+                    or_(*(OrgUnit.path.startswith(path) for path in paths)),
+                )
+                .order_by(PointChange.created_at)
+            )
+        ).all()
+    return [
+        PendingRow(
+            change_view(change), name, requester or "", change.requested_by_staff_id, change.note
+        )
+        for change, name, requester in rows
+    ]

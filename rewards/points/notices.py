@@ -15,7 +15,7 @@ from rewards.points.accounts import person_wallet
 
 
 def describe(details: dict[str, Any], locale: str) -> str:
-    """ "清洁卫生 · 打扫楼道": the category and action a change was made for, in the
+    """The category and action a change was made for ("清洁卫生 · 打扫楼道"), in the
     reader's language when staff gave one, or the reason of a manual adjustment."""
     english = locale.startswith("en")
 

@@ -7,7 +7,8 @@ within their part of the organisation tree. Every change is in the audit log.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import Select, select
@@ -25,8 +26,8 @@ from rewards.errors import (
 from rewards.org.models import OrgUnit
 from rewards.org.service import get_unit_by_code
 from rewards.people.models import Resident
-from rewards.points.models import Category, PointType, Rule, RuleVersion
-from rewards.points.periods import PERIODS
+from rewards.points.models import Category, PointChange, PointType, Rule, RuleVersion
+from rewards.points.periods import PERIODS, period_start
 from rewards.staff.models import Role
 from rewards.staff.service import StaffView
 
@@ -115,6 +116,7 @@ class RuleView:
     version: int
     version_id: int
     unit_id: int
+    unit_code: str
     unit_path: str
     category: str
     category_name: str
@@ -273,6 +275,7 @@ def _rule_view(
         version=version.version,
         version_id=version.id,
         unit_id=rule.org_unit_id,
+        unit_code=unit.code,
         unit_path=unit.path,
         category=category.code,
         category_name=category.name,
@@ -379,3 +382,101 @@ async def existing_setup(uow: UnitOfWork) -> Setup:
             frozenset((await session.scalars(select(Category.code))).all()),
             frozenset((await session.scalars(select(Rule.code))).all()),
         )
+
+
+@dataclass(frozen=True)
+class RulePreview:
+    """What a rule as drafted would have paid over the last full quarter, next to what it
+    did pay: the same acts, the draft's points and cap."""
+
+    since: datetime
+    until: datetime
+    changes: int
+    people: int
+    paid: int
+    would_pay: int
+
+
+def may_edit(staff: StaffView, rule: RuleView) -> bool:
+    try:
+        require_rules_admin(staff, rule.unit_path)
+    except OutOfScope:
+        return False
+    return True
+
+
+async def rules_in_reach(uow: UnitOfWork, staff: StaffView) -> list[RuleView]:
+    """The current version of every rule made at or below the staff member's units, or
+    above them (those apply there too, but only their makers edit them)."""
+    return [
+        rule
+        for rule in await _all_current(uow)
+        if any(
+            rule.unit_path.startswith(role.org_unit_path)
+            or role.org_unit_path.startswith(rule.unit_path)
+            for role in staff.roles
+        )
+    ]
+
+
+async def _all_current(uow: UnitOfWork) -> list[RuleView]:
+    """Every rule's newest version, in force or not, by category."""
+    async with uow.read() as session:
+        rows = (
+            await session.execute(
+                _versions_query()
+                .where(RuleVersion.version == Rule.current_version)
+                .order_by(Category.position, Category.code, RuleVersion.points.desc(), Rule.code)
+            )
+        ).all()
+    return [_rule_view(*row) for row in rows]
+
+
+async def setup_choices(uow: UnitOfWork) -> tuple[list[Category], list[PointType]]:
+    """Categories and point types, for the rule form."""
+    async with uow.read() as session:
+        categories = (await session.scalars(select(Category).order_by(Category.position))).all()
+        types = (await session.scalars(select(PointType).order_by(PointType.id))).all()
+    return list(categories), list(types)
+
+
+async def preview_rule(uow: UnitOfWork, *, draft: RuleDraft, zone: ZoneInfo) -> RulePreview:
+    """Replay last quarter's acts under this rule (its code) with the draft's points and
+    cap. Deductions are counted as asked (the balance of that day is not replayed)."""
+    this_quarter = period_start("quarter", uow.now(), zone)
+    last_quarter = period_start("quarter", this_quarter - timedelta(seconds=1), zone)
+    async with uow.read() as session:
+        rows = (
+            await session.execute(
+                select(PointChange.person_id, PointChange.points, PointChange.created_at)
+                .join(RuleVersion, RuleVersion.id == PointChange.rule_version_id)
+                .join(Rule, Rule.id == RuleVersion.rule_id)
+                .where(
+                    Rule.code == draft.code,
+                    PointChange.status == "posted",
+                    PointChange.created_at >= last_quarter,
+                    PointChange.created_at < this_quarter,
+                )
+                .order_by(PointChange.created_at, PointChange.id)
+            )
+        ).all()
+    used: dict[tuple[int, datetime], int] = {}
+    would_pay = 0
+    for person_id, _, at in rows:
+        amount = draft.points
+        if draft.cap_period is not None and draft.cap_points is not None and amount > 0:
+            key = (person_id, period_start(draft.cap_period, at, zone))
+            left = draft.cap_points - used.get(key, 0)
+            amount = (
+                0 if amount > left and draft.cap_mode == "refuse" else max(min(amount, left), 0)
+            )
+            used[key] = used.get(key, 0) + amount
+        would_pay += amount
+    return RulePreview(
+        since=last_quarter,
+        until=this_quarter,
+        changes=len(rows),
+        people=len({person_id for person_id, _, _ in rows}),
+        paid=sum(points for _, points, _ in rows),
+        would_pay=would_pay,
+    )

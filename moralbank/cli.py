@@ -13,6 +13,7 @@ from core.settings import SettingsError, generate_secret_key
 from moralbank.cli_bench import bench_group
 from moralbank.cli_broadcast import broadcast_group
 from moralbank.cli_ledger import ledger_group
+from moralbank.cli_rules import rules_group
 from moralbank.cli_support import VAR, load_cli_settings, run_async, with_uow
 from moralbank.cli_tree import admin_group, org_group
 
@@ -126,3 +127,4 @@ main.add_command(admin_group)
 main.add_command(ledger_group)
 main.add_command(bench_group)
 main.add_command(broadcast_group)
+main.add_command(rules_group)

@@ -10,9 +10,8 @@ from pathlib import Path
 import click
 
 from core.errors import DomainError
-from core.i18n import Catalogues
 from core.uow import UnitOfWork
-from moralbank.cli_support import load_cli_settings, run_async, with_uow
+from moralbank.cli_support import domain_error, load_cli_settings, run_async, with_uow
 from rewards.messaging import broadcasts
 from rewards.messaging.broadcasts import BroadcastProgress
 
@@ -38,12 +37,6 @@ def _describe(progress: BroadcastProgress) -> str:
         f"sent {progress.sent}, failed {progress.failed}, unreachable {progress.unreachable}, "
         f"cancelled {progress.cancelled}, waiting {progress.waiting}"
     )
-
-
-def _domain_errors(error: DomainError) -> click.ClickException:
-    """The catalogue's sentence for the error, and its code for searching."""
-    sentence = Catalogues.load().translator("en")(f"error.{error.code}", **error.params)
-    return click.ClickException(f"{sentence} ({error.code})")
 
 
 @click.group("broadcast", invoke_without_command=True)
@@ -84,7 +77,7 @@ def broadcast_group(
     try:
         run_async(with_uow(load_cli_settings(), work))
     except DomainError as exc:
-        raise _domain_errors(exc) from exc
+        raise domain_error(exc) from exc
 
 
 @broadcast_group.command("status")
@@ -100,7 +93,7 @@ def broadcast_status(broadcast_id: int, as_json: bool) -> None:
             )
         )
     except DomainError as exc:
-        raise _domain_errors(exc) from exc
+        raise domain_error(exc) from exc
     if as_json:
         click.echo(json.dumps({**dataclasses.asdict(progress), "finished": progress.finished}))
     else:
@@ -116,7 +109,7 @@ def _control(action: str, done: str) -> None:
         try:
             run_async(with_uow(load_cli_settings(), lambda uow: change(uow, broadcast_id)))
         except DomainError as exc:
-            raise _domain_errors(exc) from exc
+            raise domain_error(exc) from exc
         click.echo(f"broadcast {broadcast_id}: {done}")
 
 

@@ -13,6 +13,8 @@ from pydantic import ValidationError
 
 from core.clock import SystemClock
 from core.db import Database
+from core.errors import DomainError
+from core.i18n import Catalogues
 from core.settings import Settings, load_settings
 from core.uow import UnitOfWork
 
@@ -33,6 +35,12 @@ async def with_uow(settings: Settings, work: Callable[[UnitOfWork], Awaitable[T]
         return await work(UnitOfWork(database, SystemClock()))
     finally:
         await database.dispose()
+
+
+def domain_error(error: DomainError) -> click.ClickException:
+    """The catalogue's sentence for the error, and its code for searching."""
+    sentence = Catalogues.load().translator("en")(f"error.{error.code}", **error.params)
+    return click.ClickException(f"{sentence} ({error.code})")
 
 
 def run_async(main: Coroutine[Any, Any, T]) -> T:

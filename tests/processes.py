@@ -121,3 +121,22 @@ async def start_worker(env: dict[str, str]) -> asyncio.subprocess.Process:
 def bot_env(database_url: str, api_token: str, api_url: str, **settings: str) -> dict[str, str]:
     """The environment of a process that talks to a (fake) Bot API."""
     return moralbank_env(database_url, bot_token=api_token, telegram_api_url=api_url, **settings)
+
+
+@dataclass(frozen=True)
+class Finished:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+async def run_moralbank(*args: str, env: dict[str, str], timeout: float = 60) -> Finished:
+    """One `moralbank` command to its end, without holding the test's event loop."""
+    process = await asyncio.create_subprocess_exec(
+        MORALBANK, *args, cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    async with asyncio.timeout(timeout):
+        out, err = await process.communicate()
+    assert process.returncode is not None
+    return Finished(process.returncode, out.decode(), err.decode())

@@ -85,6 +85,7 @@ async def resident_page(
         point_types=point_types,
         request_key=uuid.uuid4().hex,  # one per form shown: a second submit is the same change
         done=_done(request),
+        zone=zone,
     )
 
 

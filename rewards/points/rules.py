@@ -99,10 +99,10 @@ class RuleDraft(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            raise InvalidRule(field=_first_field(exc)) from None
+            raise InvalidRule(field=first_field(exc)) from None
 
 
-def _first_field(exc: ValidationError) -> str:
+def first_field(exc: ValidationError) -> str:
     error = exc.errors()[0]
     if error["loc"]:
         return ".".join(str(part) for part in error["loc"])
@@ -122,6 +122,7 @@ class RuleView:
     category_name: str
     category_name_en: str | None
     point_type: str
+    point_type_name: str
     action: str
     action_en: str | None
     points: int
@@ -281,6 +282,7 @@ def _rule_view(
         category_name=category.name,
         category_name_en=category.name_en,
         point_type=point_type.code,
+        point_type_name=point_type.name,
         action=version.action,
         action_en=version.action_en,
         points=version.points,

@@ -32,6 +32,9 @@ from core.group_commit import GroupCommit
 from core.sqlite_writer import BUSY_TIMEOUT_S, connect_inline, savepoints_on_the_driver
 
 READ_ONLY = "moralbank_read_only"
+# PostgreSQL connections one process keeps open, and how many more it may open in a burst.
+POOL_SIZE = 20
+POOL_OVERFLOW = 10
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -40,6 +43,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if parsed.get_backend_name() != "sqlite":
         if parsed.get_driver_name() == "asyncpg":
             kwargs["connect_args"] = _with_generic_plans(kwargs.get("connect_args", {}))
+        # SQLAlchemy keeps 5 and closes every connection above that when it is returned:
+        # with a webhook's concurrent updates and the worker's loops, each update then paid
+        # for a new connection (TLS attempt, DNS in a thread), a third of its time.
+        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("max_overflow", POOL_OVERFLOW)
         # No pool_pre_ping: with asyncpg it is BEGIN, a query and ROLLBACK, three round
         # trips before every transaction, which halved the ledger's throughput. After a
         # database restart the first statement on a dead connection fails instead, and

@@ -103,3 +103,26 @@ def _fresh_sqlite(name: str) -> str:
     for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         stale.unlink(missing_ok=True)
     return f"sqlite+aiosqlite:///{path}"
+
+
+@bench_group.command("bot")
+@click.option(
+    "--database-url",
+    default=None,
+    help="Database to use (migrated and loaded with the demo community and 1,000 "
+    "residents). Default: a fresh SQLite file under var/. Use a scratch database.",
+)
+@click.option("--clients", default=16, show_default=True, help="Concurrent webhook senders.")
+@click.option("--seconds", default=20.0, show_default=True, help="Length of each phase.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def bench_bot(database_url: str | None, clients: int, seconds: float, as_json: bool) -> None:
+    """ "My points" updates per second through `moralbank run` by webhook, against a bare
+    aiogram echo bot in the same run; p50/p99 latency and the run process's memory."""
+    from moralbank import migrations
+    from moralbank.bench_bot import as_table, run_bench
+
+    if database_url is None:
+        database_url = _fresh_sqlite("bench-bot.db")
+    migrations.upgrade(database_url)
+    result = run_async(run_bench(database_url, clients=clients, seconds=seconds))
+    click.echo(json.dumps(asdict(result)) if as_json else as_table(result))

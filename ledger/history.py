@@ -1,9 +1,10 @@
-"""Reading one account's movements: its statement, newest first, and what came in and
-went out over a period. Reads only; the caller's session, like every ledger call."""
+"""Reading accounts' movements: their statement, newest first, and what came in and went
+out over a period. Several accounts in one query (a resident holds one per point type).
+Reads only; the caller's session, like every ledger call."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,7 @@ from ledger.models import Entry, Posting
 
 @dataclass(frozen=True)
 class StatementLine:
+    account_id: int
     entry_id: int
     kind: str
     amount: int  # signed, for this account
@@ -26,11 +28,13 @@ class StatementLine:
 
 
 async def statement(
-    session: AsyncSession, account_id: int, *, limit: int, offset: int = 0
+    session: AsyncSession, account_ids: Sequence[int], *, limit: int, offset: int = 0
 ) -> list[StatementLine]:
-    """The account's postings, newest first, `limit` of them after skipping `offset`."""
+    """The accounts' postings together, newest first by effective time (an entry
+    recorded late for an earlier day takes that day's place), `limit` after `offset`."""
     rows = await session.execute(
         select(
+            Posting.account_id,
             Entry.id,
             Entry.kind,
             Posting.amount,
@@ -40,42 +44,45 @@ async def statement(
             Entry.reverses_entry_id,
         )
         .join(Entry, Entry.id == Posting.entry_id)
-        .where(Posting.account_id == account_id)
-        .order_by(Posting.id.desc())
+        .where(Posting.account_id.in_(list(account_ids)))
+        .order_by(Entry.effective_at.desc(), Entry.id.desc())
         .limit(limit)
         .offset(offset)
     )
     return [StatementLine(*row) for row in rows]
 
 
-async def statement_length(session: AsyncSession, account_id: int) -> int:
+async def statement_length(session: AsyncSession, account_ids: Sequence[int]) -> int:
     count = await session.scalar(
-        select(func.count()).select_from(Posting).where(Posting.account_id == account_id)
+        select(func.count()).select_from(Posting).where(Posting.account_id.in_(list(account_ids)))
     )
     return int(count or 0)
 
 
 async def flows(
     session: AsyncSession,
-    account_id: int,
+    account_ids: Sequence[int],
     *,
     since: datetime,
     until: datetime | None = None,
     kinds: Collection[str] | None = None,
-) -> tuple[int, int]:
-    """(credits, debits) of the account over [since, until) by effective time, debits as
-    a positive number; only entries of `kinds` when given."""
+) -> dict[int, tuple[int, int]]:
+    """(credits, debits) of each account over [since, until) by effective time, debits
+    as a positive number; only entries of `kinds` when given. Accounts with no movement
+    in the period are (0, 0)."""
     query = (
         select(
+            Posting.account_id,
             func.coalesce(func.sum(case((Posting.amount > 0, Posting.amount), else_=0)), 0),
             func.coalesce(func.sum(case((Posting.amount < 0, -Posting.amount), else_=0)), 0),
         )
         .join(Entry, Entry.id == Posting.entry_id)
-        .where(Posting.account_id == account_id, Entry.effective_at >= since)
+        .where(Posting.account_id.in_(list(account_ids)), Entry.effective_at >= since)
+        .group_by(Posting.account_id)
     )
     if until is not None:
         query = query.where(Entry.effective_at < until)
     if kinds is not None:
         query = query.where(Entry.kind.in_(list(kinds)))
-    credits, debits = (await session.execute(query)).one()
-    return int(credits), int(debits)
+    moved = {account: (int(c), int(d)) for account, c, d in await session.execute(query)}
+    return {account: moved.get(account, (0, 0)) for account in account_ids}

@@ -44,11 +44,13 @@ from ledger.writes import insert_new_entries
 __all__ = [
     "INT64_MAX",
     "AccountView",
+    "Balances",
     "EntryRequest",
     "EntryView",
     "Leg",
     "available",
     "balance",
+    "balances",
     "find_entry",
     "fingerprint_of",
     "open_account",
@@ -323,6 +325,33 @@ async def available(session: AsyncSession, account_id: int) -> int:
         )
     )
     return await balance(session, account_id) - int(held or 0)
+
+
+@dataclass(frozen=True)
+class Balances:
+    posted: int
+    available: int  # posted less what pending holds reserve
+
+
+async def balances(session: AsyncSession, account_ids: Sequence[int]) -> dict[int, Balances]:
+    """Posted and available balances of several accounts: one query for bounded accounts
+    (they keep theirs on the row); the others are summed one by one."""
+    rows = await session.execute(
+        select(Account.id, Account.posted, Account.held).where(
+            Account.id.in_(list(account_ids)), Account.posted.is_not(None)
+        )
+    )
+    kept = {
+        account_id: Balances(posted, posted - (held or 0))
+        for account_id, posted, held in rows
+        if posted is not None
+    }
+    for account_id in account_ids:
+        if account_id not in kept:
+            kept[account_id] = Balances(
+                await balance(session, account_id), await available(session, account_id)
+            )
+    return kept
 
 
 async def reverse_entry(

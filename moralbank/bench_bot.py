@@ -67,29 +67,38 @@ class BotBench:
     reference_updates_per_s: float
     ratio: float
     run_rss_mb: float
+    replies: int  # messages the fake Telegram received from the product (warm-up too)
 
 
-async def run_bench(url: str, *, clients: int, seconds: float) -> BotBench:
+async def run_bench(
+    url: str, *, clients: int, seconds: float, residents: int = RESIDENTS
+) -> BotBench:
     """Measure against the migrated database at `url` (its demo community is loaded)."""
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request otherwise
-    ids = await _seed(url)
+    ids = await _seed(url, residents)
     context = get_context("spawn")
-    ready = context.Queue()
-    fake = context.Process(target=serve_fake_api, args=(ready, ids), daemon=True)
+    answers, asks = context.Queue(), context.Queue()
+    fake = context.Process(target=serve_fake_api, args=(answers, asks, ids), daemon=True)
     fake.start()
     try:
-        api_url, token = ready.get(timeout=60)
+        api_url, token = answers.get(timeout=60)
         key = secrets.token_urlsafe(32)  # this run's only: the servers live for minutes
         env = _env(url, api_url, token, key)
         secret = webhook_secret(key, token)
         async with _server(_run_command(), env, "Telegram bot:") as (port, pid):
             ours = await _drive(port, secret, ids, clients=clients, seconds=seconds)
             rss = _rss_mb(pid)
+        asks.put("count")
+        sent, wallets = answers.get(timeout=30)
         async with _server(_echo_command(), env, "echo bot: ready") as (port, _):
             reference = await _drive(port, secret, ids, clients=clients, seconds=seconds)
+        asks.put("stop")
     finally:
-        fake.terminate()
         fake.join(10)
+        if fake.is_alive():
+            fake.terminate()
+    if wallets < ours.answered:
+        raise RuntimeError(f"{ours.answered} updates answered 200, only {wallets} wallets sent")
     return BotBench(
         database="postgresql" if url.startswith("postgresql") else "sqlite",
         residents=len(ids),
@@ -103,11 +112,12 @@ async def run_bench(url: str, *, clients: int, seconds: float) -> BotBench:
         reference_updates_per_s=round(reference.rate, 1),
         ratio=round(ours.rate / reference.rate, 3) if reference.rate else 0.0,
         run_rss_mb=rss,
+        replies=sent,
     )
 
 
-async def _seed(url: str) -> list[int]:
-    """The demo community, plus RESIDENTS verified residents who each talked to the bot
+async def _seed(url: str, residents: int) -> list[int]:
+    """The demo community, plus `residents` verified residents who each talked to the bot
     and earned points once; returns their Telegram ids. Loaded once per database."""
     database = Database.from_url(url)
     uow = UnitOfWork(database, SystemClock())
@@ -117,7 +127,7 @@ async def _seed(url: str) -> list[int]:
         staff = await staff_by_username(uow, "shequ")
         assert staff is not None
         grids = [await find_unit(uow, f"demo-grid-{n}") for n in (1, 2, 3)]
-        ids = [FIRST_ID + n for n in range(RESIDENTS)]
+        ids = [FIRST_ID + n for n in range(residents)]
         for n, telegram_id in enumerate(ids):
             person = await greet(
                 uow,
@@ -216,6 +226,7 @@ async def _drain(stream: asyncio.StreamReader) -> None:
 class _Phase:
     rate: float
     latencies: list[float]
+    answered: int  # warm-up included
 
 
 async def _drive(
@@ -230,12 +241,13 @@ async def _drive(
     numbers = itertools.count(time.time_ns() // 1000)
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-        await _send_for(client, url, headers, ids, numbers, clients, 2.0, [])
+        warm_up: list[float] = []
+        await _send_for(client, url, headers, ids, numbers, clients, 2.0, warm_up)
         latencies: list[float] = []
         started = time.perf_counter()
         await _send_for(client, url, headers, ids, numbers, clients, seconds, latencies)
         elapsed = time.perf_counter() - started
-    return _Phase(len(latencies) / elapsed, latencies)
+    return _Phase(len(latencies) / elapsed, latencies, len(warm_up) + len(latencies))
 
 
 async def _send_for(

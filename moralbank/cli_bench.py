@@ -113,9 +113,12 @@ def _fresh_sqlite(name: str) -> str:
     "residents). Default: a fresh SQLite file under var/. Use a scratch database.",
 )
 @click.option("--clients", default=16, show_default=True, help="Concurrent webhook senders.")
+@click.option("--residents", default=1000, show_default=True, help="Residents writing to it.")
 @click.option("--seconds", default=20.0, show_default=True, help="Length of each phase.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def bench_bot(database_url: str | None, clients: int, seconds: float, as_json: bool) -> None:
+def bench_bot(
+    database_url: str | None, clients: int, residents: int, seconds: float, as_json: bool
+) -> None:
     """ "My points" updates per second through `moralbank run` by webhook, against a bare
     aiogram echo bot in the same run; p50/p99 latency and the run process's memory."""
     from moralbank import migrations
@@ -124,5 +127,7 @@ def bench_bot(database_url: str | None, clients: int, seconds: float, as_json: b
     if database_url is None:
         database_url = _fresh_sqlite("bench-bot.db")
     migrations.upgrade(database_url)
-    result = run_async(run_bench(database_url, clients=clients, seconds=seconds))
+    result = run_async(
+        run_bench(database_url, clients=clients, seconds=seconds, residents=residents)
+    )
     click.echo(json.dumps(asdict(result)) if as_json else as_table(result))

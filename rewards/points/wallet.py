@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.uow import UnitOfWork
 from ledger.history import flows, statement, statement_length
 from ledger.models import Account
-from ledger.service import available, balance
+from ledger.service import balances
 from rewards.people.models import Resident
 from rewards.points.accounts import person_ref
 from rewards.points.models import PointType
@@ -71,49 +71,48 @@ async def my_wallet(
             )
         ).all()
         quarter = period_start("quarter", uow.now(), zone)
-        balances = []
-        for account, point_type in rows:
-            earned, lost = await flows(session, account.id, since=quarter, kinds=EARNING_KINDS)
-            spendable = await available(session, account.id)
-            balances.append(
-                Balance(
-                    point_type=point_type.code,
-                    name=point_type.name,
-                    name_en=point_type.name_en,
-                    balance=await balance(session, account.id),
-                    redeemable_now=max(spendable, 0) if point_type.redeemable else 0,
-                    earned_this_quarter=earned - lost,
-                    value_fen=point_type.value_fen,
-                )
+        ids = [account.id for account, _ in rows]
+        figures = await balances(session, ids)
+        earning = await flows(session, ids, since=quarter, kinds=EARNING_KINDS)
+        wallet_balances = [
+            Balance(
+                point_type=point_type.code,
+                name=point_type.name,
+                name_en=point_type.name_en,
+                balance=figures[account.id].posted,
+                redeemable_now=max(figures[account.id].available, 0)
+                if point_type.redeemable
+                else 0,
+                earned_this_quarter=earning[account.id][0] - earning[account.id][1],
+                value_fen=point_type.value_fen,
             )
-        lines, total = await _lines(session, [a for a, _ in rows], locale, page)
+            for account, point_type in rows
+        ]
+        lines, total = await _lines(session, {a.id: a.unit for a, _ in rows}, locale, page)
         status = await session.scalar(
             select(Resident.status).where(Resident.person_id == person_id)
         )
     pages = max(1, -(-total // PAGE))
-    return Wallet(status, tuple(balances), tuple(lines), min(page, pages - 1), pages)
+    return Wallet(status, tuple(wallet_balances), tuple(lines), min(page, pages - 1), pages)
 
 
 async def _lines(
-    session: AsyncSession, accounts: list[Account], locale: str, page: int
+    session: AsyncSession, units: dict[int, str], locale: str, page: int
 ) -> tuple[list[Line], int]:
-    """The newest lines over all the wallets: each wallet's first (page+1)*PAGE lines are
-    enough to find the page of the merged statement."""
-    wanted = (page + 1) * PAGE
-    merged: list[Line] = []
-    total = 0
-    for account in accounts:
-        total += await statement_length(session, account.id)
-        for line in await statement(session, account.id, limit=wanted):
-            merged.append(
-                Line(
-                    line.entry_id,
-                    account.unit,
-                    line.kind,
-                    describe(line.meta, locale) or (line.memo or ""),
-                    line.amount,
-                    line.effective_at,
-                )
-            )
-    merged.sort(key=lambda line: (line.at, line.entry_id), reverse=True)
-    return merged[page * PAGE : wanted], total
+    """Page `page` of the statement of all the wallets (`units`: account id → point type)
+    and the number of lines in all."""
+    if not units:
+        return [], 0
+    ids = list(units)
+    lines = [
+        Line(
+            line.entry_id,
+            units[line.account_id],
+            line.kind,
+            describe(line.meta, locale) or (line.memo or ""),
+            line.amount,
+            line.effective_at,
+        )
+        for line in await statement(session, ids, limit=PAGE, offset=page * PAGE)
+    ]
+    return lines, await statement_length(session, ids)

@@ -71,3 +71,29 @@ def test_bench_broadcast_counts_what_the_fake_telegram_received(database_url: st
     assert figures["limit_per_s"] == 30
     assert 0 < figures["rate_per_s"] <= 30
     assert abs(figures["ratio"] - figures["rate_per_s"] / 30) < 0.01
+
+
+def test_bench_bot_measures_the_product_against_an_echo_bot(database_url: str) -> None:
+    """A short run with few residents: every figure is there and hangs together."""
+    command = ["bench", "bot", "--database-url", database_url, "--residents", "20"]
+    result = subprocess.run(
+        [MORALBANK, *command, "--clients", "2", "--seconds", "1", "--json"],
+        cwd=ROOT,
+        env=moralbank_env(database_url),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figures["residents"] == 20
+    assert figures["updates"] > 0
+    assert figures["replies"] >= figures["updates"]  # every update got its wallet
+    assert figures["updates_per_s"] > 0
+    assert figures["reference_updates_per_s"] > 0
+    assert (
+        abs(figures["ratio"] - figures["updates_per_s"] / figures["reference_updates_per_s"])
+        < 0.01
+    )
+    assert figures["p99_ms"] >= figures["p50_ms"] > 0
+    assert 50 < figures["run_rss_mb"] < 2000

@@ -28,14 +28,36 @@ async def test_a_statement_is_newest_first_and_pages(database: Database) -> None
                 meta={"n": n},
             )
     async with database.read() as session:
-        first = await statement(session, wallet, limit=2)
-        rest = await statement(session, wallet, limit=2, offset=2)
-        assert await statement_length(session, wallet) == 4
+        first = await statement(session, [wallet], limit=2)
+        rest = await statement(session, [wallet], limit=2, offset=2)
+        assert await statement_length(session, [wallet]) == 4
+        both = await statement(session, [wallet, clearing], limit=10)
     assert [(line.kind, line.amount, line.meta) for line in first] == [
         ("redeem", -3, {"n": 3}),
         ("redeem", -2, {"n": 2}),
     ]
     assert [(line.kind, line.amount) for line in rest] == [("redeem", -1), ("award", 10)]
+    # Several accounts read as one statement; each line says whose it is.
+    assert {(line.account_id, line.amount) for line in both[:2]} == {(wallet, -3), (clearing, 3)}
+    assert len(both) == 7
+
+
+async def test_an_entry_recorded_late_takes_its_days_place(database: Database) -> None:
+    issuance, _, wallet = await funded_wallet(database, 10)  # on NOW
+    async with database.write() as session:
+        for key, day in (("later", 5), ("forgotten", 2)):  # the second one recorded last
+            await post_entry(
+                session,
+                idempotency_key=key,
+                kind="award",
+                now=NOW + timedelta(days=9),
+                effective_at=NOW + timedelta(days=day),
+                legs=[Leg(issuance, -1), Leg(wallet, 1)],
+                meta={"key": key},
+            )
+    async with database.read() as session:
+        lines = await statement(session, [wallet], limit=10)
+    assert [line.meta.get("key") for line in lines] == ["later", "forgotten", None]
 
 
 async def test_flows_count_credits_and_debits_in_a_period_by_kind(database: Database) -> None:
@@ -49,13 +71,14 @@ async def test_flows_count_credits_and_debits_in_a_period_by_kind(database: Data
         ):
             await post_entry(session, idempotency_key=key, kind=kind, now=later, legs=legs)
     async with database.read() as session:
-        assert await flows(session, wallet, since=NOW) == (17, 5)
-        assert await flows(session, wallet, since=NOW + timedelta(days=1)) == (7, 5)
-        assert await flows(session, wallet, since=NOW, until=NOW + timedelta(days=1)) == (10, 0)
+        assert await flows(session, [wallet], since=NOW) == {wallet: (17, 5)}
+        assert await flows(session, [wallet], since=NOW + timedelta(days=1)) == {wallet: (7, 5)}
+        first_day = await flows(session, [wallet, clearing], since=NOW, until=NOW + timedelta(1))
+        assert first_day == {wallet: (10, 0), clearing: (0, 0)}
         earning = await flows(
-            session, wallet, since=NOW + timedelta(days=1), kinds=("award", "deduction")
+            session, [wallet], since=NOW + timedelta(days=1), kinds=("award", "deduction")
         )
-        assert earning == (7, 4)
+        assert earning == {wallet: (7, 4)}
 
 
 async def test_one_account_opened_by_many_transactions_at_once_is_one_account(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 
@@ -160,3 +161,40 @@ async def broadcast_progress(uow: UnitOfWork, broadcast_id: int) -> BroadcastPro
         unreachable=counts["unreachable"],
         cancelled=counts["cancelled"],
     )
+
+
+@dataclass(frozen=True)
+class BroadcastSummary:
+    id: int
+    text: str
+    urgent: bool
+    state: str
+    recipients: int
+    created_at: datetime
+
+
+async def broadcasts_by(
+    uow: UnitOfWork, created_by: str, *, limit: int = 20
+) -> list[BroadcastSummary]:
+    """The newest broadcasts one sender made."""
+    async with uow.read() as session:
+        rows = (
+            await session.scalars(
+                select(Broadcast)
+                .where(Broadcast.created_by == created_by)
+                .order_by(Broadcast.id.desc())
+                .limit(limit)
+            )
+        ).all()
+    return [
+        BroadcastSummary(b.id, b.text, b.urgent, b.state, b.recipients, b.created_at) for b in rows
+    ]
+
+
+async def broadcast_owner(uow: UnitOfWork, broadcast_id: int) -> str:
+    """Who made it (its created_by). Raises unknown_broadcast."""
+    async with uow.read() as session:
+        broadcast = await session.get(Broadcast, broadcast_id)
+    if broadcast is None:
+        raise UnknownBroadcast(id=broadcast_id)
+    return broadcast.created_by

@@ -243,3 +243,29 @@ async def resident_for_staff(uow: UnitOfWork, *, staff: StaffView, person_id: in
         resident = await load_resident(session, person_id)
     staff.require_reach(resident.unit_path)
     return resident
+
+
+async def resident_chats(uow: UnitOfWork, *, staff: StaffView, unit_ids: list[int]) -> list[int]:
+    """The Telegram chats of the verified residents at or below the chosen units (a
+    broadcast's audience). Raises out_of_scope if a unit is outside the staff member's
+    reach, unknown_org_unit."""
+    async with uow.read() as session:
+        paths = []
+        for unit_id in unit_ids:
+            unit = await get_unit(session, unit_id)
+            staff.require_reach(unit.path)
+            paths.append(unit.path)
+        if not paths:
+            return []
+        chats = await session.scalars(
+            select(PersonChannel.external_id)
+            .join(Resident, Resident.person_id == PersonChannel.person_id)
+            .join(OrgUnit, OrgUnit.id == Resident.org_unit_id)
+            .where(
+                PersonChannel.channel == TELEGRAM,
+                Resident.status == "verified",
+                or_(*(OrgUnit.path.startswith(path) for path in paths)),
+            )
+            .distinct()
+        )
+        return sorted(chats.all())

@@ -1,0 +1,144 @@
+"""Broadcasts: choose the audience (communities, grids), preview, send through the
+outbox, then watch it go out (the page polls its progress), pause, resume or cancel, and
+read the delivery report. Staff see and steer the broadcasts they made."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Form, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from admin.deps import CurrentStaff, Uow
+from admin.rendering import render, translator_for
+from admin.routes import page_router
+from core.uow import UnitOfWork
+from rewards.errors import OutOfScope
+from rewards.messaging.broadcasts import (
+    MAX_TEXT,
+    broadcast_owner,
+    broadcast_progress,
+    broadcasts_by,
+    cancel_broadcast,
+    pause_broadcast,
+    resume_broadcast,
+    start_broadcast,
+)
+from rewards.org.models import OrgLevel
+from rewards.org.service import units_below
+from rewards.people.residents import resident_chats
+from rewards.staff.service import StaffView
+
+router = page_router()
+AUDIENCE_LEVELS = (OrgLevel.STREET, OrgLevel.COMMUNITY, OrgLevel.VILLAGE, OrgLevel.GRID)
+STEERING = {"pause": pause_broadcast, "resume": resume_broadcast, "cancel": cancel_broadcast}
+
+
+def _sender(staff: StaffView) -> str:
+    return f"staff:{staff.id}"
+
+
+async def _form(
+    request: Request, staff: StaffView, uow: UnitOfWork, status_code: int = 200, **extra: Any
+) -> Response:
+    t = translator_for(request, staff.language)
+    units = [
+        unit
+        for unit in await units_below(uow, [role.org_unit_path for role in staff.roles])
+        if unit.level in AUDIENCE_LEVELS
+    ]
+    return render(
+        request,
+        "broadcasts.html",
+        t,
+        status_code=status_code,
+        staff=staff,
+        units=units,
+        recent=await broadcasts_by(uow, _sender(staff)),
+        max_text=MAX_TEXT,
+        **extra,
+    )
+
+
+@router.get("/broadcasts")
+async def broadcasts(request: Request, staff: CurrentStaff, uow: Uow) -> Response:
+    return await _form(request, staff, uow, chosen=[], text="", urgent=False)
+
+
+@router.post("/broadcasts")
+async def prepare(
+    request: Request,
+    staff: CurrentStaff,
+    uow: Uow,
+    text: Annotated[str, Form(max_length=MAX_TEXT * 2)] = "",
+    units: Annotated[list[int] | None, Form()] = None,
+    urgent: Annotated[bool, Form()] = False,
+    intent: Annotated[str, Form()] = "preview",
+) -> Response:
+    """Preview first (how many residents it reaches); send only when asked to."""
+    chosen = units or []
+    chats = await resident_chats(uow, staff=staff, unit_ids=chosen)
+    if intent != "send" or not chats or not text.strip():
+        return await _form(
+            request,
+            staff,
+            uow,
+            chosen=chosen,
+            text=text,
+            urgent=urgent,
+            preview=len(chats),
+        )
+    broadcast_id = await start_broadcast(
+        uow,
+        text=text,
+        chat_ids=chats,
+        urgent=urgent,
+        created_by=_sender(staff),
+        actor_staff_id=staff.id,
+    )
+    return RedirectResponse(f"/broadcasts/{broadcast_id}", status_code=303)
+
+
+async def _own(uow: UnitOfWork, staff: StaffView, broadcast_id: int) -> None:
+    if await broadcast_owner(uow, broadcast_id) != _sender(staff):
+        raise OutOfScope()
+
+
+@router.get("/broadcasts/{broadcast_id}")
+async def broadcast_page(
+    broadcast_id: int, request: Request, staff: CurrentStaff, uow: Uow
+) -> Response:
+    await _own(uow, staff, broadcast_id)
+    t = translator_for(request, staff.language)
+    progress = await broadcast_progress(uow, broadcast_id)
+    return render(request, "broadcast.html", t, staff=staff, progress=progress)
+
+
+@router.get("/broadcasts/{broadcast_id}/progress")
+async def progress_json(broadcast_id: int, staff: CurrentStaff, uow: Uow) -> Response:
+    """What the page polls to move its bar."""
+    await _own(uow, staff, broadcast_id)
+    progress = await broadcast_progress(uow, broadcast_id)
+    done = progress.recipients - progress.waiting
+    return JSONResponse(
+        {
+            "state": progress.state,
+            "recipients": progress.recipients,
+            "done": done,
+            "sent": progress.sent,
+            "failed": progress.failed,
+            "unreachable": progress.unreachable,
+            "cancelled": progress.cancelled,
+            "waiting": progress.waiting,
+            "finished": progress.finished,
+        }
+    )
+
+
+@router.post("/broadcasts/{broadcast_id}/{action}")
+async def steer(broadcast_id: int, action: str, staff: CurrentStaff, uow: Uow) -> Response:
+    await _own(uow, staff, broadcast_id)
+    change = STEERING.get(action)
+    if change is not None:
+        await change(uow, broadcast_id, actor=staff.id)
+    return RedirectResponse(f"/broadcasts/{broadcast_id}", status_code=303)

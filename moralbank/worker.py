@@ -26,6 +26,8 @@ from core.uow import UnitOfWork
 from ledger.holds import expire_holds
 from rewards.messaging import reminders
 from rewards.messaging.delivery import requeue_abandoned
+from rewards.points import expiry
+from rewards.points.expiry import expire_points
 
 log = logging.getLogger(__name__)
 KEEP_PROCESSED_UPDATES = timedelta(days=7)
@@ -43,6 +45,11 @@ async def _prune_updates(session: AsyncSession, job: ScheduledJob, now: datetime
         log.info("pruned %d old Telegram update records", pruned)
 
 
+async def _expire_points(session: AsyncSession, job: ScheduledJob, now: datetime) -> None:
+    if lapsed := await expire_points(session, now=now):
+        log.info("points lapsed in %d wallets", lapsed)
+
+
 async def _requeue_messages(session: AsyncSession, job: ScheduledJob, now: datetime) -> None:
     if requeued := await requeue_abandoned(session, now=now):
         log.warning("%d outbox messages were left by a stopped worker; sending again", requeued)
@@ -53,11 +60,13 @@ HANDLERS: Mapping[str, JobHandler] = {
     "bot.prune_updates": _prune_updates,
     "outbox.requeue_abandoned": _requeue_messages,
     reminders.JOB_KIND: reminders.send_reminder,
+    expiry.JOB_KIND: _expire_points,
 }
 RECURRING = [
     Recurring("ledger.expire_holds", timedelta(minutes=1)),
     Recurring("bot.prune_updates", timedelta(hours=1)),
     Recurring("outbox.requeue_abandoned", timedelta(seconds=5)),
+    Recurring(expiry.JOB_KIND, timedelta(hours=6)),
 ]
 
 

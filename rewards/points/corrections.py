@@ -179,7 +179,7 @@ async def undo(uow: UnitOfWork, *, staff: StaffView, change_id: int, reason: str
             points=-change.points,  # the opposite move
             asked_points=-change.points,
             now=now,
-            undone=True,
+            key="points.undone",
         )
         return change_view(change)
 

@@ -34,24 +34,18 @@ async def tell_resident(
     points: int,
     asked_points: int,
     now: datetime,
-    undone: bool = False,
+    key: str | None = None,
 ) -> None:
     """Queue "your points changed" (by `points`, signed) for the resident, with the new
-    balance; nothing for a person who never wrote to the bot."""
+    balance; nothing for a person who never wrote to the bot. `key` names the message
+    when the move alone does not say it (points.undone, points.expired)."""
     chat_id = await telegram_chat(session, person_id)
     person = await session.get(Person, person_id)
     if chat_id is None or person is None:
         return
     wallet = await person_wallet(session, person_id, str(details["point_type"]), now)
-    if undone:
-        key = "points.undone"
-    elif points > 0:
-        key = "points.awarded"
-    elif points < 0:
-        key = "points.deducted"
-    elif asked_points < 0:
-        key = "points.nothing_taken"  # a deduction from an empty wallet
-    else:
+    key = key or _message_for(points, asked_points)
+    if key is None:
         return
     await notify(
         session,
@@ -65,3 +59,13 @@ async def tell_resident(
             "balance": await balance(session, wallet.id),
         },
     )
+
+
+def _message_for(points: int, asked_points: int) -> str | None:
+    if points > 0:
+        return "points.awarded"
+    if points < 0:
+        return "points.deducted"
+    if asked_points < 0:
+        return "points.nothing_taken"  # a deduction from an empty wallet
+    return None

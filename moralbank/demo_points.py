@@ -18,6 +18,7 @@ from core.uow import UnitOfWork
 from rewards.errors import CapReached
 from rewards.org.service import find_unit
 from rewards.people.residents import count_residents, found_household, register_resident
+from rewards.people.teams import add_member, create_team
 from rewards.points.awards import apply_rule
 from rewards.points.rules import (
     CategoryDraft,
@@ -109,6 +110,7 @@ async def load_points_demo(
     if await count_residents(uow, community_unit.path):
         return
     residents = await _residents(uow, community, [f"demo-grid-{n}" for n in (1, 2, 3)])
+    await _patrol_teams(uow, grid_staff, residents)
     await _history(uow, grid_staff, residents, zone)
 
 
@@ -162,6 +164,20 @@ async def _residents(uow: UnitOfWork, staff: StaffView, grids: list[str]) -> dic
             await found_household(uow, staff=staff, unit_id=grid.id, head_person_id=members[0])
             residents[grid_code].extend(members)
     return residents
+
+
+async def _patrol_teams(
+    uow: UnitOfWork, grid_staff: list[StaffView], residents: dict[str, list[int]]
+) -> None:
+    """A daily patrol team a grid (天天巡逻组), its first three residents, the first leading."""
+    for staff, (grid_code, people) in zip(grid_staff, residents.items(), strict=True):
+        grid = await find_unit(uow, grid_code)
+        team = await create_team(
+            uow, staff=staff, code=f"{grid_code}-patrol", name=f"{grid.name}天天巡逻组",
+            unit_id=grid.id,
+        )  # fmt: skip
+        for n, person in enumerate(people[:3]):
+            await add_member(uow, staff=staff, team_id=team, person_id=person, leader=n == 0)
 
 
 async def _history(

@@ -169,3 +169,7 @@ class NotYourContact(RewardsError):
     """Only the person's own contact card is accepted as their phone number."""
 
     code = "not_your_contact"
+
+
+class UnknownTeam(RewardsError):
+    code = "unknown_team"

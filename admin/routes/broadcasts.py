@@ -1,4 +1,4 @@
-"""Broadcasts: choose the audience (communities, grids), preview, send through the
+"""Broadcasts: choose the audience (communities, grids, volunteer teams), preview, send through the
 outbox, then watch it go out (the page polls its progress), pause, resume or cancel, and
 read the delivery report. Staff see and steer the broadcasts they made."""
 
@@ -27,6 +27,7 @@ from rewards.messaging.broadcasts import (
 from rewards.org.models import OrgLevel
 from rewards.org.service import units_below
 from rewards.people.residents import resident_chats
+from rewards.people.teams import team_chats, teams_in_reach
 from rewards.staff.service import StaffView
 
 router = page_router()
@@ -54,6 +55,7 @@ async def _form(
         status_code=status_code,
         staff=staff,
         units=units,
+        teams=await teams_in_reach(uow, staff=staff),
         recent=await broadcasts_by(uow, _sender(staff)),
         max_text=MAX_TEXT,
         **extra,
@@ -62,7 +64,7 @@ async def _form(
 
 @router.get("/broadcasts")
 async def broadcasts(request: Request, staff: CurrentStaff, uow: Uow) -> Response:
-    return await _form(request, staff, uow, chosen=[], text="", urgent=False)
+    return await _form(request, staff, uow, chosen=[], chosen_teams=[], text="", urgent=False)
 
 
 @router.post("/broadcasts")
@@ -72,18 +74,23 @@ async def prepare(
     uow: Uow,
     text: Annotated[str, Form(max_length=MAX_TEXT * 2)] = "",
     units: Annotated[list[int] | None, Form()] = None,
+    teams: Annotated[list[int] | None, Form()] = None,
     urgent: Annotated[bool, Form()] = False,
     intent: Annotated[str, Form()] = "preview",
 ) -> Response:
     """Preview first (how many residents it reaches); send only when asked to."""
-    chosen = units or []
-    chats = await resident_chats(uow, staff=staff, unit_ids=chosen)
+    chosen, chosen_teams = units or [], teams or []
+    chats = sorted(
+        set(await resident_chats(uow, staff=staff, unit_ids=chosen))
+        | set(await team_chats(uow, staff=staff, team_ids=chosen_teams))
+    )
     if intent != "send" or not chats or not text.strip():
         return await _form(
             request,
             staff,
             uow,
             chosen=chosen,
+            chosen_teams=chosen_teams,
             text=text,
             urgent=urgent,
             preview=len(chats),

@@ -75,3 +75,27 @@ class Resident(Base):
         BigIntId, ForeignKey("staff_accounts.id")
     )
     created_at: Mapped[datetime]
+
+
+class Team(Base):
+    """A volunteer team (天天巡逻组, a service cell): people from any households of the
+    unit it belongs to; a person may be in several teams."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = id_column()
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    org_unit_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("org_units.id"), index=True)
+    created_at: Mapped[datetime]
+
+
+class TeamMember(Base):
+    __tablename__ = "team_members"
+    __table_args__ = (UniqueConstraint("team_id", "person_id"),)
+
+    id: Mapped[int] = id_column()
+    team_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("teams.id"), index=True)
+    person_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("people.id"), index=True)
+    leader: Mapped[bool] = mapped_column(default=False)
+    joined_at: Mapped[datetime]

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from core.db import Database
 from core.uow import UnitOfWork
+from rewards.people.teams import add_member, create_team
 from rewards.points.models import PointChange
 from tests.admin.conftest import csrf_of, log_in
 from tests.rewards.community import Community, build_community
@@ -91,3 +92,21 @@ async def test_an_adjustment_without_a_reason_is_refused(
     assert "请填写原因" in answer.text
     async with database.read() as session:
         assert await session.scalar(select(func.count()).select_from(PointChange)) == 0
+
+
+async def test_a_broadcast_can_go_to_a_team(
+    town: Community, client: httpx.AsyncClient, uow: UnitOfWork
+) -> None:
+    team = await create_team(
+        uow, staff=town.admin, code="cell", name="服务小组", unit_id=town.units["community"].id
+    )
+    for person in (town.alice, town.bob):
+        await add_member(uow, staff=town.admin, team_id=team, person_id=person)
+    await log_in(client, "admin", "correct horse battery")
+    token = await csrf_of(client, "/broadcasts")
+    page = await client.post(
+        "/broadcasts",
+        data={"csrf_token": token, "teams": str(team), "text": "开会", "intent": "preview"},
+    )
+    assert "将发给 2 位已审核的居民" in page.text
+    assert "志愿队：服务小组（2 人）" in page.text

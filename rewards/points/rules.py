@@ -159,41 +159,40 @@ def _require_any_rules_role(staff: StaffView) -> None:
 
 
 async def save_point_type(uow: UnitOfWork, *, staff: StaffView, draft: PointTypeDraft) -> None:
-    _require_any_rules_role(staff)
-    async with uow.write() as session:
-        found = await session.scalar(select(PointType).where(PointType.code == draft.code))
-        values = draft.model_dump()
-        if found is None:
-            session.add(PointType(**values, created_at=uow.now()))
-        else:
-            for name, value in values.items():
-                setattr(found, name, value)
-        record_audit(
-            session,
-            at=uow.now(),
-            actor_staff_id=staff.id,
-            action="point_type.saved",
-            target=f"point_type:{draft.code}",
-            details=values,
-        )
+    """Create or change a point type (a change applies from now: postings keep their
+    points). Raises out_of_scope."""
+    await _save_setup(uow, staff, PointType, draft, "point_type")
 
 
 async def save_category(uow: UnitOfWork, *, staff: StaffView, draft: CategoryDraft) -> None:
+    """Create or rename a category. Raises out_of_scope."""
+    await _save_setup(uow, staff, Category, draft, "category")
+
+
+async def _save_setup(
+    uow: UnitOfWork,
+    staff: StaffView,
+    model: type[PointType] | type[Category],
+    draft: PointTypeDraft | CategoryDraft,
+    name: str,
+) -> None:
+    """Insert or update one row of the shared setup by its code, and audit it."""
     _require_any_rules_role(staff)
     async with uow.write() as session:
-        found = await session.scalar(select(Category).where(Category.code == draft.code))
+        found = await session.scalar(select(model).where(model.code == draft.code))
         values = draft.model_dump()
         if found is None:
-            session.add(Category(**values))
+            extra = {"created_at": uow.now()} if model is PointType else {}
+            session.add(model(**values, **extra))
         else:
-            for name, value in values.items():
-                setattr(found, name, value)
+            for field, value in values.items():
+                setattr(found, field, value)
         record_audit(
             session,
             at=uow.now(),
             actor_staff_id=staff.id,
-            action="category.saved",
-            target=f"category:{draft.code}",
+            action=f"{name}.saved",
+            target=f"{name}:{draft.code}",
             details=values,
         )
 

@@ -13,7 +13,7 @@ from core.uow import UnitOfWork
 from fakebotapi import FakeBotAPI
 from tests.bot.outbox import sending
 from tests.browser import chromium, new_page, serve
-from tests.rewards.community import Community, build_community
+from tests.rewards.community import PASSWORD, Community, build_community
 
 pytestmark = pytest.mark.browser
 TEXT = "本周六上午九点，楼下集合打扫卫生。"
@@ -38,7 +38,7 @@ async def test_a_broadcast_to_a_grid_is_previewed_sent_and_followed_live(
             page = await new_page(browser)
             await page.goto(f"{base_url}/login")
             await page.get_by_label("用户名").fill("admin")
-            await page.get_by_label("密码").fill("correct horse battery")
+            await page.get_by_label("密码").fill(PASSWORD)
             await page.get_by_role("button", name="登录").click()
             await page.wait_for_url(f"{base_url}/")
             await page.get_by_role("link", name="群发通知").click()

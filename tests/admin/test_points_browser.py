@@ -20,10 +20,9 @@ from rewards.points.accounts import wallet_code
 from rewards.points.awards import apply_rule
 from rewards.points.models import Rule
 from tests.browser import chromium, new_page, serve
-from tests.rewards.community import ZONE, Community, build_community
+from tests.rewards.community import PASSWORD, ZONE, Community, build_community
 
 pytestmark = pytest.mark.browser
-PASSWORD = "correct horse battery"  # the community's staff (tests.rewards.community)
 
 
 @pytest.fixture

@@ -12,9 +12,7 @@ from core.uow import UnitOfWork
 from rewards.people.teams import add_member, create_team
 from rewards.points.models import PointChange
 from tests.admin.conftest import csrf_of, log_in
-from tests.rewards.community import Community, build_community
-
-PASSWORD = "correct horse battery"
+from tests.rewards.community import PASSWORD, Community, build_community
 
 
 @pytest.fixture
@@ -102,7 +100,7 @@ async def test_a_broadcast_can_go_to_a_team(
     )
     for person in (town.alice, town.bob):
         await add_member(uow, staff=town.admin, team_id=team, person_id=person)
-    await log_in(client, "admin", "correct horse battery")
+    await log_in(client, "admin", PASSWORD)
     token = await csrf_of(client, "/broadcasts")
     page = await client.post(
         "/broadcasts",

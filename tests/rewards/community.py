@@ -24,6 +24,7 @@ from rewards.staff.models import Role
 from rewards.staff.service import StaffView, create_staff
 
 ZONE = ZoneInfo("Asia/Shanghai")
+PASSWORD = "correct horse battery"
 # 09:00 in Shanghai on a Wednesday in the second quarter.
 START = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)
 
@@ -41,11 +42,11 @@ class Community:
 
 
 async def build_community(uow: UnitOfWork) -> Community:
-    units = await _units(uow)
-    admin = await _staff(uow, "admin", Role.COMMUNITY_STAFF, units["street"])
-    deputy = await _staff(uow, "deputy", Role.COMMUNITY_STAFF, units["community"])
-    grid1 = await _staff(uow, "grid1", Role.GRID_WORKER, units["grid-1"])
-    grid2 = await _staff(uow, "grid2", Role.GRID_WORKER, units["grid-2"])
+    units = await build_tree(uow)
+    admin = await make_staff(uow, "admin", Role.COMMUNITY_STAFF, units["street"])
+    deputy = await make_staff(uow, "deputy", Role.COMMUNITY_STAFF, units["community"])
+    grid1 = await make_staff(uow, "grid1", Role.GRID_WORKER, units["grid-1"])
+    grid2 = await make_staff(uow, "grid2", Role.GRID_WORKER, units["grid-2"])
     await save_point_type(
         uow, staff=admin, draft=PointTypeDraft(code="moral", name="道德积分", name_en="Moral")
     )
@@ -84,12 +85,14 @@ def rule(code: str, **changes: object) -> RuleDraft:
     return RuleDraft.parse(values)
 
 
-async def _units(uow: UnitOfWork) -> dict[str, OrgUnitView]:
+async def build_tree(uow: UnitOfWork) -> dict[str, OrgUnitView]:
+    """street → community → grid-1 (→ building-1), grid-2; units by code."""
     specs = [
         ("street", OrgLevel.STREET, None),
         ("community", OrgLevel.COMMUNITY, "street"),
         ("grid-1", OrgLevel.GRID, "community"),
         ("grid-2", OrgLevel.GRID, "community"),
+        ("building-1", OrgLevel.BUILDING, "grid-1"),
     ]
     units = {}
     async with uow.write() as session:
@@ -100,12 +103,13 @@ async def _units(uow: UnitOfWork) -> dict[str, OrgUnitView]:
     return units
 
 
-async def _staff(uow: UnitOfWork, username: str, role: Role, unit: OrgUnitView) -> StaffView:
+async def make_staff(uow: UnitOfWork, username: str, role: Role, unit: OrgUnitView) -> StaffView:
+    """A staff account holding `role` at `unit`; its password is PASSWORD."""
     return await create_staff(
         uow,
         username=username,
-        display_name=username,
-        password="correct horse battery",
+        display_name=username.title(),
+        password=PASSWORD,
         roles=[(role, unit.id)],
         actor_staff_id=None,
     )

@@ -12,18 +12,14 @@ from core.db import Database
 from core.uow import UnitOfWork
 from rewards.audit import AuditEntry
 from rewards.errors import AccountLocked, InvalidCredentials, UsernameTaken, WeakPassword
-from rewards.org.models import OrgLevel
-from rewards.org.service import OrgUnitView, ensure_unit
 from rewards.staff.models import Role, StaffAccount
 from rewards.staff.service import (
     MAX_FAILED_LOGINS,
-    StaffView,
     authenticate,
     create_staff,
     get_staff,
 )
-
-PASSWORD = "correct horse battery"
+from tests.rewards.community import PASSWORD, build_tree, make_staff
 
 
 @pytest.fixture
@@ -36,37 +32,9 @@ def uow(database: Database, clock: FrozenClock) -> UnitOfWork:
     return UnitOfWork(database, clock)
 
 
-async def _tree(uow: UnitOfWork) -> dict[str, OrgUnitView]:
-    specs = [
-        ("street", OrgLevel.STREET, None),
-        ("community", OrgLevel.COMMUNITY, "street"),
-        ("grid-1", OrgLevel.GRID, "community"),
-        ("grid-2", OrgLevel.GRID, "community"),
-        ("building-1", OrgLevel.BUILDING, "grid-1"),
-    ]
-    units = {}
-    async with uow.write() as session:
-        for code, level, parent in specs:
-            units[code] = await ensure_unit(
-                session, code=code, name=code, level=level, parent_code=parent
-            )
-    return units
-
-
-async def _staff(uow: UnitOfWork, username: str, role: Role, unit: OrgUnitView) -> StaffView:
-    return await create_staff(
-        uow,
-        username=username,
-        display_name=username.title(),
-        password=PASSWORD,
-        roles=[(role, unit.id)],
-        actor_staff_id=None,
-    )
-
-
 async def test_password_is_stored_hashed_and_creation_is_audited(uow: UnitOfWork) -> None:
-    units = await _tree(uow)
-    staff = await _staff(uow, "wang", Role.GRID_WORKER, units["grid-1"])
+    units = await build_tree(uow)
+    staff = await make_staff(uow, "wang", Role.GRID_WORKER, units["grid-1"])
     async with uow.read() as session:
         stored = await session.scalar(select(StaffAccount.password_hash))
         audit = (await session.scalars(select(AuditEntry))).all()
@@ -78,7 +46,7 @@ async def test_password_is_stored_hashed_and_creation_is_audited(uow: UnitOfWork
 
 
 async def test_duplicate_username_and_short_password_are_refused(uow: UnitOfWork) -> None:
-    units = await _tree(uow)
+    units = await build_tree(uow)
     roles = [(Role.COMMUNITY_STAFF, units["community"].id)]
     await create_staff(
         uow, username="li", display_name="李", password=PASSWORD, roles=roles, actor_staff_id=None
@@ -106,8 +74,8 @@ async def test_duplicate_username_and_short_password_are_refused(uow: UnitOfWork
 async def test_lockout_after_repeated_failures_even_for_the_right_password(
     uow: UnitOfWork, clock: FrozenClock
 ) -> None:
-    units = await _tree(uow)
-    await _staff(uow, "wang", Role.GRID_HEAD, units["grid-1"])
+    units = await build_tree(uow)
+    await make_staff(uow, "wang", Role.GRID_HEAD, units["grid-1"])
     for _ in range(MAX_FAILED_LOGINS):
         with pytest.raises(InvalidCredentials):
             await authenticate(uow, username="wang", password="wrong password")
@@ -127,8 +95,8 @@ async def test_unknown_username_is_the_same_error_as_a_wrong_password(uow: UnitO
 async def test_grid_worker_reaches_own_grid_and_below_but_not_the_neighbour(
     uow: UnitOfWork,
 ) -> None:
-    units = await _tree(uow)
-    created = await _staff(uow, "wang", Role.GRID_WORKER, units["grid-1"])
+    units = await build_tree(uow)
+    created = await make_staff(uow, "wang", Role.GRID_WORKER, units["grid-1"])
     staff = await get_staff(uow, created.id)
     assert staff is not None
     assert staff.can_reach(units["grid-1"].path)

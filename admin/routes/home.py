@@ -5,16 +5,29 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import Response
 
-from admin.deps import CurrentStaff
+from admin.deps import CurrentStaff, Uow
 from admin.labels import role_name
 from admin.rendering import render, translator_for
 from admin.routes import page_router
+from rewards.people.residents import search_residents
+from rewards.points.corrections import pending_changes
 
 router = page_router()
 
 
 @router.get("/")
-async def home(request: Request, staff: CurrentStaff) -> Response:
+async def home(request: Request, staff: CurrentStaff, uow: Uow) -> Response:
     t = translator_for(request, staff.language)
     duties = [(role_name(t, scoped.role), scoped.org_unit_name) for scoped in staff.roles]
-    return render(request, "home.html", t, staff=staff, duties=duties)
+    # What waits for someone: the first thing staff should see when they sign in.
+    waiting_residents = len(await search_residents(uow, staff=staff, status="pending"))
+    waiting_changes = len(await pending_changes(uow, staff=staff))
+    return render(
+        request,
+        "home.html",
+        t,
+        staff=staff,
+        duties=duties,
+        waiting_residents=waiting_residents,
+        waiting_changes=waiting_changes,
+    )

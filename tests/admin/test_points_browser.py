@@ -92,14 +92,14 @@ async def test_a_large_adjustment_needs_a_second_staff_member(
         await page.get_by_label("原因").fill("补录上月志愿服务")
         await page.get_by_role("button", name="提交调整").click()
         assert "另一位工作人员审核" in await page.get_by_role("status").inner_text()
-        await page.get_by_role("link", name="待审核").click()
+        await page.get_by_role("link", name="待审核", exact=True).click()
         row = page.locator("tr", has_text="Alice")
         assert "您提交的" in await row.inner_text()
         assert await row.get_by_role("button", name="同意").count() == 0
         await page.get_by_role("button", name="退出登录").click()
 
         await log_in(page, base_url, "deputy")
-        await page.get_by_role("link", name="待审核").click()
+        await page.get_by_role("link", name="待审核", exact=True).click()
         await page.locator("tr", has_text="Alice").get_by_role("button", name="同意").click()
         assert "已同意" in await page.get_by_role("status").inner_text()
         await page.goto(f"{base_url}/audit?action=points.approved")

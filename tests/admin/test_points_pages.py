@@ -108,3 +108,14 @@ async def test_a_broadcast_can_go_to_a_team(
     )
     assert "将发给 2 位已审核的居民" in page.text
     assert "志愿队：服务小组（2 人）" in page.text
+
+
+async def test_the_home_page_says_what_waits(
+    town: Community, client: httpx.AsyncClient, uow: UnitOfWork
+) -> None:
+    await log_in(client, "grid1", PASSWORD)
+    home = await client.get("/")
+    assert "1 位居民等待审核" in home.text  # Carol, in grid 1
+    await client.post("/logout", data={"csrf_token": await csrf_of(client, "/")})
+    await log_in(client, "grid2", PASSWORD)
+    assert "等待审核" not in (await client.get("/")).text  # nothing waits in grid 2

@@ -42,7 +42,7 @@ from moralbank.bench_fake_api import serve_fake_api
 from moralbank.demo import load_demo
 from rewards.org.service import find_unit
 from rewards.people.models import Resident
-from rewards.people.residents import enrol
+from rewards.people.residents import TELEGRAM, enrol
 from rewards.people.service import greet
 from rewards.points.awards import apply_rule
 from rewards.staff.service import staff_by_username
@@ -131,7 +131,7 @@ async def _seed(url: str, residents: int) -> list[int]:
         for n, telegram_id in enumerate(ids):
             person = await greet(
                 uow,
-                channel="telegram",
+                channel=TELEGRAM,
                 external_id=telegram_id,
                 display_name=f"居民{n}",
                 language_hint="zh-hans",
@@ -199,6 +199,7 @@ async def _server(
         *command, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
     )
     assert process.stdout is not None
+    drain: asyncio.Task[None] | None = None
     try:
         async with asyncio.timeout(60):
             seen: list[str] = []
@@ -213,7 +214,7 @@ async def _server(
         if process.returncode is None:
             process.terminate()
             await process.wait()
-        if "drain" in locals():
+        if drain is not None:
             drain.cancel()
 
 

@@ -26,8 +26,7 @@ from rewards.messaging.broadcasts import (
 )
 from rewards.org.models import OrgLevel
 from rewards.org.service import units_below
-from rewards.people.residents import resident_chats
-from rewards.people.teams import team_chats, teams_in_reach
+from rewards.people.teams import audience, teams_in_reach
 from rewards.staff.service import StaffView
 
 router = page_router()
@@ -80,10 +79,7 @@ async def prepare(
 ) -> Response:
     """Preview first (how many residents it reaches); send only when asked to."""
     chosen, chosen_teams = units or [], teams or []
-    chats = sorted(
-        set(await resident_chats(uow, staff=staff, unit_ids=chosen))
-        | set(await team_chats(uow, staff=staff, team_ids=chosen_teams))
-    )
+    chats = await audience(uow, staff=staff, unit_ids=chosen, team_ids=chosen_teams)
     if intent != "send" or not chats or not text.strip():
         return await _form(
             request,

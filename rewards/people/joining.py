@@ -31,7 +31,7 @@ from rewards.messaging.outbox import notify
 from rewards.org.models import OrgLevel, OrgUnit
 from rewards.org.service import get_unit
 from rewards.people.models import Household, Person, PersonChannel, Resident
-from rewards.people.residents import enrol, load_resident, new_invite_code, telegram_chat
+from rewards.people.residents import enrol, load_resident, new_household, telegram_chat
 from rewards.staff.service import StaffView
 
 # The privacy notice's version: raise it when its text changes, and people are asked again.
@@ -144,18 +144,7 @@ async def apply_to_join(
             )
             return None
         await enrol(session, person_id=person_id, unit_id=unit.id, household_id=None, now=now)
-        household = Household(
-            org_unit_id=unit.id,
-            head_person_id=person_id,
-            invite_code=new_invite_code(),
-            created_at=now,
-        )
-        session.add(household)
-        await session.flush()
-        resident = await session.get(Resident, person_id)
-        assert resident is not None
-        resident.household_id = household.id
-        return household.invite_code
+        return (await new_household(session, unit.id, person_id, now)).invite_code
 
 
 async def verify_resident(uow: UnitOfWork, *, staff: StaffView, person_id: int) -> None:

@@ -150,26 +150,26 @@ async def found_household(
         unit = await get_unit(session, unit_id)
         if staff is not None:
             staff.require_reach(unit.path)
-        household = Household(
-            org_unit_id=unit_id,
-            head_person_id=head_person_id,
-            invite_code=new_invite_code(),
-            created_at=uow.now(),
-        )
-        session.add(household)
-        await session.flush()
-        resident = await session.get(Resident, head_person_id)
-        if resident is not None:
-            resident.household_id = household.id
+        household = await new_household(session, unit_id, head_person_id, uow.now())
         return household.id
 
 
-async def join_household(uow: UnitOfWork, *, person_id: int, household_id: int) -> None:
-    async with uow.write() as session:
-        resident = await session.get(Resident, person_id)
-        if resident is None:
-            raise NotAResident()
-        resident.household_id = household_id
+async def new_household(
+    session: AsyncSession, unit_id: int, head_person_id: int, now: datetime
+) -> Household:
+    """Found a household in the caller's transaction; its head, if a resident, joins it."""
+    household = Household(
+        org_unit_id=unit_id,
+        head_person_id=head_person_id,
+        invite_code=new_invite_code(),
+        created_at=now,
+    )
+    session.add(household)
+    await session.flush()
+    resident = await session.get(Resident, head_person_id)
+    if resident is not None:
+        resident.household_id = household.id
+    return household
 
 
 def new_invite_code() -> str:

@@ -35,7 +35,7 @@ from rewards.errors import (
 )
 from rewards.people.residents import ResidentView, load_verified_resident
 from rewards.points.accounts import issuance, penalties, person_wallet
-from rewards.points.models import CapUsage, PointChange, PointType
+from rewards.points.models import CapUsage, PointChange
 from rewards.points.notices import tell_resident
 from rewards.points.periods import period_start
 from rewards.points.rules import RuleView, current_rule
@@ -50,7 +50,7 @@ class ChangeView:
     point_type: str
     points: int  # signed, as paid
     asked_points: int
-    status: str  # posted | pending | rejected
+    status: str  # posted | pending | rejected | reversed
     entry_id: int | None
     rule_code: str | None
     rule_version: int | None
@@ -119,13 +119,11 @@ async def _new_change(
     note: str | None,
     now: datetime,
 ) -> PointChange:
-    point_type = await session.scalar(select(PointType).where(PointType.code == rule.point_type))
-    assert point_type is not None  # a rule version always names an existing type
     change = PointChange(
         request_key=request_key,
         kind="award" if rule.points > 0 else "deduction",
         person_id=resident.person_id,
-        point_type_id=point_type.id,
+        point_type_id=rule.point_type_id,
         rule_version_id=rule.version_id,
         points=0,
         asked_points=rule.points,
@@ -184,6 +182,7 @@ async def pay(
     await tell_resident(
         session,
         person_id=change.person_id,
+        wallet_id=wallet.id,
         details=change.details,
         points=amount,
         asked_points=change.asked_points,

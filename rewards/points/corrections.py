@@ -27,6 +27,7 @@ from rewards.errors import (
 from rewards.org.models import OrgUnit
 from rewards.people.models import Person, Resident
 from rewards.people.residents import load_resident
+from rewards.points.accounts import person_wallet
 from rewards.points.awards import ChangeView, audit_change, change_view, pay
 from rewards.points.models import CapUsage, PointChange, PointType
 from rewards.points.notices import tell_resident
@@ -172,9 +173,13 @@ async def undo(uow: UnitOfWork, *, staff: StaffView, change_id: int, reason: str
         change.decided_by_staff_id = staff.id
         change.decided_at = now
         audit_change(session, change, staff.id, "points.reversed", now)
+        wallet = await person_wallet(
+            session, change.person_id, str(change.details["point_type"]), now
+        )
         await tell_resident(
             session,
             person_id=change.person_id,
+            wallet_id=wallet.id,
             details=change.details,
             points=-change.points,  # the opposite move
             asked_points=-change.points,

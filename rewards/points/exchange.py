@@ -22,6 +22,7 @@ from rewards.points.rules import (
     CategoryDraft,
     PointTypeDraft,
     RuleDraft,
+    RuleView,
     existing_setup,
     first_field,
     rules_in_reach,
@@ -63,7 +64,7 @@ async def export_rules(uow: UnitOfWork, *, staff: StaffView) -> str:
     return yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
 
 
-def _rule_fields(rule: Any) -> dict[str, Any]:
+def _rule_fields(rule: RuleView) -> dict[str, Any]:
     return {
         "code": rule.code,
         "category": rule.category,

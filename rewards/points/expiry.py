@@ -86,6 +86,7 @@ async def _expire_type(session: AsyncSession, unit: str, cutoff: datetime, now: 
             await tell_resident(
                 session,
                 person_id=int(owner.removeprefix("person:")),
+                wallet_id=account_id,
                 details={"point_type": unit},
                 points=-amount,
                 asked_points=-amount,

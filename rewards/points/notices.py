@@ -11,7 +11,6 @@ from ledger.service import balance
 from rewards.messaging.outbox import notify
 from rewards.people.models import Person
 from rewards.people.residents import telegram_chat
-from rewards.points.accounts import person_wallet
 
 
 def describe(details: dict[str, Any], locale: str) -> str:
@@ -30,6 +29,7 @@ async def tell_resident(
     session: AsyncSession,
     *,
     person_id: int,
+    wallet_id: int,
     details: dict[str, Any],
     points: int,
     asked_points: int,
@@ -37,13 +37,12 @@ async def tell_resident(
     key: str | None = None,
 ) -> None:
     """Queue "your points changed" (by `points`, signed) for the resident, with the new
-    balance; nothing for a person who never wrote to the bot. `key` names the message
-    when the move alone does not say it (points.undone, points.expired)."""
+    balance of `wallet_id`; nothing for a person who never wrote to the bot. `key` names
+    the message when the move alone does not say it (points.undone, points.expired)."""
     chat_id = await telegram_chat(session, person_id)
     person = await session.get(Person, person_id)
     if chat_id is None or person is None:
         return
-    wallet = await person_wallet(session, person_id, str(details["point_type"]), now)
     key = key or _message_for(points, asked_points)
     if key is None:
         return
@@ -56,7 +55,7 @@ async def tell_resident(
         params={
             "what": describe(details, person.language),
             "points": abs(points),
-            "balance": await balance(session, wallet.id),
+            "balance": await balance(session, wallet_id),
         },
     )
 

@@ -122,6 +122,7 @@ class RuleView:
     category_name: str
     category_name_en: str | None
     point_type: str
+    point_type_id: int
     point_type_name: str
     action: str
     action_en: str | None
@@ -281,6 +282,7 @@ def _rule_view(
         category_name=category.name,
         category_name_en=category.name_en,
         point_type=point_type.code,
+        point_type_id=point_type.id,
         point_type_name=point_type.name,
         action=version.action,
         action_en=version.action_en,

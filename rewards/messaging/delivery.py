@@ -36,6 +36,10 @@ class Pace:
     late_tolerance: timedelta = timedelta(milliseconds=20)
     private_chat_gap: timedelta = timedelta(seconds=1)
     group_chat_gap: timedelta = timedelta(seconds=3)  # 20 a minute
+    # Telegram counts a chat's sends when they arrive. One send may leave late by the
+    # tolerance and travel slower than the next, so a chat's gap carries this margin:
+    # without it two sends a bare second apart by our clock can land closer by Telegram's.
+    chat_gap_margin: timedelta = timedelta(milliseconds=150)
     # How long a claimed message stays with its worker before another may take it over,
     # even if the worker still shows signs of life (it may hang). Longer than a request to
     # Telegram may take, so that a slow answer is not taken for a lost one.
@@ -47,7 +51,8 @@ class Pace:
     longest_backoff: timedelta = timedelta(minutes=10)
 
     def chat_gap(self, chat_id: int) -> timedelta:
-        return self.private_chat_gap if chat_id > 0 else self.group_chat_gap
+        gap = self.private_chat_gap if chat_id > 0 else self.group_chat_gap
+        return gap + self.chat_gap_margin
 
     def backoff(self, attempts: int) -> timedelta:
         growing: timedelta = self.first_backoff * 2 ** max(attempts - 1, 0)

@@ -65,9 +65,12 @@ async def test_a_claim_takes_one_message_per_chat_on_evenly_spaced_slots(
     assert [c.chat_id for c in claimed] == [1, 2, 3]
     gaps = {b.slot_at - a.slot_at for a, b in itertools.pairwise(claimed)}
     assert gaps == {timedelta(seconds=1 / 20)}
-    # Chat 1's second message waits for the chat's one-second gap, counted from its slot.
+    # Chat 1's second message waits for the chat's gap (a second and a margin for the
+    # journey), counted from its slot.
+    assert PACE.chat_gap(1) > timedelta(seconds=1)
     assert await _claim(uow) == []
-    later = await _claim(at(database, claimed[0].slot_at + timedelta(seconds=1)))
+    assert await _claim(at(database, claimed[0].slot_at + timedelta(seconds=1))) == []
+    later = await _claim(at(database, claimed[0].slot_at + PACE.chat_gap(1)))
     assert [c.chat_id for c in later] == [1]
     # The next claim continues the bot's schedule instead of starting a second one.
     assert later[0].slot_at >= claimed[-1].slot_at + timedelta(seconds=1 / 20)

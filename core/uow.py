@@ -33,10 +33,6 @@ class UnitOfWork:
         """Run `hook` inside the next write transaction, just before it commits."""
         self._hooks.append(hook)
 
-    @property
-    def has_pending_hooks(self) -> bool:
-        return bool(self._hooks)
-
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         hooks, self._hooks = self._hooks, []
@@ -54,9 +50,3 @@ class UnitOfWork:
     async def read(self) -> AsyncIterator[AsyncSession]:
         async with self.database.read() as session:
             yield session
-
-    async def commit_pending_hooks(self) -> None:
-        """Commit hooks that no service transaction took along (e.g. a read-only update)."""
-        if self._hooks:
-            async with self.write():
-                pass

@@ -2,8 +2,11 @@
 
 The update id is recorded in the same transaction as the first write a handler's service
 makes, so a redelivered update either finds that record and is dropped, or finds nothing
-because nothing committed. Replies are sent by handlers after their service returned, that
-is after the commit, so a reply never reports work that could still roll back.
+because nothing committed. An update that wrote nothing ("My points", /help) leaves no
+record: delivered again, it is answered again, as if the user had asked twice, and the
+busiest updates save a write transaction each. Replies are sent by handlers after their
+service returned, that is after the commit, so a reply never reports work that could
+still roll back.
 """
 
 from __future__ import annotations
@@ -15,14 +18,13 @@ from typing import Any
 from aiogram import BaseMiddleware, Bot
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import TelegramObject, Update
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import ProcessedUpdate
 from core.clock import Clock
 from core.db import Database
-from core.errors import DomainError
 from core.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -44,18 +46,12 @@ class UnitOfWorkMiddleware(BaseMiddleware):
         uow.join_next_commit(_recorder(bot.id, event.update_id, uow))
         data["uow"] = uow
         try:
-            result = await handler(event, data)
-        except DomainError:
-            # The user was told why; the same update would fail the same way again.
-            await _commit_record(uow, bot.id, event.update_id)
-            raise
+            return await handler(event, data)
         except IntegrityError:
             if await _already_processed(uow, bot.id, event.update_id):
                 log.info("update %s applied concurrently elsewhere; dropped", event.update_id)
                 return UNHANDLED
             raise
-        await _commit_record(uow, bot.id, event.update_id)
-        return result
 
 
 def _recorder(bot_id: int, update_id: int, uow: UnitOfWork) -> Callable[[AsyncSession], Any]:
@@ -65,19 +61,14 @@ def _recorder(bot_id: int, update_id: int, uow: UnitOfWork) -> Callable[[AsyncSe
     return record
 
 
-async def _commit_record(uow: UnitOfWork, bot_id: int, update_id: int) -> None:
-    try:
-        await uow.commit_pending_hooks()
-    except IntegrityError:
-        # A concurrent delivery of this update committed first; nothing else was written.
-        log.info("update %s recorded concurrently", update_id)
+# Built once: every update asks it.
+_PROCESSED = select(ProcessedUpdate.update_id).where(
+    ProcessedUpdate.bot_id == bindparam("bot_id"),
+    ProcessedUpdate.update_id == bindparam("update_id"),
+)
 
 
 async def _already_processed(uow: UnitOfWork, bot_id: int, update_id: int) -> bool:
     async with uow.read() as session:
-        found = await session.scalar(
-            select(ProcessedUpdate.update_id).where(
-                ProcessedUpdate.bot_id == bot_id, ProcessedUpdate.update_id == update_id
-            )
-        )
+        found = await session.scalar(_PROCESSED, {"bot_id": bot_id, "update_id": update_id})
     return found is not None

@@ -119,6 +119,21 @@ async def test_a_redelivered_update_is_applied_once(
     assert recorded == 1
 
 
+@pytest.mark.usefixtures("running_bot")
+async def test_an_update_that_wrote_nothing_is_answered_again_and_not_recorded(
+    fake_api: FakeBotAPI, database: Database
+) -> None:
+    user = fake_api.user(1009, first_name="Qian", language_code="en")
+    update_id = await user.send("/help")
+    await user.expect_message(contains="What Moral Bank can do")
+    await fake_api.redeliver(update_id)
+    await user.expect_message(contains="What Moral Bank can do")
+    assert len(user.messages) == 2
+    async with database.read() as session:
+        recorded = await session.scalar(select(func.count()).select_from(ProcessedUpdate))
+    assert recorded == 0
+
+
 async def cmd_boom(message: Message) -> None:
     raise RuntimeError("a bug, not a domain error")
 

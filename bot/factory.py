@@ -16,6 +16,7 @@ from aiogram.fsm.storage.redis import RedisStorage
 
 from bot.handlers import get_routers
 from bot.middlewares.locale import LocaleMiddleware
+from bot.middlewares.response_types import KeepResponseTypes
 from bot.middlewares.unit_of_work import UnitOfWorkMiddleware
 from core.clock import Clock, SystemClock
 from core.db import Database
@@ -28,6 +29,7 @@ def create_bot(settings: Settings) -> Bot:
     if settings.bot_token is None:
         raise ValueError("create_bot needs MORALBANK_BOT_TOKEN")
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(KeepResponseTypes())
     return Bot(
         settings.bot_token.get_secret_value(),
         session=session,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger.models import Entry, Posting
@@ -27,36 +27,48 @@ class StatementLine:
     reverses_entry_id: int | None
 
 
+@dataclass(frozen=True)
+class StatementPage:
+    lines: list[StatementLine]
+    total: int  # lines of the whole statement, on every page
+
+
+# Built once: a statement is read a page at a time, often (the bot's "My points").
+_STATEMENT_PAGE = (
+    select(
+        Posting.account_id,
+        Entry.id,
+        Entry.kind,
+        Posting.amount,
+        Entry.effective_at,
+        Entry.memo,
+        Entry.meta,
+        Entry.reverses_entry_id,
+        func.count().over(),  # the whole statement's length, in the same query
+    )
+    .join(Entry, Entry.id == Posting.entry_id)
+    .where(Posting.account_id.in_(bindparam("ids", expanding=True)))
+    .order_by(Entry.effective_at.desc(), Entry.id.desc())
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+
+
 async def statement(
     session: AsyncSession, account_ids: Sequence[int], *, limit: int, offset: int = 0
-) -> list[StatementLine]:
+) -> StatementPage:
     """The accounts' postings together, newest first by effective time (an entry
-    recorded late for an earlier day takes that day's place), `limit` after `offset`."""
-    rows = await session.execute(
-        select(
-            Posting.account_id,
-            Entry.id,
-            Entry.kind,
-            Posting.amount,
-            Entry.effective_at,
-            Entry.memo,
-            Entry.meta,
-            Entry.reverses_entry_id,
-        )
-        .join(Entry, Entry.id == Posting.entry_id)
-        .where(Posting.account_id.in_(list(account_ids)))
-        .order_by(Entry.effective_at.desc(), Entry.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    return [StatementLine(*row) for row in rows]
-
-
-async def statement_length(session: AsyncSession, account_ids: Sequence[int]) -> int:
-    count = await session.scalar(
-        select(func.count()).select_from(Posting).where(Posting.account_id.in_(list(account_ids)))
-    )
-    return int(count or 0)
+    recorded late for an earlier day takes that day's place), `limit` after `offset`,
+    and how many there are in all."""
+    params = {"ids": list(account_ids), "limit": limit, "offset": offset}
+    rows = (await session.execute(_STATEMENT_PAGE, params)).all()
+    if rows:
+        total = int(rows[0][-1])
+    else:  # a page past the end says nothing of the whole
+        counted = select(func.count()).select_from(Posting)
+        counted = counted.where(Posting.account_id.in_(list(account_ids)))
+        total = int(await session.scalar(counted) or 0)
+    return StatementPage([StatementLine(*row[:-1]) for row in rows], total)
 
 
 async def flows(
@@ -70,6 +82,8 @@ async def flows(
     """(credits, debits) of each account over [since, until) by effective time, debits
     as a positive number; only entries of `kinds` when given. Accounts with no movement
     in the period are (0, 0)."""
+    if not account_ids:
+        return {}
     query = (
         select(
             Posting.account_id,

@@ -336,20 +336,22 @@ class Balances:
 async def balances(session: AsyncSession, account_ids: Sequence[int]) -> dict[int, Balances]:
     """Posted and available balances of several accounts: one query for bounded accounts
     (they keep theirs on the row); the others are summed one by one."""
-    rows = await session.execute(
-        select(Account.id, Account.posted, Account.held).where(
-            Account.id.in_(list(account_ids)), Account.posted.is_not(None)
-        )
-    )
-    kept = {
-        account_id: Balances(posted, posted - (held or 0))
-        for account_id, posted, held in rows
-        if posted is not None
-    }
-    for account_id in account_ids:
-        if account_id not in kept:
-            kept[account_id] = Balances(
-                await balance(session, account_id), await available(session, account_id)
+    # Fresh rows even if the session holds older copies: the figures are updated in SQL.
+    query = select(Account).where(Account.id.in_(list(account_ids)))
+    rows = (await session.scalars(query.execution_options(populate_existing=True))).all()
+    return await balances_of(session, rows)
+
+
+async def balances_of(session: AsyncSession, accounts: Sequence[Account]) -> dict[int, Balances]:
+    """The same for account rows the caller has just read (with its own query joined to
+    what it needed besides): bounded accounts cost nothing more."""
+    kept: dict[int, Balances] = {}
+    for account in accounts:
+        if account.posted is not None:
+            kept[account.id] = Balances(account.posted, account.posted - (account.held or 0))
+        else:
+            kept[account.id] = Balances(
+                await balance(session, account.id), await available(session, account.id)
             )
     return kept
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +24,23 @@ class PersonView:
 
 def _view(person: Person) -> PersonView:
     return PersonView(person.id, person.display_name, person.language, person.language_chosen)
+
+
+# Built once: greet runs for every update the bot receives.
+_VIEW_BY_CHANNEL = (
+    select(Person.id, Person.display_name, Person.language, Person.language_chosen)
+    .join(PersonChannel, PersonChannel.person_id == Person.id)
+    .where(
+        PersonChannel.channel == bindparam("channel"),
+        PersonChannel.external_id == bindparam("external_id"),
+    )
+)
+
+
+async def _find_view(session: AsyncSession, channel: str, external_id: int) -> PersonView | None:
+    params = {"channel": channel, "external_id": external_id}
+    row = (await session.execute(_VIEW_BY_CHANNEL, params)).first()
+    return PersonView(*row) if row is not None else None
 
 
 async def _find(session: AsyncSession, channel: str, external_id: int) -> Person | None:
@@ -48,9 +65,9 @@ async def greet(
     when in doubt). Two first messages racing each other create one person.
     """
     async with uow.read() as session:
-        person = await _find(session, channel, external_id)
-        if person is not None:
-            return _view(person)
+        known = await _find_view(session, channel, external_id)
+        if known is not None:
+            return known
     try:
         async with uow.write() as session:
             person = Person(
@@ -66,9 +83,9 @@ async def greet(
             return _view(person)
     except IntegrityError:
         async with uow.read() as session:
-            person = await _find(session, channel, external_id)
-            assert person is not None, "the racing insert committed this identity"
-            return _view(person)
+            known = await _find_view(session, channel, external_id)
+            assert known is not None, "the racing insert committed this identity"
+            return known
 
 
 async def set_language(

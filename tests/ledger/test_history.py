@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from core.db import Database
-from ledger.history import flows, statement, statement_length
+from ledger.history import flows, statement
 from ledger.models import Account
 from ledger.service import Leg, open_account, post_entry
 from tests.ledger.books import NOW, funded_wallet
@@ -30,13 +30,15 @@ async def test_a_statement_is_newest_first_and_pages(database: Database) -> None
     async with database.read() as session:
         first = await statement(session, [wallet], limit=2)
         rest = await statement(session, [wallet], limit=2, offset=2)
-        assert await statement_length(session, [wallet]) == 4
-        both = await statement(session, [wallet, clearing], limit=10)
-    assert [(line.kind, line.amount, line.meta) for line in first] == [
+        past_the_end = await statement(session, [wallet], limit=2, offset=4)
+        both = (await statement(session, [wallet, clearing], limit=10)).lines
+    assert (first.total, rest.total, past_the_end.total) == (4, 4, 4)
+    assert past_the_end.lines == []
+    assert [(line.kind, line.amount, line.meta) for line in first.lines] == [
         ("redeem", -3, {"n": 3}),
         ("redeem", -2, {"n": 2}),
     ]
-    assert [(line.kind, line.amount) for line in rest] == [("redeem", -1), ("award", 10)]
+    assert [(line.kind, line.amount) for line in rest.lines] == [("redeem", -1), ("award", 10)]
     # Several accounts read as one statement; each line says whose it is.
     assert {(line.account_id, line.amount) for line in both[:2]} == {(wallet, -3), (clearing, 3)}
     assert len(both) == 7
@@ -56,7 +58,7 @@ async def test_an_entry_recorded_late_takes_its_days_place(database: Database) -
                 meta={"key": key},
             )
     async with database.read() as session:
-        lines = await statement(session, [wallet], limit=10)
+        lines = (await statement(session, [wallet], limit=10)).lines
     assert [line.meta.get("key") for line in lines] == ["later", "forgotten", None]
 
 

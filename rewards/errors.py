@@ -165,6 +165,10 @@ class UnknownHouseholdCode(RewardsError):
     code = "unknown_household_code"
 
 
+class UnknownHousehold(RewardsError):
+    code = "unknown_household"
+
+
 class NotYourContact(RewardsError):
     """Only the person's own contact card is accepted as their phone number."""
 

@@ -81,9 +81,22 @@ def render_wallet(t: Translator, wallet: Wallet, zone: ZoneInfo) -> str:
                 earned=held.earned_this_quarter,
             )
         )
+    if wallet.household:
+        parts.append(render_household(t, wallet))
     if wallet.lines:
         parts.append(render_statement(t, wallet, zone))
     return "\n\n".join(parts)
+
+
+def render_household(t: Translator, wallet: Wallet) -> str:
+    rows = [t("wallet.household")]
+    for points in wallet.household:
+        name = html.quote(_local(t, points.name, points.name_en))
+        key = "wallet.household_with_base" if points.base else "wallet.household_total"
+        rows.append(
+            t(key, name=name, total=points.total, base=points.base, redeemable=points.redeemable)
+        )
+    return "\n".join(rows)
 
 
 def render_statement(t: Translator, wallet: Wallet, zone: ZoneInfo) -> str:

@@ -16,6 +16,7 @@ from ledger.models import Account
 from ledger.service import balances_of
 from rewards.people.models import Resident
 from rewards.points.accounts import person_ref
+from rewards.points.households import HouseholdPoints, my_household_points
 from rewards.points.models import PointType
 from rewards.points.notices import describe
 from rewards.points.periods import period_start
@@ -30,7 +31,7 @@ PAGE = 10
 # that one query says both where they stand and which wallets they hold (none without it:
 # points are paid to residents only).
 _WALLETS = (
-    select(Resident.status, Account, PointType)
+    select(Resident.status, Resident.household_id, Account, PointType)
     .select_from(Resident)
     .outerjoin(Account, (Account.owner_ref == bindparam("owner")) & (Account.kind == "wallet"))
     .outerjoin(PointType, PointType.code == Account.unit)
@@ -64,6 +65,7 @@ class Line:
 class Wallet:
     resident_status: str | None  # None: not joined yet; pending; verified
     balances: tuple[Balance, ...]
+    household: tuple[HouseholdPoints, ...]  # empty when not in a household
     lines: tuple[Line, ...]
     page: int
     pages: int
@@ -77,8 +79,8 @@ async def my_wallet(
     async with uow.read() as session:
         params = {"owner": person_ref(person_id), "person_id": person_id}
         found = (await session.execute(_WALLETS, params)).all()
-        status = found[0][0] if found else None
-        rows = [(account, point_type) for _, account, point_type in found if account is not None]
+        status, household_id = found[0][:2] if found else (None, None)
+        rows = [(account, kind) for _, _, account, kind in found if account is not None]
         quarter = period_start("quarter", uow.now(), zone)
         ids = [account.id for account, _ in rows]
         figures = await balances_of(session, [account for account, _ in rows])
@@ -98,8 +100,11 @@ async def my_wallet(
             for account, point_type in rows
         ]
         lines, total = await _lines(session, {a.id: a.unit for a, _ in rows}, locale, page)
+        household = await my_household_points(session, household_id) if household_id else ()
     pages = max(1, -(-total // PAGE))
-    return Wallet(status, tuple(wallet_balances), tuple(lines), min(page, pages - 1), pages)
+    return Wallet(
+        status, tuple(wallet_balances), household, tuple(lines), min(page, pages - 1), pages
+    )
 
 
 async def _lines(

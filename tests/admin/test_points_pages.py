@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from core.db import Database
 from core.uow import UnitOfWork
+from rewards.people.residents import found_household
 from rewards.people.teams import add_member, create_team
 from rewards.points.models import PointChange
 from tests.admin.conftest import csrf_of, log_in
@@ -119,3 +120,28 @@ async def test_the_home_page_says_what_waits(
     await client.post("/logout", data={"csrf_token": await csrf_of(client, "/")})
     await log_in(client, "grid2", PASSWORD)
     assert "等待审核" not in (await client.get("/")).text  # nothing waits in grid 2
+
+
+async def test_households_are_listed_and_shown_within_the_staff_members_reach(
+    town: Community, uow: UnitOfWork, client: httpx.AsyncClient
+) -> None:
+    alices = await found_household(
+        uow, staff=None, unit_id=town.units["grid-1"].id, head_person_id=town.alice
+    )
+    bobs = await found_household(
+        uow, staff=None, unit_id=town.units["grid-2"].id, head_person_id=town.bob
+    )
+    await log_in(client, "grid1", PASSWORD)
+    listing = await client.get("/households")
+    assert f'href="/households/{alices}"' in listing.text
+    assert f'href="/households/{bobs}"' not in listing.text  # grid 2
+    page = await client.get(f"/households/{alices}")
+    assert page.status_code == 200
+    assert "Alice 家" in page.text
+    assert f'href="/residents/{town.alice}"' in page.text
+    assert (await client.get(f"/households/{bobs}")).status_code == 403
+    missing = await client.get(f"/households/{bobs + 100}")
+    assert missing.status_code == 400
+    assert "没有找到这个家庭" in missing.text
+    resident = await client.get(f"/residents/{town.alice}")
+    assert f'href="/households/{alices}"' in resident.text

@@ -7,7 +7,9 @@ import pytest
 
 from core.uow import UnitOfWork
 from fakebotapi import FakeBotAPI
+from rewards.people.residents import found_household
 from rewards.points.awards import apply_rule
+from rewards.points.rules import PointTypeDraft, save_point_type
 from tests.rewards.community import ZONE, Community, build_community
 
 pytestmark = pytest.mark.usefixtures("running_bot")
@@ -85,3 +87,22 @@ async def test_someone_who_has_not_joined_can_look_around(
     await visitor.send("/points")
     wallet = await visitor.expect_message(contains="我的积分")
     assert "您还没有加入社区" in (wallet.text or "")
+
+
+async def test_a_household_member_sees_the_household_and_its_base(
+    fake_api: FakeBotAPI, uow: UnitOfWork, town: Community
+) -> None:
+    await save_point_type(
+        uow,
+        staff=town.admin,
+        draft=PointTypeDraft(code="moral", name="道德积分", name_en="Moral", household_base=100),
+    )
+    await found_household(
+        uow, staff=None, unit_id=town.units["grid-1"].id, head_person_id=town.alice
+    )
+    await award(uow, town, "panel-1")
+    alice = fake_api.user(501, first_name="爱丽丝", language_code="zh-hans")
+    await alice.send("/points")
+    wallet = await alice.expect_message(contains="我的积分")
+    assert "我家的积分" in (wallet.text or "")
+    assert "道德积分：105 分（含基础分 100，基础分不可兑换）· 可兑换 5 分" in (wallet.text or "")

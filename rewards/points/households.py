@@ -1,0 +1,89 @@
+"""A household's points: its members' wallets added up, plus the household base of the
+point types that have one.
+
+Points belong to residents and roll up to households (PRODUCT §2). Litang starts every
+household at a base of 100 of which nothing is redeemable: the base counts in the
+household's total (and in household rankings) but is never spent, so it is no liability
+and is not issued through the ledger; it is added where a total is shown. What is
+redeemable is what the members hold above it, that is their wallets.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.uow import UnitOfWork
+from ledger.models import Account
+from ledger.service import balances_of
+from rewards.people.households import HouseholdView, household_for_staff, load_household
+from rewards.points.accounts import person_ref
+from rewards.points.models import PointType
+from rewards.staff.service import StaffView
+
+
+@dataclass(frozen=True)
+class HouseholdPoints:
+    point_type: str
+    name: str
+    name_en: str | None
+    base: int
+    members: int  # what the members' wallets hold together
+    redeemable: int
+
+    @property
+    def total(self) -> int:
+        return self.base + self.members
+
+
+@dataclass(frozen=True)
+class HouseholdCard:
+    household: HouseholdView
+    points: tuple[HouseholdPoints, ...]
+
+
+async def household_points(
+    session: AsyncSession, household: HouseholdView
+) -> tuple[HouseholdPoints, ...]:
+    """Per point type the household has a base in or its members hold."""
+    owners = [person_ref(member.person_id) for member in household.members]
+    accounts = (
+        await session.scalars(
+            select(Account).where(Account.owner_ref.in_(owners), Account.kind == "wallet")
+        )
+    ).all()
+    figures = await balances_of(session, accounts)
+    held: dict[str, int] = defaultdict(int)
+    spendable: dict[str, int] = defaultdict(int)
+    for account in accounts:
+        held[account.unit] += figures[account.id].posted
+        spendable[account.unit] += max(figures[account.id].available, 0)
+    point_types = await session.scalars(select(PointType).order_by(PointType.id))
+    return tuple(
+        HouseholdPoints(
+            point_type.code,
+            point_type.name,
+            point_type.name_en,
+            point_type.household_base,
+            held[point_type.code],
+            spendable[point_type.code] if point_type.redeemable else 0,
+        )
+        for point_type in point_types
+        if point_type.household_base or point_type.code in held
+    )
+
+
+async def my_household_points(
+    session: AsyncSession, household_id: int
+) -> tuple[HouseholdPoints, ...]:
+    return await household_points(session, await load_household(session, household_id))
+
+
+async def household_card(uow: UnitOfWork, *, staff: StaffView, household_id: int) -> HouseholdCard:
+    """The household with its members and points. Raises unknown_household, out_of_scope."""
+    async with uow.read() as session:
+        household = await household_for_staff(session, staff=staff, household_id=household_id)
+        return HouseholdCard(household, await household_points(session, household))

@@ -1,4 +1,5 @@
-"""Broadcasts: choose the audience (communities, grids, volunteer teams), preview, send through the
+"""Broadcasts: choose the audience (communities and grids, narrowed to a role if wished;
+volunteer teams), preview, send through the
 outbox, then watch it go out (the page polls its progress), pause, resume or cancel, and
 read the delivery report. Staff see and steer the broadcasts they made."""
 
@@ -26,6 +27,7 @@ from rewards.messaging.broadcasts import (
 )
 from rewards.org.models import OrgLevel
 from rewards.org.service import units_below
+from rewards.people.residents import AUDIENCE_ROLES, AudienceRole
 from rewards.people.teams import audience, teams_in_reach
 from rewards.staff.service import StaffView
 
@@ -57,13 +59,16 @@ async def _form(
         teams=await teams_in_reach(uow, staff=staff),
         recent=await broadcasts_by(uow, _sender(staff)),
         max_text=MAX_TEXT,
+        roles=AUDIENCE_ROLES,
         **extra,
     )
 
 
 @router.get("/broadcasts")
 async def broadcasts(request: Request, staff: CurrentStaff, uow: Uow) -> Response:
-    return await _form(request, staff, uow, chosen=[], chosen_teams=[], text="", urgent=False)
+    return await _form(
+        request, staff, uow, chosen=[], chosen_teams=[], role="residents", text="", urgent=False
+    )
 
 
 @router.post("/broadcasts")
@@ -74,12 +79,13 @@ async def prepare(
     text: Annotated[str, Form(max_length=MAX_TEXT * 2)] = "",
     units: Annotated[list[int] | None, Form()] = None,
     teams: Annotated[list[int] | None, Form()] = None,
+    role: Annotated[AudienceRole, Form()] = "residents",
     urgent: Annotated[bool, Form()] = False,
     intent: Annotated[str, Form()] = "preview",
 ) -> Response:
     """Preview first (how many residents it reaches); send only when asked to."""
     chosen, chosen_teams = units or [], teams or []
-    chats = await audience(uow, staff=staff, unit_ids=chosen, team_ids=chosen_teams)
+    chats = await audience(uow, staff=staff, unit_ids=chosen, team_ids=chosen_teams, role=role)
     if intent != "send" or not chats or not text.strip():
         return await _form(
             request,
@@ -87,6 +93,7 @@ async def prepare(
             uow,
             chosen=chosen,
             chosen_teams=chosen_teams,
+            role=role,
             text=text,
             urgent=urgent,
             preview=len(chats),

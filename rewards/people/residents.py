@@ -5,8 +5,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal, get_args
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import DEFAULT_LOCALE
@@ -15,12 +16,15 @@ from rewards.audit import record_audit
 from rewards.errors import NotAResident, NotVerified
 from rewards.org.models import OrgUnit
 from rewards.org.service import get_unit
-from rewards.people.models import Household, Person, PersonChannel, Resident
+from rewards.people.models import Household, Person, PersonChannel, Resident, TeamMember
 from rewards.staff.service import StaffView
 
 TELEGRAM = "telegram"
 INVITE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 SEARCH_LIMIT = 200
+# Who among the residents a broadcast may be narrowed to.
+AudienceRole = Literal["residents", "volunteers", "household_heads"]
+AUDIENCE_ROLES: tuple[AudienceRole, ...] = get_args(AudienceRole)
 
 
 @dataclass(frozen=True)
@@ -245,10 +249,12 @@ async def resident_for_staff(uow: UnitOfWork, *, staff: StaffView, person_id: in
     return resident
 
 
-async def resident_chats(uow: UnitOfWork, *, staff: StaffView, unit_ids: list[int]) -> list[int]:
+async def resident_chats(
+    uow: UnitOfWork, *, staff: StaffView, unit_ids: list[int], role: AudienceRole = "residents"
+) -> list[int]:
     """The Telegram chats of the verified residents at or below the chosen units (a
-    broadcast's audience). Raises out_of_scope if a unit is outside the staff member's
-    reach, unknown_org_unit."""
+    broadcast's audience), all of them or only those with `role`. Raises out_of_scope
+    if a unit is outside the staff member's reach, unknown_org_unit."""
     async with uow.read() as session:
         paths = []
         for unit_id in unit_ids:
@@ -257,7 +263,7 @@ async def resident_chats(uow: UnitOfWork, *, staff: StaffView, unit_ids: list[in
             paths.append(unit.path)
         if not paths:
             return []
-        chats = await session.scalars(
+        statement = (
             select(PersonChannel.external_id)
             .join(Resident, Resident.person_id == PersonChannel.person_id)
             .join(OrgUnit, OrgUnit.id == Resident.org_unit_id)
@@ -268,4 +274,11 @@ async def resident_chats(uow: UnitOfWork, *, staff: StaffView, unit_ids: list[in
             )
             .distinct()
         )
+        if role == "volunteers":
+            statement = statement.where(exists().where(TeamMember.person_id == Resident.person_id))
+        elif role == "household_heads":
+            statement = statement.where(
+                exists().where(Household.head_person_id == Resident.person_id)
+            )
+        chats = await session.scalars(statement)
         return sorted(chats.all())

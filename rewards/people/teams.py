@@ -14,7 +14,7 @@ from rewards.errors import OutOfScope, UnknownTeam
 from rewards.org.models import OrgUnit
 from rewards.org.service import get_unit
 from rewards.people.models import PersonChannel, Resident, Team, TeamMember
-from rewards.people.residents import TELEGRAM, load_resident, resident_chats
+from rewards.people.residents import TELEGRAM, AudienceRole, load_resident, resident_chats
 from rewards.staff.service import StaffView
 
 
@@ -125,11 +125,16 @@ async def team_chats(uow: UnitOfWork, *, staff: StaffView, team_ids: list[int]) 
 
 
 async def audience(
-    uow: UnitOfWork, *, staff: StaffView, unit_ids: list[int], team_ids: list[int]
+    uow: UnitOfWork,
+    *,
+    staff: StaffView,
+    unit_ids: list[int],
+    team_ids: list[int],
+    role: AudienceRole = "residents",
 ) -> list[int]:
-    """A broadcast's recipients: the verified residents of the chosen units and the
-    verified members of the chosen teams, each chat once. Raises out_of_scope,
-    unknown_org_unit, unknown_team."""
-    residents = await resident_chats(uow, staff=staff, unit_ids=unit_ids)
+    """A broadcast's recipients: the verified residents of the chosen units (all, or only
+    those with `role`) and the verified members of the chosen teams, each chat once.
+    Raises out_of_scope, unknown_org_unit, unknown_team."""
+    residents = await resident_chats(uow, staff=staff, unit_ids=unit_ids, role=role)
     members = await team_chats(uow, staff=staff, team_ids=team_ids)
     return sorted(set(residents) | set(members))

@@ -3,6 +3,8 @@ without an audit role, is refused; a rule with a mistake comes back with its fie
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 from sqlalchemy import func, select
@@ -145,3 +147,37 @@ async def test_households_are_listed_and_shown_within_the_staff_members_reach(
     assert "没有找到这个家庭" in missing.text
     resident = await client.get(f"/residents/{town.alice}")
     assert f'href="/households/{alices}"' in resident.text
+
+
+async def test_a_broadcast_to_an_area_can_be_narrowed_to_a_role(
+    town: Community, client: httpx.AsyncClient, uow: UnitOfWork
+) -> None:
+    team = await create_team(
+        uow, staff=town.admin, code="cell", name="服务小组", unit_id=town.units["community"].id
+    )
+    await add_member(uow, staff=town.admin, team_id=team, person_id=town.bob)
+    await found_household(
+        uow, staff=None, unit_id=town.units["grid-1"].id, head_person_id=town.alice
+    )
+    await log_in(client, "admin", PASSWORD)
+    token = await csrf_of(client, "/broadcasts")
+    reached = {}
+    for role in ("residents", "volunteers", "household_heads", "staff"):
+        page = await client.post(
+            "/broadcasts",
+            data={
+                "csrf_token": token,
+                "units": str(town.units["community"].id),
+                "role": role,
+                "text": "开会",
+                "intent": "preview",
+            },
+        )
+        count = re.search(r"将发给 (\d+) 位", page.text)
+        reached[role] = page.status_code, int(count.group(1)) if count else None
+    assert reached == {
+        "residents": (200, 2),  # Alice and Bob; Carol is not verified
+        "volunteers": (200, 1),  # Bob, in a team
+        "household_heads": (200, 1),  # Alice heads one
+        "staff": (400, None),  # not a role a broadcast knows
+    }

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, String, select
+from sqlalchemy import JSON, ColumnElement, ForeignKey, String, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,6 +36,10 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(128), index=True)
     reason: Mapped[str | None] = mapped_column(String(500))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Where in the organisation tree the change happened, so that an auditor of a grid
+    # reads that grid's trail only. None for what concerns the whole bank (point types,
+    # staff accounts, broadcasts), which only auditors at the top of the tree read.
+    unit_path: Mapped[str | None] = mapped_column(String(512), index=True)
 
 
 def record_audit(
@@ -45,15 +49,18 @@ def record_audit(
     actor_staff_id: int | None,
     action: str,
     target: str,
+    unit_path: str | ColumnElement[str] | None,
     reason: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
+    """`unit_path` may be a scalar subquery (a resident's unit, read in the INSERT)."""
     session.add(
         AuditEntry(
             at=at,
             actor_staff_id=actor_staff_id,
             action=action,
             target=target,
+            unit_path=unit_path,
             reason=reason,
             details=details or {},
         )
@@ -87,12 +94,18 @@ async def search_audit(
     until: datetime | None = None,
 ) -> list[AuditRow]:
     """The newest AUDIT_PAGE entries matching every filter given (actor by username,
-    target and action by prefix). Raises out_of_scope for anyone not in AUDIT_READERS."""
-    if not any(role.role in AUDIT_READERS for role in staff.roles):
+    target and action by prefix), of the parts of the tree the reader audits. Raises
+    out_of_scope for anyone not in AUDIT_READERS."""
+    scopes = [role.org_unit_path for role in staff.roles if role.role in AUDIT_READERS]
+    if not scopes:
         raise OutOfScope()
+    visible = [AuditEntry.unit_path.startswith(path) for path in scopes]
+    if any(_is_root(path) for path in scopes):
+        visible.append(AuditEntry.unit_path.is_(None))
     query = (
         select(AuditEntry, StaffAccount.username)
         .outerjoin(StaffAccount, StaffAccount.id == AuditEntry.actor_staff_id)
+        .where(or_(*visible))
         .order_by(AuditEntry.id.desc())
         .limit(AUDIT_PAGE)
     )
@@ -112,3 +125,8 @@ async def search_audit(
         AuditRow(e.id, e.at, username, e.action, e.target, e.reason, e.details)
         for e, username in rows
     ]
+
+
+def _is_root(path: str) -> bool:
+    """A unit at the top of the tree ("/1/")."""
+    return path.count("/") == 2

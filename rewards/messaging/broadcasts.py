@@ -85,6 +85,7 @@ async def start_broadcast(
             actor_staff_id=actor_staff_id,
             action="broadcast.start",
             target=f"broadcast:{broadcast.id}",
+            unit_path=None,  # its audience may span the tree
             details={"recipients": len(chats), "urgent": urgent, "created_by": created_by},
         )
         return broadcast.id
@@ -136,6 +137,7 @@ async def _change(
             actor_staff_id=actor,
             action=f"broadcast.{state}",
             target=f"broadcast:{broadcast_id}",
+            unit_path=None,
         )
 
 

@@ -31,7 +31,13 @@ from rewards.messaging.outbox import notify
 from rewards.org.models import OrgLevel, OrgUnit
 from rewards.org.service import get_unit
 from rewards.people.models import Household, Person, PersonChannel, Resident
-from rewards.people.residents import enrol, load_resident, new_household, telegram_chat
+from rewards.people.residents import (
+    enrol,
+    load_resident,
+    new_household,
+    telegram_chat,
+    unit_path_of,
+)
 from rewards.staff.service import StaffView
 
 # The privacy notice's version: raise it when its text changes, and people are asked again.
@@ -167,6 +173,7 @@ async def verify_resident(uow: UnitOfWork, *, staff: StaffView, person_id: int) 
             actor_staff_id=staff.id,
             action="resident.verified",
             target=f"person:{person_id}",
+            unit_path=resident_view.unit_path,
         )
         chat = await telegram_chat(session, person_id)
         if chat is not None:
@@ -212,6 +219,7 @@ async def leave(uow: UnitOfWork, *, person_id: int) -> None:
             actor_staff_id=None,
             action="person.left",
             target=f"person:{person_id}",
+            unit_path=unit_path_of(person_id),
         )
 
 

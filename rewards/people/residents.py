@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, get_args
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import ScalarSelect, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import DEFAULT_LOCALE
@@ -40,6 +40,16 @@ class ResidentView:
     @property
     def verified(self) -> bool:
         return self.status == "verified"
+
+
+def unit_path_of(person_id: int) -> ScalarSelect[str]:
+    """Where a resident lives, read inside the statement that uses it (an audit row)."""
+    return (
+        select(OrgUnit.path)
+        .join(Resident, Resident.org_unit_id == OrgUnit.id)
+        .where(Resident.person_id == person_id)
+        .scalar_subquery()
+    )
 
 
 async def load_resident(session: AsyncSession, person_id: int) -> ResidentView:
@@ -140,6 +150,7 @@ async def register_resident(
             actor_staff_id=staff.id,
             action="resident.registered",
             target=f"person:{person.id}",
+            unit_path=unit.path,
             details={"unit": unit_id, "household": household_id},
         )
         return person.id

@@ -46,6 +46,7 @@ async def create_team(
             actor_staff_id=staff.id,
             action="team.created",
             target=f"team:{team.id}",
+            unit_path=unit.path,
             details={"code": code, "unit": unit.id},
         )
         return team.id

@@ -33,7 +33,7 @@ from rewards.errors import (
     RuleNotApplicable,
     RuleNotInForce,
 )
-from rewards.people.residents import ResidentView, load_verified_resident
+from rewards.people.residents import ResidentView, load_verified_resident, unit_path_of
 from rewards.points.accounts import issuance, penalties, person_wallet
 from rewards.points.models import CapUsage, PointChange
 from rewards.points.notices import tell_resident
@@ -250,6 +250,7 @@ def audit_change(
         actor_staff_id=actor,
         action=action,
         target=f"person:{change.person_id}",
+        unit_path=unit_path_of(change.person_id),
         reason=change.note,
         details={
             "change": change.id,

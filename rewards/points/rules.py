@@ -194,6 +194,7 @@ async def _save_setup(
             actor_staff_id=staff.id,
             action=f"{name}.saved",
             target=f"{name}:{draft.code}",
+            unit_path=None,  # point types and categories serve the whole bank
             details=values,
         )
 
@@ -247,6 +248,7 @@ async def save_rule(uow: UnitOfWork, *, staff: StaffView, draft: RuleDraft) -> R
             actor_staff_id=staff.id,
             action="rule.saved",
             target=f"rule:{draft.code}",
+            unit_path=unit_row.path,
             reason=draft.reason,
             details={"version": version.version, **draft.model_dump(mode="json")},
         )

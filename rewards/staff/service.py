@@ -86,6 +86,7 @@ async def create_staff(
             actor_staff_id=actor_staff_id,
             action="staff.created",
             target=f"staff:{account.id}",
+            unit_path=None,  # accounts are the whole bank's business
             details={"username": username, "roles": [[r.value, u] for r, u in roles]},
         )
         return await _load_view(session, account)
@@ -123,6 +124,7 @@ def _count_failure(session: AsyncSession, account: StaffAccount, now: datetime) 
             actor_staff_id=None,
             action="staff.locked",
             target=f"staff:{account.id}",
+            unit_path=None,
             details={"minutes": int(LOCKOUT.total_seconds() // 60)},
         )
 
@@ -169,6 +171,7 @@ async def set_password(
             actor_staff_id=actor_staff_id,
             action="staff.password_set",
             target=f"staff:{account.id}",
+            unit_path=None,
         )
 
 

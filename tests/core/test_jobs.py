@@ -26,7 +26,9 @@ def at(database: Database, moment: datetime) -> UnitOfWork:
 
 async def _leave_a_trace(session: AsyncSession, job: ScheduledJob, now: datetime) -> None:
     """A job whose effect can be counted: one audit row per run."""
-    record_audit(session, at=now, actor_staff_id=None, action="test.job", target=job.key)
+    record_audit(
+        session, at=now, actor_staff_id=None, action="test.job", target=job.key, unit_path=None
+    )
 
 
 async def _traces(database: Database) -> list[str]:

@@ -92,10 +92,9 @@ def render_household(t: Translator, wallet: Wallet) -> str:
     rows = [t("wallet.household")]
     for points in wallet.household:
         name = html.quote(_local(t, points.name, points.name_en))
-        key = "wallet.household_with_base" if points.base else "wallet.household_total"
-        rows.append(
-            t(key, name=name, total=points.total, base=points.base, redeemable=points.redeemable)
-        )
+        key = "wallet.household_with_base" if points.full_base else "wallet.household_total"
+        figures = {"base": points.base, "full_base": points.full_base}
+        rows.append(t(key, name=name, total=points.total, redeemable=points.redeemable, **figures))
     return "\n".join(rows)
 
 

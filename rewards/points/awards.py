@@ -8,7 +8,8 @@ out only once the change committed.
 Caps are exact under concurrency: the usage row of (rule, person, period) is locked before
 it is read, so two awards racing for the last points of a cap queue on that row on
 PostgreSQL (SQLite has one writer at a time anyway). Deductions never take a wallet below
-zero: a deduction larger than the balance takes what is there, and the change records what
+zero: a deduction larger than the balance takes what is there (and, where the point type
+has a household base, the rest from the household's base), and the change records what
 was asked and what was taken.
 """
 
@@ -33,9 +34,10 @@ from rewards.errors import (
     RuleNotApplicable,
     RuleNotInForce,
 )
+from rewards.people.models import Resident
 from rewards.people.residents import ResidentView, load_verified_resident, unit_path_of
-from rewards.points.accounts import issuance, penalties, person_wallet
-from rewards.points.models import CapUsage, PointChange
+from rewards.points.accounts import household_base, issuance, penalties, person_wallet
+from rewards.points.models import CapUsage, PointChange, PointType
 from rewards.points.notices import tell_resident
 from rewards.points.periods import period_start
 from rewards.points.rules import RuleView, current_rule
@@ -163,8 +165,10 @@ async def pay(
     if rule is not None and rule.cap_period is not None and amount > 0:
         amount, usage_id = await _within_cap(session, change.person_id, rule, amount, zone, now)
         change.details = {**change.details, "cap_usage": usage_id}  # undo gives it back
+    legs = [Leg(wallet.id, amount)]
     if amount < 0:
-        amount = -min(-amount, max(await available(session, wallet.id), 0))
+        legs = await _deduction_legs(session, change.person_id, wallet.id, unit, -amount, now)
+        amount = sum(leg.amount for leg in legs)
     change.points = amount
     change.status = "posted"
     if amount != 0:
@@ -173,7 +177,7 @@ async def pay(
             session,
             idempotency_key=f"points:{change.id}",
             kind=change.kind,
-            legs=[Leg(source.id, -amount), Leg(wallet.id, amount)],
+            legs=[Leg(source.id, -amount), *legs],
             now=now,
             memo=change.note,
             meta={"change": change.id, **change.details},
@@ -188,6 +192,27 @@ async def pay(
         asked_points=change.asked_points,
         now=now,
     )
+
+
+async def _deduction_legs(
+    session: AsyncSession, person_id: int, wallet_id: int, unit: str, asked: int, now: datetime
+) -> list[Leg]:
+    """What a deduction of `asked` takes: the wallet's points first; for a point type with
+    a household base (Litang), the rest from the household's base, as far as it goes."""
+    from_wallet = min(asked, max(await available(session, wallet_id), 0))
+    legs = [Leg(wallet_id, -from_wallet)] if from_wallet else []
+    rest = asked - from_wallet
+    if rest:
+        base = await session.scalar(select(PointType.household_base).where(PointType.code == unit))
+        household_id = await session.scalar(
+            select(Resident.household_id).where(Resident.person_id == person_id)
+        )
+        if base and household_id is not None:
+            account = await household_base(session, household_id, unit, base, now)
+            from_base = min(rest, max(await available(session, account.id), 0))
+            if from_base:
+                legs.append(Leg(account.id, -from_base))
+    return legs
 
 
 async def _within_cap(

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ledger.history import flows
 from ledger.models import Account
 from ledger.service import Leg, balances, open_account, post_entry
+from rewards.points.accounts import WALLET
 from rewards.points.models import PointType
 from rewards.points.notices import tell_resident
 
@@ -56,7 +57,7 @@ async def _expire_type(session: AsyncSession, unit: str, cutoff: datetime, now: 
     wallets = (
         await session.execute(
             select(Account.id, Account.owner_ref).where(
-                Account.unit == unit, Account.kind == "wallet"
+                Account.unit == unit, Account.kind == WALLET
             )
         )
     ).all()

@@ -3,9 +3,10 @@ point types that have one.
 
 Points belong to residents and roll up to households (PRODUCT §2). Litang starts every
 household at a base of 100 of which nothing is redeemable: the base counts in the
-household's total (and in household rankings) but is never spent, so it is no liability
-and is not issued through the ledger; it is added where a total is shown. What is
-redeemable is what the members hold above it, that is their wallets.
+household's total (and in household rankings) but is never spent. Deductions that find a
+member's wallet empty take from it (see rewards.points.accounts), so the base left is read
+from its ledger account once it has one, and is the point type's whole base before. What
+is redeemable is what the members hold above it, that is their wallets.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from core.uow import UnitOfWork
 from ledger.models import Account
 from ledger.service import balances_of
 from rewards.people.households import HouseholdView, household_for_staff, load_household
-from rewards.points.accounts import person_ref
+from rewards.points.accounts import HOUSEHOLD_BASE, WALLET, household_ref, person_ref
 from rewards.points.models import PointType
 from rewards.staff.service import StaffView
 
@@ -30,7 +31,8 @@ class HouseholdPoints:
     point_type: str
     name: str
     name_en: str | None
-    base: int
+    base: int  # what is left of the household's base
+    full_base: int  # the point type's base, what every household starts with
     members: int  # what the members' wallets hold together
     redeemable: int
 
@@ -50,15 +52,17 @@ async def household_points(
 ) -> tuple[HouseholdPoints, ...]:
     """Per point type the household has a base in or its members hold."""
     owners = [person_ref(member.person_id) for member in household.members]
-    accounts = (
-        await session.scalars(
-            select(Account).where(Account.owner_ref.in_(owners), Account.kind == "wallet")
-        )
-    ).all()
+    wallets = Account.owner_ref.in_(owners) & (Account.kind == WALLET)
+    bases = (Account.owner_ref == household_ref(household.id)) & (Account.kind == HOUSEHOLD_BASE)
+    accounts = (await session.scalars(select(Account).where(wallets | bases))).all()
     figures = await balances_of(session, accounts)
     held: dict[str, int] = defaultdict(int)
     spendable: dict[str, int] = defaultdict(int)
+    base_left: dict[str, int] = {}
     for account in accounts:
+        if account.kind == HOUSEHOLD_BASE:
+            base_left[account.unit] = figures[account.id].posted
+            continue
         held[account.unit] += figures[account.id].posted
         spendable[account.unit] += max(figures[account.id].available, 0)
     point_types = await session.scalars(select(PointType).order_by(PointType.id))
@@ -67,6 +71,7 @@ async def household_points(
             point_type.code,
             point_type.name,
             point_type.name_en,
+            base_left.get(point_type.code, point_type.household_base),
             point_type.household_base,
             held[point_type.code],
             spendable[point_type.code] if point_type.redeemable else 0,

@@ -15,7 +15,7 @@ from ledger.history import flows, statement
 from ledger.models import Account
 from ledger.service import balances_of
 from rewards.people.models import Resident
-from rewards.points.accounts import person_ref
+from rewards.points.accounts import WALLET, person_ref
 from rewards.points.households import HouseholdPoints, my_household_points
 from rewards.points.models import PointType
 from rewards.points.notices import describe
@@ -33,7 +33,7 @@ PAGE = 10
 _WALLETS = (
     select(Resident.status, Resident.household_id, Account, PointType)
     .select_from(Resident)
-    .outerjoin(Account, (Account.owner_ref == bindparam("owner")) & (Account.kind == "wallet"))
+    .outerjoin(Account, (Account.owner_ref == bindparam("owner")) & (Account.kind == WALLET))
     .outerjoin(PointType, PointType.code == Account.unit)
     .where(Resident.person_id == bindparam("person_id"))
     .order_by(PointType.id)

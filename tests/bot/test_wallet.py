@@ -105,4 +105,6 @@ async def test_a_household_member_sees_the_household_and_its_base(
     await alice.send("/points")
     wallet = await alice.expect_message(contains="我的积分")
     assert "我家的积分" in (wallet.text or "")
-    assert "道德积分：105 分（含基础分 100，基础分不可兑换）· 可兑换 5 分" in (wallet.text or "")
+    assert "道德积分：105 分（含基础分 100/100，基础分不可兑换）· 可兑换 5 分" in (
+        wallet.text or ""
+    )

@@ -4,17 +4,19 @@ top (never redeemable), and staff who see only the households of their own grids
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from core.clock import FrozenClock
 from core.db import Database
 from core.uow import UnitOfWork
+from ledger.models import Entry
+from ledger.verify import verify
 from rewards.errors import OutOfScope, UnknownHousehold
 from rewards.people.households import search_households
 from rewards.people.models import Household, Resident
 from rewards.people.residents import found_household
-from rewards.points.awards import apply_rule
-from rewards.points.corrections import adjust
+from rewards.points.awards import ChangeView, apply_rule
+from rewards.points.corrections import adjust, undo
 from rewards.points.households import household_card
 from rewards.points.rules import PointTypeDraft, save_point_type
 from rewards.points.wallet import my_wallet
@@ -97,3 +99,50 @@ async def test_staff_see_only_the_households_of_their_grids(uow: UnitOfWork) -> 
         household_id
     ]
     assert await search_households(uow, staff=town.admin, query="Bob") == []
+
+
+async def test_a_deduction_past_the_wallet_comes_off_the_household_base(
+    uow: UnitOfWork,
+) -> None:
+    """Litang deducts for breaking the village code even from a household that has
+    earned nothing: what the member's wallet lacks comes off the household's base."""
+    town = await build_community(uow)
+    household_id = await _household_of_alice_and_carol(uow, town)
+    litang = PointTypeDraft(code="litang", name="户积分", household_base=100)
+    await save_point_type(uow, staff=town.admin, draft=litang)
+
+    async def change(points: int, key: str) -> ChangeView:
+        return await adjust(
+            uow,
+            staff=town.admin,
+            person_id=town.alice,
+            point_type="litang",
+            points=points,
+            reason="违反村规",
+            request_key=key,
+            approval_above=1000,
+            zone=ZONE,
+        )
+
+    async def litang_figures() -> tuple[int, int, int]:
+        card = await household_card(uow, staff=town.admin, household_id=household_id)
+        [points] = [p for p in card.points if p.point_type == "litang"]
+        return points.base, points.members, points.total
+
+    await change(7, "earn")
+    fine = await change(-20, "fine")
+    assert (fine.asked_points, fine.points) == (-20, -20)
+    assert await litang_figures() == (87, 0, 87)  # 7 from Alice, 13 from the base
+    worst = await change(-200, "worst")
+    assert worst.points == -87  # the base never goes below zero
+    assert await litang_figures() == (0, 0, 0)
+
+    await undo(uow, staff=town.admin, change_id=worst.id, reason="复核撤销")
+    await undo(uow, staff=town.admin, change_id=fine.id, reason="复核撤销")
+    assert await litang_figures() == (100, 7, 107)
+    async with uow.read() as session:
+        assert await verify(session) == []
+        grants = await session.scalar(
+            select(func.count()).select_from(Entry).where(Entry.kind == "household_base")
+        )
+    assert grants == 1  # the base was granted once, when first reached into

@@ -155,13 +155,24 @@ async def _residents(uow: UnitOfWork, staff: StaffView, grids: list[str]) -> dic
         residents[grid_code] = []
         for _ in range(4):
             surname = rng.choice(SURNAMES)
-            members = []
-            for _ in range(rng.choice((2, 3))):
-                name = surname + rng.choice(GIVEN)
+            names = [surname + rng.choice(GIVEN) for _ in range(rng.choice((2, 3)))]
+            head = await register_resident(
+                uow, staff=staff, display_name=names[0], unit_id=grid.id
+            )
+            household = await found_household(
+                uow, staff=staff, unit_id=grid.id, head_person_id=head
+            )
+            members = [head]
+            for name in names[1:]:
                 members.append(
-                    await register_resident(uow, staff=staff, display_name=name, unit_id=grid.id)
+                    await register_resident(
+                        uow,
+                        staff=staff,
+                        display_name=name,
+                        unit_id=grid.id,
+                        household_id=household,
+                    )
                 )
-            await found_household(uow, staff=staff, unit_id=grid.id, head_person_id=members[0])
             residents[grid_code].extend(members)
     return residents
 

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -65,11 +66,12 @@ def test_every_command_has_help(command: list[str], database_url: str) -> None:
     assert "Usage: moralbank" in result.stdout
 
 
-async def _count(database_url: str, model: type) -> int:
+async def _count(database_url: str, model: type, *where: Any) -> int:
     database = Database.from_url(database_url)
     try:
         async with database.read() as session:
-            return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+            query = select(func.count()).select_from(model).where(*where)
+            return int(await session.scalar(query) or 0)
     finally:
         await database.dispose()
 
@@ -95,6 +97,7 @@ def test_demo_is_idempotent_and_keeps_passwords_out_of_its_output(
     # Residents in households with a quarter of points history, loaded once.
     assert asyncio.run(_count(database_url, Resident)) == 32
     assert asyncio.run(_count(database_url, Household)) == 12
+    assert asyncio.run(_count(database_url, Resident, Resident.household_id.is_(None))) == 0
     assert asyncio.run(_count(database_url, PointChange)) > 100
     verify = _moralbank("ledger", "verify", env=env, cwd=tmp_path)
     assert verify.returncode == 0, verify.stdout

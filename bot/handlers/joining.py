@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
@@ -20,6 +20,7 @@ from aiogram.types import (
 )
 
 from bot.callbacks import JoinPlace, JoinStep, LeaveStep
+from bot.filters import Has
 from bot.keyboards import choices_kb, main_menu_kb, share_phone_kb
 from core.i18n import Translator
 from core.uow import UnitOfWork
@@ -236,15 +237,19 @@ async def _reply(callback: CallbackQuery, text: str, **kwargs: object) -> None:
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.callback_query.register(on_agree, Joining.consent, JoinStep.filter(F.action == "agree"))
-    router.callback_query.register(on_later, JoinStep.filter(F.action == "later"))
-    router.message.register(on_contact, Joining.phone, F.contact)
-    router.message.register(on_typed_phone, Joining.phone, F.text)
-    router.callback_query.register(on_place, Joining.place, JoinPlace.filter())
     router.callback_query.register(
-        on_household_choice, Joining.household, JoinStep.filter(F.action.in_({"code", "new"}))
+        on_agree, StateFilter(Joining.consent), JoinStep.filter(F.action == "agree")
     )
-    router.message.register(on_household_code, Joining.household_code, F.text)
+    router.callback_query.register(on_later, JoinStep.filter(F.action == "later"))
+    router.message.register(on_contact, StateFilter(Joining.phone), Has(F.contact))
+    router.message.register(on_typed_phone, StateFilter(Joining.phone), Has(F.text))
+    router.callback_query.register(on_place, StateFilter(Joining.place), JoinPlace.filter())
+    router.callback_query.register(
+        on_household_choice,
+        StateFilter(Joining.household),
+        JoinStep.filter(F.action.in_({"code", "new"})),
+    )
+    router.message.register(on_household_code, StateFilter(Joining.household_code), Has(F.text))
     router.message.register(cmd_privacy, Command("privacy"))
     router.message.register(cmd_mydata, Command("mydata"))
     router.message.register(cmd_leave, Command("leave"))

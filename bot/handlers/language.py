@@ -8,6 +8,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import LanguageCallback
+from bot.filters import Has
 from bot.handlers.joining import Joining, ask_consent
 from bot.keyboards import language_kb
 from core.i18n import Catalogues, Translator
@@ -55,6 +56,6 @@ async def cb_language(
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.register(cmd_language, Command("language"), F.from_user)
+    router.message.register(cmd_language, Command("language"), Has(F.from_user))
     router.callback_query.register(cb_language, LanguageCallback.filter())
     return router

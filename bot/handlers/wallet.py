@@ -6,10 +6,10 @@ commands. The statement pages with inline buttons that edit the same message.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from zoneinfo import ZoneInfo
 
-from aiogram import F, Router, html
+from aiogram import Router, html
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
@@ -22,10 +22,10 @@ from rewards.points.rules import RuleView, rules_for_person
 from rewards.points.wallet import Wallet, my_wallet
 
 
-def _is_menu(key: str) -> Callable[[Message, Translator], bool]:
+def _is_menu(key: str) -> Callable[[Message, Translator], Awaitable[bool]]:
     """A filter: the message is the main-menu button `key` in the reader's language."""
 
-    def matches(message: Message, t: Translator) -> bool:
+    async def matches(message: Message, t: Translator) -> bool:
         return message.text == t(key)
 
     return matches
@@ -147,8 +147,8 @@ def _local(t: Translator, chinese: str, english: str | None) -> str:
 def create_router() -> Router:
     router = Router(name=__name__)
     router.message.register(show_points, Command("points"))
-    router.message.register(show_points, F.text, _is_menu("menu.points"))
+    router.message.register(show_points, _is_menu("menu.points"))
     router.message.register(show_rules, Command("rules"))
-    router.message.register(show_rules, F.text, _is_menu("menu.rules"))
+    router.message.register(show_rules, _is_menu("menu.rules"))
     router.callback_query.register(turn_page, WalletPage.filter())
     return router

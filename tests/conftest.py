@@ -27,6 +27,9 @@ from moralbank.schema import product_metadata
 TEST_DATABASE_URL = os.environ.get("MORALBANK_TEST_DATABASE_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 
+# The bot under test, for the bot's tests and for panel tests that look at the bot.
+pytest_plugins = ["tests.bot.fixtures"]
+
 
 def pytest_report_header() -> str:
     return f"database: {'PostgreSQL' if ON_POSTGRES else 'SQLite'}"

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from core.db import Database
 from core.uow import UnitOfWork
+from fakebotapi import FakeBotAPI
 from rewards.people.residents import found_household
 from rewards.people.teams import add_member, create_team
 from rewards.points.models import PointChange
@@ -181,3 +182,23 @@ async def test_a_broadcast_to_an_area_can_be_narrowed_to_a_role(
         "household_heads": (200, 1),  # Alice heads one
         "staff": (400, None),  # not a role a broadcast knows
     }
+
+
+@pytest.mark.usefixtures("running_bot")
+async def test_an_award_made_in_the_panel_shows_in_the_residents_wallet(
+    town: Community, client: httpx.AsyncClient, fake_api: FakeBotAPI
+) -> None:
+    alice = fake_api.user(501, first_name="爱丽丝", language_code="zh-hans")
+    await alice.send("/points")
+    assert "您现在还没有积分" in ((await alice.expect_message(contains="我的积分")).text or "")
+    await log_in(client, "grid1", PASSWORD)
+    token = await csrf_of(client, f"/residents/{town.alice}")
+    paid = await client.post(
+        f"/residents/{town.alice}/award",
+        data={"rule": "sweep", "request_key": "p1", "csrf_token": token, "note": "楼道很干净"},
+    )
+    assert paid.status_code == 303, paid.text[-600:]
+    await alice.tap_reply_button("💰 我的积分")
+    wallet = (await alice.expect_message(contains="我的积分")).text or ""
+    assert "道德积分：5 分" in wallet
+    assert "清洁卫生 · 打扫楼道  +5" in wallet

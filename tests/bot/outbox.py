@@ -16,7 +16,7 @@ from core.i18n import Catalogues
 from fakebotapi import FakeBotAPI
 from rewards.messaging.delivery import Pace
 from rewards.messaging.models import OutboxMessage
-from tests.bot.conftest import bot_settings
+from tests.bot.fixtures import bot_settings
 
 
 @asynccontextmanager

@@ -21,7 +21,7 @@ from rewards.errors import OutOfScope
 from rewards.people.joining import PRIVACY_VERSION, verify_resident
 from rewards.people.models import Household, Person, PersonChannel, Resident
 from rewards.points.awards import apply_rule
-from tests.bot.conftest import bot_settings
+from tests.bot.fixtures import bot_settings
 from tests.bot.outbox import sending
 from tests.rewards.community import ZONE, Community, build_community
 from tests.support import make_settings, require_redis

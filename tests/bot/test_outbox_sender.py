@@ -16,7 +16,7 @@ from fakebotapi.limits import FloodLimits
 from rewards.messaging.broadcasts import broadcast_progress, start_broadcast
 from rewards.messaging.models import OutboxChat, OutboxMessage
 from rewards.messaging.outbox import notify
-from tests.bot.conftest import RunningBot
+from tests.bot.fixtures import RunningBot
 from tests.bot.outbox import sending, until_settled
 from tests.test_fake_bot_api import png
 

@@ -11,7 +11,7 @@ from aiogram.types import User
 
 from bot.factory import create_bot
 from fakebotapi.server import FakeBotAPI
-from tests.bot.conftest import bot_settings
+from tests.bot.fixtures import bot_settings
 
 
 async def test_an_answer_type_outlives_a_garbage_collection(

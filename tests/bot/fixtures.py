@@ -1,4 +1,6 @@
-"""A bot built by the production factory, polling a fake Bot API server over real HTTP."""
+"""A bot built by the production factory, polling a fake Bot API server over real HTTP.
+Fixtures for every test directory (the root conftest loads them): the panel's tests use
+them too, to see in the bot what staff did in the panel."""
 
 from __future__ import annotations
 

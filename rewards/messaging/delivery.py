@@ -93,11 +93,7 @@ async def claim(
             message.claimed_by = worker
             message.lease_until = lease_until
             message.attempts += 1
-            await session.execute(
-                update(OutboxChat)
-                .where(OutboxChat.chat_id == message.chat_id)
-                .values(next_send_at=slot + pace.chat_gap(message.chat_id))
-            )
+            await _hold_chat(session, message.chat_id, slot + pace.chat_gap(message.chat_id))
         return [_claimed(message, slot) for message, slot in zip(chosen, slots, strict=True)]
 
 
@@ -158,12 +154,25 @@ async def new_slot(uow: UnitOfWork, *, worker: str, message_id: int, pace: Pace)
     """A later slot for a message whose worker missed its first one."""
     async with uow.write() as session:
         [slot] = await _reserve_slots(session, 1, uow.now(), pace)
-        await session.execute(
+        chat_id = await session.scalar(
             update(OutboxMessage)
             .where(_held_by(worker, message_id))
             .values(lease_until=slot + pace.lease)
+            .returning(OutboxMessage.chat_id)
         )
+        if chat_id is not None:
+            # The chat's next message waits for a gap after this later send, too.
+            await _hold_chat(session, chat_id, slot + pace.chat_gap(chat_id))
         return slot
+
+
+async def _hold_chat(session: AsyncSession, chat_id: int, until: datetime) -> None:
+    """No message to the chat before `until` (a later hold already there stays)."""
+    await session.execute(
+        update(OutboxChat)
+        .where(OutboxChat.chat_id == chat_id, OutboxChat.next_send_at < until)
+        .values(next_send_at=until)
+    )
 
 
 def _claimed(message: OutboxMessage, slot: datetime) -> Claimed:

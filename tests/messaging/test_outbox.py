@@ -55,6 +55,22 @@ async def test_a_message_commits_or_rolls_back_with_the_change_it_reports(
     assert list((await _statuses(database)).values()) == ["pending"]
 
 
+async def test_a_late_send_moves_its_chats_next_message_on_too(database: Database) -> None:
+    """A message that missed its slot goes at a later one; the chat's next message must
+    keep its gap from that later send, not from the missed slot."""
+    uow = at(database, NOON)
+    for _ in range(2):
+        await _notify(uow, 1)
+    [first] = await _claim(uow)
+    late = at(database, first.slot_at + timedelta(seconds=5))  # the worker was stuck
+    slot = await delivery.new_slot(late, worker="w1", message_id=first.id, pace=PACE)
+    assert slot >= first.slot_at + timedelta(seconds=5)
+    assert await _claim(at(database, first.slot_at + PACE.chat_gap(1))) == []
+    [second] = await _claim(at(database, slot + PACE.chat_gap(1)))
+    assert second.id != first.id
+    assert second.slot_at >= slot + PACE.chat_gap(1)
+
+
 async def test_a_claim_takes_one_message_per_chat_on_evenly_spaced_slots(
     database: Database,
 ) -> None:

@@ -169,6 +169,12 @@ class UnknownHousehold(RewardsError):
     code = "unknown_household"
 
 
+class HouseholdElsewhere(RewardsError):
+    """A household's members live in its unit."""
+
+    code = "household_elsewhere"
+
+
 class NotYourContact(RewardsError):
     """Only the person's own contact card is accepted as their phone number."""
 

@@ -11,7 +11,7 @@ from core.uow import UnitOfWork
 from rewards.errors import UnknownHousehold
 from rewards.org.models import OrgUnit
 from rewards.people.models import Household, Person, Resident
-from rewards.people.residents import SEARCH_LIMIT
+from rewards.people.residents import SEARCH_LIMIT, name_or_phone_contains
 from rewards.staff.service import StaffView
 
 
@@ -106,11 +106,10 @@ async def search_households(
         .limit(SEARCH_LIMIT)
     )
     if query.strip():
-        like = f"%{query.strip()}%"
         with_member = (
             select(Resident.household_id)
             .join(Person, Person.id == Resident.person_id)
-            .where(or_(Person.display_name.like(like), Person.phone.like(like)), active)
+            .where(name_or_phone_contains(query.strip()), active)
         )
         statement = statement.where(
             or_(Household.invite_code == query.strip().upper(), Household.id.in_(with_member))

@@ -128,9 +128,9 @@ async def apply_to_join(
     uow: UnitOfWork, *, person_id: int, unit_id: int, household_code: str | None
 ) -> str | None:
     """Become a resident of the grid, waiting for verification, in the household of
-    `household_code` or (None) a new one they head. Returns the new household's invite
-    code (None when joining one). Raises consent_required, already_joined,
-    unknown_household_code, unknown_org_unit."""
+    `household_code` (then of its grid) or (None) a new one they head. Returns the new
+    household's invite code (None when joining one). Raises consent_required,
+    already_joined, unknown_household_code, unknown_org_unit."""
     async with uow.write() as session:
         now = uow.now()
         person = await _person(session, person_id)
@@ -145,8 +145,14 @@ async def apply_to_join(
             )
             if household is None:
                 raise UnknownHouseholdCode()
+            # The family lives where its household does: a member who picked another grid
+            # joins the household's, where its staff will verify them.
             await enrol(
-                session, person_id=person_id, unit_id=unit.id, household_id=household.id, now=now
+                session,
+                person_id=person_id,
+                unit_id=household.org_unit_id,
+                household_id=household.id,
+                now=now,
             )
             return None
         await enrol(session, person_id=person_id, unit_id=unit.id, household_id=None, now=now)

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, get_args
 
-from sqlalchemy import ScalarSelect, exists, func, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import DEFAULT_LOCALE
 from core.uow import UnitOfWork
 from rewards.audit import record_audit
-from rewards.errors import NotAResident, NotVerified
+from rewards.errors import HouseholdElsewhere, NotAResident, NotVerified
 from rewards.org.models import OrgUnit
 from rewards.org.service import get_unit
 from rewards.people.models import Household, Person, PersonChannel, Resident, TeamMember
@@ -102,7 +102,13 @@ async def enrol(
     now: datetime,
     verified_by_staff_id: int | None = None,
 ) -> None:
-    """Make the person a resident of the unit; verified at once when staff enrol them."""
+    """Make the person a resident of the unit; verified at once when staff enrol them.
+    Raises household_elsewhere: a household's members live where it does, so that staff
+    who see a household see all of its members."""
+    if household_id is not None:
+        household = await session.get(Household, household_id)
+        if household is None or household.org_unit_id != unit_id:
+            raise HouseholdElsewhere()
     verified = verified_by_staff_id is not None
     session.add(
         Resident(
@@ -172,7 +178,11 @@ async def found_household(
 async def new_household(
     session: AsyncSession, unit_id: int, head_person_id: int, now: datetime
 ) -> Household:
-    """Found a household in the caller's transaction; its head, if a resident, joins it."""
+    """Found a household in the caller's transaction; its head, if a resident, joins it.
+    Raises household_elsewhere if the head lives in another unit."""
+    resident = await session.get(Resident, head_person_id)
+    if resident is not None and resident.org_unit_id != unit_id:
+        raise HouseholdElsewhere()
     household = Household(
         org_unit_id=unit_id,
         head_person_id=head_person_id,
@@ -181,7 +191,6 @@ async def new_household(
     )
     session.add(household)
     await session.flush()
-    resident = await session.get(Resident, head_person_id)
     if resident is not None:
         resident.household_id = household.id
     return household
@@ -215,6 +224,14 @@ class ResidentRow:
     joined_at: datetime
 
 
+def name_or_phone_contains(text: str) -> ColumnElement[bool]:
+    """The person's name or phone holds `text` as typed (% and _ are not wildcards)."""
+    return or_(
+        Person.display_name.contains(text, autoescape=True),
+        Person.phone.contains(text, autoescape=True),
+    )
+
+
 async def search_residents(
     uow: UnitOfWork, *, staff: StaffView, query: str = "", status: str | None = None
 ) -> list[ResidentRow]:
@@ -232,8 +249,7 @@ async def search_residents(
         .limit(SEARCH_LIMIT)
     )
     if query.strip():
-        like = f"%{query.strip()}%"
-        statement = statement.where(or_(Person.display_name.like(like), Person.phone.like(like)))
+        statement = statement.where(name_or_phone_contains(query.strip()))
     if status:
         statement = statement.where(Resident.status == status)
     async with uow.read() as session:

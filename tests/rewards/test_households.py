@@ -3,6 +3,8 @@ top (never redeemable), and staff who see only the households of their own grids
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import func, select, update
 
@@ -11,10 +13,12 @@ from core.db import Database
 from core.uow import UnitOfWork
 from ledger.models import Entry
 from ledger.verify import verify
-from rewards.errors import OutOfScope, UnknownHousehold
+from rewards.errors import HouseholdElsewhere, OutOfScope, UnknownHousehold
 from rewards.people.households import search_households
+from rewards.people.joining import apply_to_join, give_consent, give_phone
 from rewards.people.models import Household, Resident
-from rewards.people.residents import found_household
+from rewards.people.residents import found_household, register_resident
+from rewards.people.service import greet
 from rewards.points.awards import ChangeView, apply_rule
 from rewards.points.corrections import adjust, undo
 from rewards.points.households import household_card
@@ -146,3 +150,84 @@ async def test_a_deduction_past_the_wallet_comes_off_the_household_base(
             select(func.count()).select_from(Entry).where(Entry.kind == "household_base")
         )
     assert grants == 1  # the base was granted once, when first reached into
+
+
+async def test_a_household_keeps_its_members_in_its_own_grid(uow: UnitOfWork) -> None:
+    """Staff who see a household see all of it: its members live in its grid."""
+    town = await build_community(uow)
+    household_id = await found_household(
+        uow, staff=town.grid1, unit_id=town.units["grid-1"].id, head_person_id=town.alice
+    )
+    with pytest.raises(HouseholdElsewhere):  # staff enrolling someone in another grid
+        await register_resident(
+            uow,
+            staff=town.admin,
+            display_name="Dan",
+            unit_id=town.units["grid-2"].id,
+            household_id=household_id,
+        )
+    with pytest.raises(HouseholdElsewhere):  # Bob lives in grid 2
+        await found_household(
+            uow, staff=town.admin, unit_id=town.units["grid-1"].id, head_person_id=town.bob
+        )
+    # A relative who picked the wrong grid in the bot joins the household's own.
+    relative = await greet(
+        uow, channel="telegram", external_id=777, display_name="Erin", language_hint="en"
+    )
+    await give_consent(uow, person_id=relative.id)
+    await give_phone(uow, person_id=relative.id, phone="+8613900139000")
+    async with uow.read() as session:
+        code = (await session.get(Household, household_id)).invite_code  # type: ignore[union-attr]
+    await apply_to_join(
+        uow, person_id=relative.id, unit_id=town.units["grid-2"].id, household_code=code
+    )
+    async with uow.read() as session:
+        joined = await session.get(Resident, relative.id)
+    assert joined is not None
+    assert (joined.org_unit_id, joined.household_id) == (town.units["grid-1"].id, household_id)
+    # Typed % and _ are letters, not wildcards.
+    assert await search_households(uow, staff=town.admin, query="%") == []
+    assert await search_households(uow, staff=town.admin, query="_") == []
+
+
+async def test_two_members_fined_at_once_share_what_is_left_of_the_base(
+    database: Database,
+) -> None:
+    """Separate connections on PostgreSQL: both fines go through, together taking no more
+    than the base, and neither fails for the other."""
+    uow = UnitOfWork(database, FrozenClock(START))
+    town = await build_community(uow)
+    await save_point_type(
+        uow,
+        staff=town.admin,
+        draft=PointTypeDraft(code="litang", name="户积分", household_base=100),
+    )
+    household_id = await found_household(
+        uow, staff=town.admin, unit_id=town.units["grid-1"].id, head_person_id=town.alice
+    )
+    dan = await register_resident(
+        uow, staff=town.admin, display_name="Dan", unit_id=town.units["grid-1"].id,
+        household_id=household_id,
+    )  # fmt: skip
+
+    async def fine(person_id: int, points: int, key: str) -> ChangeView:
+        return await adjust(
+            UnitOfWork(database, FrozenClock(START)),
+            staff=town.admin,
+            person_id=person_id,
+            point_type="litang",
+            points=points,
+            reason="违反村规",
+            request_key=key,
+            approval_above=1000,
+            zone=ZONE,
+        )
+
+    first = await fine(town.alice, -1, "first")  # the base account exists from here on
+    assert first.points == -1
+    changes = await asyncio.gather(fine(town.alice, -80, "a"), fine(dan, -80, "d"))
+    assert sorted(change.points for change in changes) == [-80, -19]
+    card = await household_card(uow, staff=town.admin, household_id=household_id)
+    assert [p.base for p in card.points if p.point_type == "litang"] == [0]
+    async with uow.read() as session:
+        assert await verify(session) == []

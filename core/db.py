@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from core.group_commit import GroupCommit
 from core.sqlite_writer import BUSY_TIMEOUT_S, connect_inline, savepoints_on_the_driver
@@ -111,11 +111,18 @@ class _ReadSession(Session):
     """The session of read-only work."""
 
 
+# Without a read-only transaction, nothing in the server would stop a read's write from
+# committing (PostgreSQL reads run in autocommit): a read session refuses both the ORM's
+# changes and INSERT, UPDATE and DELETE statements.
 @event.listens_for(_ReadSession, "before_flush")
-def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
-    # Without a read-only transaction, nothing in the server would stop a read's write
-    # from committing; the ORM's changes at least are refused here.
+def _refuse_flushes(session: Session, _context: Any, _instances: Any) -> None:
     raise RuntimeError("a read-only unit of work tried to write")
+
+
+@event.listens_for(_ReadSession, "do_orm_execute")
+def _refuse_write_statements(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        raise RuntimeError("a read-only unit of work tried to write")
 
 
 class Database:
@@ -165,7 +172,8 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """One read-only transaction, never blocked by a writer on SQLite."""
+        """Read-only work: one transaction on SQLite, never blocked by a writer; on
+        PostgreSQL each statement on its own (autocommit). Writes are refused."""
         async with self._reader() as session, session.begin():
             yield session
 

@@ -312,11 +312,16 @@ async def balance(session: AsyncSession, account_id: int, *, as_of: datetime | N
     return int((await session.execute(query)).scalar_one())
 
 
-async def available(session: AsyncSession, account_id: int) -> int:
-    """Posted balance less what pending holds have reserved: what can be spent now."""
-    kept = (
-        await session.execute(select(Account.posted, Account.held).where(Account.id == account_id))
-    ).one_or_none()
+async def available(session: AsyncSession, account_id: int, *, lock: bool = False) -> int:
+    """Posted balance less what pending holds have reserved: what can be spent now.
+
+    With `lock`, a bounded account's row stays locked until the caller's transaction
+    ends, so that the figure still holds when the caller writes what it decided from it
+    (a deduction that takes "what is left" of an account several people draw on)."""
+    query = select(Account.posted, Account.held).where(Account.id == account_id)
+    if lock:
+        query = query.with_for_update()
+    kept = (await session.execute(query)).one_or_none()
     if kept is not None and kept.posted is not None:
         return int(kept.posted - kept.held)
     held = await session.scalar(

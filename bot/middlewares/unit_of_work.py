@@ -2,9 +2,10 @@
 
 The update id is recorded in the same transaction as the first write a handler's service
 makes, so a redelivered update either finds that record and is dropped, or finds nothing
-because nothing committed. An update that wrote nothing ("My points", /help) leaves no
-record: delivered again, it is answered again, as if the user had asked twice, and the
-busiest updates save a write transaction each. Replies are sent by handlers after their
+because nothing committed. An update that wrote nothing to the database ("My points",
+/help, a request refused with a DomainError, a conversation step kept in the FSM storage)
+leaves no record: delivered again, it is answered again, as if the user had asked twice,
+and the busiest updates save a write transaction each. Replies are sent by handlers after their
 service returned, that is after the commit, so a reply never reports work that could
 still roll back.
 """

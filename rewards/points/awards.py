@@ -209,7 +209,8 @@ async def _deduction_legs(
         )
         if base and household_id is not None:
             account = await household_base(session, household_id, unit, base, now)
-            from_base = min(rest, max(await available(session, account.id), 0))
+            # Locked: the members of a household draw on one base, maybe at once.
+            from_base = min(rest, max(await available(session, account.id, lock=True), 0))
             if from_base:
                 legs.append(Leg(account.id, -from_base))
     return legs

@@ -8,7 +8,7 @@ import threading
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -183,5 +183,12 @@ async def test_a_read_refuses_to_write(database: Database) -> None:
         async with database.read() as session:
             session.add(Person(display_name="x", language="zh_Hans", created_at=datetime.now(UTC)))
             await session.flush()
+    with pytest.raises(RuntimeError, match="read-only"):
+        async with database.read() as session:
+            await session.execute(
+                insert(Person).values(
+                    display_name="x", language="en", created_at=datetime.now(UTC)
+                )
+            )
     async with database.read() as session:
         assert await session.scalar(select(func.count()).select_from(Person)) == 0

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from ledger.models import Entry, Posting
 
@@ -69,6 +70,27 @@ async def statement(
         counted = counted.where(Posting.account_id.in_(list(account_ids)))
         total = int(await session.scalar(counted) or 0)
     return StatementPage([StatementLine(*row[:-1]) for row in rows], total)
+
+
+def net_flow(
+    account_id: ColumnElement[int] | QueryableAttribute[int],
+    *,
+    since: ColumnElement[datetime] | datetime,
+    kinds: ColumnElement[Collection[str]] | Collection[str],
+) -> ScalarSelect[int]:
+    """What came into the account less what went out since `since` (effective time), in
+    entries of `kinds`: a column for the caller's own query, so that a list of accounts
+    and their figures is read at once."""
+    return (
+        select(func.coalesce(func.sum(Posting.amount), 0))
+        .join(Entry, Entry.id == Posting.entry_id)
+        .where(
+            Posting.account_id == account_id,
+            Entry.effective_at >= since,
+            Entry.kind.in_(kinds),
+        )
+        .scalar_subquery()
+    )
 
 
 async def flows(

@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.uow import UnitOfWork
-from ledger.history import flows, statement
+from ledger.history import net_flow, statement
 from ledger.models import Account
 from ledger.service import balances_of
 from rewards.people.models import Resident
@@ -31,7 +31,17 @@ PAGE = 10
 # that one query says both where they stand and which wallets they hold (none without it:
 # points are paid to residents only).
 _WALLETS = (
-    select(Resident.status, Resident.household_id, Account, PointType)
+    select(
+        Resident.status,
+        Resident.household_id,
+        Account,
+        PointType,
+        net_flow(
+            Account.id,
+            since=bindparam("quarter"),
+            kinds=bindparam("kinds", expanding=True),
+        ),
+    )
     .select_from(Resident)
     .outerjoin(Account, (Account.owner_ref == bindparam("owner")) & (Account.kind == WALLET))
     .outerjoin(PointType, PointType.code == Account.unit)
@@ -77,14 +87,16 @@ async def my_wallet(
     """Balances of every point type the person holds, and page `page` of the statement
     (PAGE lines, newest first, over all point types)."""
     async with uow.read() as session:
-        params = {"owner": person_ref(person_id), "person_id": person_id}
+        params = {
+            "owner": person_ref(person_id),
+            "person_id": person_id,
+            "quarter": period_start("quarter", uow.now(), zone),
+            "kinds": EARNING_KINDS,
+        }
         found = (await session.execute(_WALLETS, params)).all()
         status, household_id = found[0][:2] if found else (None, None)
-        rows = [(account, kind) for _, _, account, kind in found if account is not None]
-        quarter = period_start("quarter", uow.now(), zone)
-        ids = [account.id for account, _ in rows]
-        figures = await balances_of(session, [account for account, _ in rows])
-        earning = await flows(session, ids, since=quarter, kinds=EARNING_KINDS)
+        rows = [(account, kind, earned) for _, _, account, kind, earned in found if account]
+        figures = await balances_of(session, [account for account, _, _ in rows])
         wallet_balances = [
             Balance(
                 point_type=point_type.code,
@@ -94,12 +106,12 @@ async def my_wallet(
                 redeemable_now=max(figures[account.id].available, 0)
                 if point_type.redeemable
                 else 0,
-                earned_this_quarter=earning[account.id][0] - earning[account.id][1],
+                earned_this_quarter=int(earned),
                 value_fen=point_type.value_fen,
             )
-            for account, point_type in rows
+            for account, point_type, earned in rows
         ]
-        lines, total = await _lines(session, {a.id: a.unit for a, _ in rows}, locale, page)
+        lines, total = await _lines(session, {a.id: a.unit for a, _, _ in rows}, locale, page)
         household = await my_household_points(session, household_id) if household_id else ()
     pages = max(1, -(-total // PAGE))
     return Wallet(

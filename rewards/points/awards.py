@@ -198,8 +198,10 @@ async def _deduction_legs(
     session: AsyncSession, person_id: int, wallet_id: int, unit: str, asked: int, now: datetime
 ) -> list[Leg]:
     """What a deduction of `asked` takes: the wallet's points first; for a point type with
-    a household base (Litang), the rest from the household's base, as far as it goes."""
-    from_wallet = min(asked, max(await available(session, wallet_id), 0))
+    a household base (Litang), the rest from the household's base, as far as it goes.
+    Each is locked before it is read, the wallet first: what the deduction saw must still
+    be there when it writes, whatever spend or other member's fine comes at once."""
+    from_wallet = min(asked, max(await available(session, wallet_id, lock=True), 0))
     legs = [Leg(wallet_id, -from_wallet)] if from_wallet else []
     rest = asked - from_wallet
     if rest:
@@ -209,7 +211,6 @@ async def _deduction_legs(
         )
         if base and household_id is not None:
             account = await household_base(session, household_id, unit, base, now)
-            # Locked: the members of a household draw on one base, maybe at once.
             from_base = min(rest, max(await available(session, account.id, lock=True), 0))
             if from_base:
                 legs.append(Leg(account.id, -from_base))

@@ -12,6 +12,7 @@ from core.clock import FrozenClock
 from core.db import Database
 from core.uow import UnitOfWork
 from ledger.models import Entry
+from ledger.service import Leg, available, post_entry
 from ledger.verify import verify
 from rewards.errors import HouseholdElsewhere, OutOfScope, UnknownHousehold
 from rewards.people.households import search_households
@@ -19,6 +20,7 @@ from rewards.people.joining import apply_to_join, give_consent, give_phone
 from rewards.people.models import Household, Resident
 from rewards.people.residents import found_household, register_resident
 from rewards.people.service import greet
+from rewards.points.accounts import penalties, person_wallet
 from rewards.points.awards import ChangeView, apply_rule
 from rewards.points.corrections import adjust, undo
 from rewards.points.households import household_card
@@ -231,3 +233,49 @@ async def test_two_members_fined_at_once_share_what_is_left_of_the_base(
     assert [p.base for p in card.points if p.point_type == "litang"] == [0]
     async with uow.read() as session:
         assert await verify(session) == []
+
+
+async def test_a_fine_waits_for_a_spend_in_flight_and_takes_what_is_left(
+    database: Database,
+) -> None:
+    """While another transaction holds the wallet (a spend being written), a fine waits
+    and then takes what the spend left, instead of failing at the floor."""
+    if database.dialect != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite has one writer at a time")
+    uow = UnitOfWork(database, FrozenClock(START))
+    town = await build_community(uow)
+    for key in ("a1", "a2"):
+        await apply_rule(
+            uow, staff=town.grid1, person_id=town.alice, rule_code="sweep", request_key=key,
+            zone=ZONE,
+        )  # fmt: skip
+    spend = asyncio.Event()
+
+    async def spend_eight() -> None:
+        async with database.write() as session:
+            wallet = await person_wallet(session, town.alice, "moral", START)
+            await available(session, wallet.id, lock=True)
+            spend.set()
+            await asyncio.sleep(0.3)  # the fine starts meanwhile and must wait
+            penalties_account = await penalties(session, "moral", START)
+            await post_entry(
+                session,
+                idempotency_key="spend-8",
+                kind="redeem",
+                legs=[Leg(wallet.id, -8), Leg(penalties_account.id, 8)],
+                now=START,
+            )
+
+    async def fine_five() -> ChangeView:
+        await spend.wait()
+        return await apply_rule(
+            UnitOfWork(database, FrozenClock(START)),
+            staff=town.grid1,
+            person_id=town.alice,
+            rule_code="litter",
+            request_key="f",
+            zone=ZONE,
+        )
+
+    _, fined = await asyncio.gather(spend_eight(), fine_five())
+    assert (fined.asked_points, fined.points) == (-3, -2)  # 10 - 8 left 2

@@ -1,5 +1,5 @@
 """residents, households, point types, categories, versioned rules and point changes;
-people's phone, consent and leaving; the audit log and rule versions become append-only
+the audit log and rule versions become append-only
 
 Revision ID: 21e58804b2de
 Revises: d02616844f5b
@@ -54,11 +54,6 @@ def _append_only(dialect: str) -> list[str]:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("people", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("phone", sa.String(length=32), nullable=True))
-        batch_op.add_column(sa.Column("consent_version", sa.String(length=16), nullable=True))
-        batch_op.add_column(sa.Column("consented_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("left_at", sa.DateTime(timezone=True), nullable=True))
     op.create_table(
         "point_categories",
         sa.Column(
@@ -360,9 +355,6 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_{trigger}" + _on(table))
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS refuse_history_change()")
-    with op.batch_alter_table("people", schema=None) as batch_op:
-        for column in ("left_at", "consented_at", "consent_version", "phone"):
-            batch_op.drop_column(column)
     with op.batch_alter_table("point_changes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_point_changes_person_id"))
         batch_op.drop_index(batch_op.f("ix_point_changes_entry_id"))

@@ -34,7 +34,7 @@ from rewards.people.joining import (
     my_data,
     place_by_code,
     places,
-    standing,
+    residency,
 )
 from rewards.people.service import PersonView
 
@@ -59,11 +59,11 @@ async def offer_joining(
     payload: str | None,
 ) -> None:
     """After the greeting: the main menu for residents, the first step for newcomers."""
-    now = await standing(uow, person.id)
-    if now.resident_status == "verified":
+    status = await residency(uow, person.id)
+    if status == "verified":
         await message.answer(t("join.menu"), reply_markup=main_menu_kb(t))
         return
-    if now.resident_status is not None:
+    if status is not None:
         await message.answer(t("join.waiting"), reply_markup=main_menu_kb(t))
         return
     grid = None

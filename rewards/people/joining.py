@@ -53,24 +53,10 @@ class Place:
     name: str
 
 
-@dataclass(frozen=True)
-class Standing:
-    """Where a person is on the way in."""
-
-    consented: bool
-    has_phone: bool
-    resident_status: str | None  # None (not applied), pending, verified
-
-
-async def standing(uow: UnitOfWork, person_id: int) -> Standing:
+async def residency(uow: UnitOfWork, person_id: int) -> str | None:
+    """Where a person is on the way in: None (not applied), pending, verified or left."""
     async with uow.read() as session:
-        person = await session.get(Person, person_id)
-        if person is None:
-            raise UnknownPerson()
-        status = await session.scalar(
-            select(Resident.status).where(Resident.person_id == person_id)
-        )
-    return Standing(person.consent_version == PRIVACY_VERSION, person.phone is not None, status)
+        return await session.scalar(select(Resident.status).where(Resident.person_id == person_id))
 
 
 async def give_consent(uow: UnitOfWork, *, person_id: int) -> None:

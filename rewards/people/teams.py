@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 
+from core.sql import insert_ignoring_conflicts
 from core.uow import UnitOfWork
 from rewards.audit import record_audit
 from rewards.errors import OutOfScope, UnknownTeam
@@ -58,30 +58,20 @@ async def add_member(
     """Raises unknown_team, not_a_resident, out_of_scope (the team's unit or the
     resident's home is beyond the staff member, or the resident lives outside the
     team's unit). Adding someone twice changes nothing."""
-    try:
-        async with uow.write() as session:
-            team = await session.get(Team, team_id)
-            if team is None:
-                raise UnknownTeam()
-            unit = await get_unit(session, team.org_unit_id)
-            resident = await load_resident(session, person_id)
-            staff.require_reach(unit.path)
-            staff.require_reach(resident.unit_path)
-            if not resident.unit_path.startswith(unit.path):
-                raise OutOfScope()
-            exists = await session.scalar(
-                select(TeamMember.id).where(
-                    TeamMember.team_id == team_id, TeamMember.person_id == person_id
-                )
-            )
-            if exists is None:
-                session.add(
-                    TeamMember(
-                        team_id=team_id, person_id=person_id, leader=leader, joined_at=uow.now()
-                    )
-                )
-    except IntegrityError:
-        return  # added at the same moment by someone else
+    async with uow.write() as session:
+        team = await session.get(Team, team_id)
+        if team is None:
+            raise UnknownTeam()
+        unit = await get_unit(session, team.org_unit_id)
+        resident = await load_resident(session, person_id)
+        staff.require_reach(unit.path)  # and so the resident's home, which lies below it
+        if not resident.unit_path.startswith(unit.path):
+            raise OutOfScope()
+        member = {"team_id": team_id, "person_id": person_id, "leader": leader}
+        await session.execute(
+            insert_ignoring_conflicts(session, TeamMember, on=["team_id", "person_id"]),
+            [{**member, "joined_at": uow.now()}],
+        )
 
 
 async def teams_in_reach(uow: UnitOfWork, *, staff: StaffView) -> list[TeamView]:

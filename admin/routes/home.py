@@ -9,8 +9,8 @@ from admin.deps import CurrentStaff, Uow
 from admin.labels import role_name
 from admin.rendering import render, translator_for
 from admin.routes import page_router
-from rewards.people.residents import search_residents
-from rewards.points.corrections import pending_changes
+from rewards.people.residents import count_waiting_residents
+from rewards.points.corrections import count_pending_changes
 
 router = page_router()
 
@@ -20,8 +20,8 @@ async def home(request: Request, staff: CurrentStaff, uow: Uow) -> Response:
     t = translator_for(request, staff.language)
     duties = [(role_name(t, scoped.role), scoped.org_unit_name) for scoped in staff.roles]
     # What waits for someone: the first thing staff should see when they sign in.
-    waiting_residents = len(await search_residents(uow, staff=staff, status="pending"))
-    waiting_changes = len(await pending_changes(uow, staff=staff))
+    waiting_residents = await count_waiting_residents(uow, staff=staff)
+    waiting_changes = await count_pending_changes(uow, staff=staff)
     return render(
         request,
         "home.html",

@@ -23,10 +23,10 @@ from rewards.points.rules import (
     RULE_ADMINS,
     RuleDraft,
     RuleView,
-    current_rule,
     may_edit,
     preview_rule,
     rule_history,
+    rule_to_edit,
     rules_in_reach,
     save_rule,
     setup_choices,
@@ -72,8 +72,7 @@ async def rule_new(request: Request, staff: CurrentStaff, uow: Uow) -> Response:
 async def rule_edit(
     code: str, request: Request, staff: CurrentStaff, uow: Uow, zone: Zone
 ) -> Response:
-    async with uow.read() as session:
-        rule = await current_rule(session, code)
+    rule = await rule_to_edit(uow, code)
     return await _form(request, staff, uow, values=_values_of(rule, zone), editing=True)
 
 

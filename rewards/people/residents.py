@@ -213,6 +213,24 @@ async def count_residents(uow: UnitOfWork, unit_path: str) -> int:
     return int(count or 0)
 
 
+async def count_waiting_residents(uow: UnitOfWork, *, staff: StaffView) -> int:
+    """Residents within reach waiting for staff to verify them."""
+    paths = [role.org_unit_path for role in staff.roles]
+    if not paths:
+        return 0
+    async with uow.read() as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(Resident)
+            .join(OrgUnit, OrgUnit.id == Resident.org_unit_id)
+            .where(
+                Resident.status == "pending",
+                or_(*(OrgUnit.path.startswith(path) for path in paths)),
+            )
+        )
+    return int(count or 0)
+
+
 @dataclass(frozen=True)
 class ResidentRow:
     person_id: int

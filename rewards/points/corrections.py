@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.uow import UnitOfWork
@@ -198,11 +198,16 @@ class PendingRow:
     reason: str | None
 
 
+def _pending_in_reach(staff: StaffView) -> ColumnElement[bool]:
+    paths = [role.org_unit_path for role in staff.roles]
+    return and_(
+        PointChange.status == "pending",
+        or_(false(), *(OrgUnit.path.startswith(path) for path in paths)),
+    )
+
+
 async def pending_changes(uow: UnitOfWork, *, staff: StaffView) -> list[PendingRow]:
     """Changes waiting for a second staff member, for residents within reach."""
-    paths = [role.org_unit_path for role in staff.roles]
-    if not paths:
-        return []
     async with uow.read() as session:
         rows = (
             await session.execute(
@@ -211,10 +216,7 @@ async def pending_changes(uow: UnitOfWork, *, staff: StaffView) -> list[PendingR
                 .join(Resident, Resident.person_id == PointChange.person_id)
                 .join(OrgUnit, OrgUnit.id == Resident.org_unit_id)
                 .outerjoin(StaffAccount, StaffAccount.id == PointChange.requested_by_staff_id)
-                .where(
-                    PointChange.status == "pending",
-                    or_(*(OrgUnit.path.startswith(path) for path in paths)),
-                )
+                .where(_pending_in_reach(staff))
                 .order_by(PointChange.created_at)
             )
         ).all()
@@ -224,3 +226,16 @@ async def pending_changes(uow: UnitOfWork, *, staff: StaffView) -> list[PendingR
         )
         for change, name, requester in rows
     ]
+
+
+async def count_pending_changes(uow: UnitOfWork, *, staff: StaffView) -> int:
+    """How many changes within reach wait for a second staff member."""
+    async with uow.read() as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(PointChange)
+            .join(Resident, Resident.person_id == PointChange.person_id)
+            .join(OrgUnit, OrgUnit.id == Resident.org_unit_id)
+            .where(_pending_in_reach(staff))
+        )
+    return int(count or 0)

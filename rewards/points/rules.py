@@ -323,6 +323,12 @@ async def current_rule(session: AsyncSession, code: str) -> RuleView:
     return _rule_view(*row)
 
 
+async def rule_to_edit(uow: UnitOfWork, code: str) -> RuleView:
+    """The rule's current version, to fill the edit form. Raises unknown_rule."""
+    async with uow.read() as session:
+        return await current_rule(session, code)
+
+
 async def rule_version(session: AsyncSession, version_id: int) -> RuleView:
     """One version as it was written (a pending change is paid under the version it was
     asked under)."""

@@ -12,6 +12,7 @@ is redeemable is what the members hold above it, that is their wallets.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -20,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.uow import UnitOfWork
 from ledger.models import Account
 from ledger.service import balances_of
-from rewards.people.households import HouseholdView, household_for_staff, load_household
+from rewards.people.households import HouseholdView, household_for_staff
+from rewards.people.models import Resident
 from rewards.points.accounts import HOUSEHOLD_BASE, WALLET, household_ref, person_ref
 from rewards.points.models import PointType
 from rewards.staff.service import StaffView
@@ -48,12 +50,12 @@ class HouseholdCard:
 
 
 async def household_points(
-    session: AsyncSession, household: HouseholdView
+    session: AsyncSession, household_id: int, member_ids: Sequence[int]
 ) -> tuple[HouseholdPoints, ...]:
     """Per point type the household has a base in or its members hold."""
-    owners = [person_ref(member.person_id) for member in household.members]
+    owners = [person_ref(person_id) for person_id in member_ids]
     wallets = Account.owner_ref.in_(owners) & (Account.kind == WALLET)
-    bases = (Account.owner_ref == household_ref(household.id)) & (Account.kind == HOUSEHOLD_BASE)
+    bases = (Account.owner_ref == household_ref(household_id)) & (Account.kind == HOUSEHOLD_BASE)
     accounts = (await session.scalars(select(Account).where(wallets | bases))).all()
     figures = await balances_of(session, accounts)
     held: dict[str, int] = defaultdict(int)
@@ -84,11 +86,18 @@ async def household_points(
 async def my_household_points(
     session: AsyncSession, household_id: int
 ) -> tuple[HouseholdPoints, ...]:
-    return await household_points(session, await load_household(session, household_id))
+    """The same for a resident's wallet: only who the members are, not the roster."""
+    members = await session.scalars(
+        select(Resident.person_id).where(
+            Resident.household_id == household_id, Resident.status != "left"
+        )
+    )
+    return await household_points(session, household_id, members.all())
 
 
 async def household_card(uow: UnitOfWork, *, staff: StaffView, household_id: int) -> HouseholdCard:
     """The household with its members and points. Raises unknown_household, out_of_scope."""
     async with uow.read() as session:
         household = await household_for_staff(session, staff=staff, household_id=household_id)
-        return HouseholdCard(household, await household_points(session, household))
+        members = [member.person_id for member in household.members]
+        return HouseholdCard(household, await household_points(session, household.id, members))

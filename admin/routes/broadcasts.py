@@ -118,17 +118,15 @@ async def _own(uow: UnitOfWork, staff: StaffView, broadcast_id: int) -> None:
 async def broadcast_page(
     broadcast_id: int, request: Request, staff: CurrentStaff, uow: Uow
 ) -> Response:
-    await _own(uow, staff, broadcast_id)
+    progress = await broadcast_progress(uow, broadcast_id, sender=_sender(staff))
     t = translator_for(request, staff.language)
-    progress = await broadcast_progress(uow, broadcast_id)
     return render(request, "broadcast.html", t, staff=staff, progress=progress)
 
 
 @router.get("/broadcasts/{broadcast_id}/progress")
 async def progress_json(broadcast_id: int, staff: CurrentStaff, uow: Uow) -> Response:
     """What the page polls to move its bar."""
-    await _own(uow, staff, broadcast_id)
-    progress = await broadcast_progress(uow, broadcast_id)
+    progress = await broadcast_progress(uow, broadcast_id, sender=_sender(staff))
     done = progress.recipients - progress.waiting
     return JSONResponse(
         {

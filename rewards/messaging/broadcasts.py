@@ -16,7 +16,13 @@ from sqlalchemy import func, select, update
 
 from core.uow import UnitOfWork
 from rewards.audit import record_audit
-from rewards.errors import BroadcastFinished, BroadcastTooLong, EmptyBroadcast, UnknownBroadcast
+from rewards.errors import (
+    BroadcastFinished,
+    BroadcastTooLong,
+    EmptyBroadcast,
+    OutOfScope,
+    UnknownBroadcast,
+)
 from rewards.messaging.models import PRIORITY_BROADCAST, Broadcast, OutboxMessage
 from rewards.messaging.outbox import enqueue
 
@@ -141,12 +147,18 @@ async def _change(
         )
 
 
-async def broadcast_progress(uow: UnitOfWork, broadcast_id: int) -> BroadcastProgress:
-    """Counts by outcome: what a page polls to draw its progress bar and the final report."""
+async def broadcast_progress(
+    uow: UnitOfWork, broadcast_id: int, *, sender: str | None = None
+) -> BroadcastProgress:
+    """Counts by outcome: what a page polls to draw its progress bar and the final report.
+    With `sender`, only for the broadcast that sender made. Raises unknown_broadcast,
+    out_of_scope."""
     async with uow.read() as session:
         broadcast = await session.get(Broadcast, broadcast_id)
         if broadcast is None:
             raise UnknownBroadcast(id=broadcast_id)
+        if sender is not None and broadcast.created_by != sender:
+            raise OutOfScope()
         rows = await session.execute(
             select(OutboxMessage.status, func.count())
             .where(OutboxMessage.broadcast_id == broadcast_id)

@@ -20,13 +20,12 @@ import os
 import random
 import secrets
 import socket
-import statistics
 import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,7 @@ from core.clock import SystemClock
 from core.db import Database
 from core.uow import UnitOfWork
 from moralbank.bench_fake_api import serve_fake_api
+from moralbank.bench_report import percentile_ms
 from moralbank.demo import load_demo
 from rewards.messaging.models import OutboxMessage
 from rewards.org.service import find_unit
@@ -108,8 +108,8 @@ async def run_bench(
         seconds=seconds,
         updates=len(ours.latencies),
         updates_per_s=round(ours.rate, 1),
-        p50_ms=round(_percentile(ours.latencies, 50), 2),
-        p99_ms=round(_percentile(ours.latencies, 99), 2),
+        p50_ms=round(percentile_ms(ours.latencies, 50), 2),
+        p99_ms=round(percentile_ms(ours.latencies, 99), 2),
         reference="aiogram echo handler, same webhook endpoint and server",
         reference_updates_per_s=round(reference.rate, 1),
         ratio=round(ours.rate / reference.rate, 3) if reference.rate else 0.0,
@@ -315,15 +315,3 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _percentile(values: list[float], q: int) -> float:
-    if len(values) < 2:
-        return values[0] * 1000 if values else 0.0
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000
-
-
-def as_table(result: BotBench) -> str:
-    rows = asdict(result)
-    width = max(len(name) for name in rows)
-    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows.items())

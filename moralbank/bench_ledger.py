@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import random
-import statistics
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing import get_context
 
@@ -32,6 +31,7 @@ from core.db import Database
 from ledger.errors import BalanceOutOfBounds
 from ledger.service import EntryRequest, Leg, open_account, post_batch, post_entry
 from moralbank.bench_reference import PgbenchReference, SqliteReference
+from moralbank.bench_report import percentile_ms
 from moralbank.cli_support import run_async
 
 WALLETS = 1000
@@ -164,12 +164,6 @@ async def settle(database: Database) -> None:
         autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
         await autocommit.execute(text(f"VACUUM ANALYZE {', '.join(LEDGER_TABLES)}"))
         await autocommit.execute(text("CHECKPOINT"))
-
-
-def _percentile_ms(values: list[float], q: int) -> float:
-    if len(values) < 2:
-        return values[0] * 1000 if values else 0.0
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000
 
 
 def _database(url: str, clients: int) -> Database:
@@ -308,8 +302,8 @@ async def run_bench(
         seconds=seconds,
         single_transfers=single.transfers,
         single_tps=round(single_tps, 1),
-        single_p50_ms=round(_percentile_ms(single.latencies, 50), 2),
-        single_p99_ms=round(_percentile_ms(single.latencies, 99), 2),
+        single_p50_ms=round(percentile_ms(single.latencies, 50), 2),
+        single_p99_ms=round(percentile_ms(single.latencies, 99), 2),
         refused_spends=single.refused,
         batch_tps=round(batch.transfers / batch.elapsed, 1),
         reference="pgbench TPC-B" if on_postgres else None,
@@ -338,9 +332,3 @@ async def _reference_half(
     if isinstance(reference, SqliteReference):  # one writer: SQLite admits no more
         return await asyncio.to_thread(reference.tps, seconds=half)
     return await asyncio.to_thread(reference.tps, clients=clients, seconds=half)
-
-
-def as_table(result: LedgerBench) -> str:
-    rows = asdict(result)
-    width = max(len(name) for name in rows)
-    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows.items())

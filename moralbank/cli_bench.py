@@ -40,7 +40,8 @@ def bench_ledger(
     measured in the same run with the ratio: pgbench TPC-B on the same PostgreSQL server,
     or on SQLite the same transaction through Python's sqlite3 on the same disk."""
     from moralbank import migrations
-    from moralbank.bench_ledger import as_table, run_bench
+    from moralbank.bench_ledger import run_bench
+    from moralbank.bench_report import as_table
 
     if database_url is None:
         database_url = _fresh_sqlite("bench-ledger.db")
@@ -124,7 +125,8 @@ def bench_bot(
     """ "My points" updates per second through `moralbank run` by webhook, against a bare
     aiogram echo bot in the same run; p50/p99 latency and the run process's memory."""
     from moralbank import migrations
-    from moralbank.bench_bot import as_table, run_bench
+    from moralbank.bench_bot import run_bench
+    from moralbank.bench_report import as_table
 
     if database_url is None:
         database_url = _fresh_sqlite("bench-bot.db")

@@ -84,9 +84,6 @@ async def search_households(
 ) -> list[HouseholdRow]:
     """Households below the staff member's units; `query` finds them by a member's name
     or phone, or by the invite code. At most SEARCH_LIMIT, newest first."""
-    paths = [role.org_unit_path for role in staff.roles]
-    if not paths:
-        return []
     head = Person.__table__.alias("head")
     active = Resident.status != "left"
     statement = (
@@ -100,7 +97,7 @@ async def search_households(
         .join(OrgUnit, OrgUnit.id == Household.org_unit_id)
         .outerjoin(head, head.c.id == Household.head_person_id)
         .outerjoin(Resident, Resident.household_id == Household.id)
-        .where(or_(*(OrgUnit.path.startswith(path) for path in paths)))
+        .where(staff.reaches(OrgUnit.path))
         .group_by(Household.id, OrgUnit.name, head.c.display_name)
         .order_by(Household.created_at.desc(), Household.id.desc())
         .limit(SEARCH_LIMIT)

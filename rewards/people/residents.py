@@ -215,18 +215,12 @@ async def count_residents(uow: UnitOfWork, unit_path: str) -> int:
 
 async def count_waiting_residents(uow: UnitOfWork, *, staff: StaffView) -> int:
     """Residents within reach waiting for staff to verify them."""
-    paths = [role.org_unit_path for role in staff.roles]
-    if not paths:
-        return 0
     async with uow.read() as session:
         count = await session.scalar(
             select(func.count())
             .select_from(Resident)
             .join(OrgUnit, OrgUnit.id == Resident.org_unit_id)
-            .where(
-                Resident.status == "pending",
-                or_(*(OrgUnit.path.startswith(path) for path in paths)),
-            )
+            .where(Resident.status == "pending", staff.reaches(OrgUnit.path))
         )
     return int(count or 0)
 
@@ -255,14 +249,11 @@ async def search_residents(
 ) -> list[ResidentRow]:
     """Residents below the staff member's units whose name or phone contains `query`,
     pending ones first (they wait for someone), at most SEARCH_LIMIT of them."""
-    paths = [role.org_unit_path for role in staff.roles]
-    if not paths:
-        return []
     statement = (
         select(Resident, Person, OrgUnit.name)
         .join(Person, Person.id == Resident.person_id)
         .join(OrgUnit, OrgUnit.id == Resident.org_unit_id)
-        .where(or_(*(OrgUnit.path.startswith(path) for path in paths)))
+        .where(staff.reaches(OrgUnit.path))
         .order_by((Resident.status == "pending").desc(), Resident.created_at.desc())
         .limit(SEARCH_LIMIT)
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from core.sql import insert_ignoring_conflicts
 from core.uow import UnitOfWork
@@ -75,15 +75,12 @@ async def add_member(
 
 
 async def teams_in_reach(uow: UnitOfWork, *, staff: StaffView) -> list[TeamView]:
-    paths = [role.org_unit_path for role in staff.roles]
-    if not paths:
-        return []
     async with uow.read() as session:
         rows = await session.execute(
             select(Team, func.count(TeamMember.id))
             .join(OrgUnit, OrgUnit.id == Team.org_unit_id)
             .outerjoin(TeamMember, TeamMember.team_id == Team.id)
-            .where(or_(*(OrgUnit.path.startswith(path) for path in paths)))
+            .where(staff.reaches(OrgUnit.path))
             .group_by(Team.id)
             .order_by(Team.name)
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.uow import UnitOfWork
@@ -199,11 +199,7 @@ class PendingRow:
 
 
 def _pending_in_reach(staff: StaffView) -> ColumnElement[bool]:
-    paths = [role.org_unit_path for role in staff.roles]
-    return and_(
-        PointChange.status == "pending",
-        or_(false(), *(OrgUnit.path.startswith(path) for path in paths)),
-    )
+    return and_(PointChange.status == "pending", staff.reaches(OrgUnit.path))
 
 
 async def pending_changes(uow: UnitOfWork, *, staff: StaffView) -> list[PendingRow]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from core.uow import UnitOfWork
 from rewards.audit import record_audit
@@ -38,6 +39,12 @@ class StaffView:
     def can_reach(self, unit_path: str) -> bool:
         """True when one of the roles is held at `unit_path` or at a unit above it."""
         return any(unit_path.startswith(role.org_unit_path) for role in self.roles)
+
+    def reaches(
+        self, unit_path: ColumnElement[str] | QueryableAttribute[str]
+    ) -> ColumnElement[bool]:
+        """The same as SQL, for a query's unit path column (false for staff with no role)."""
+        return or_(false(), *(unit_path.startswith(role.org_unit_path) for role in self.roles))
 
     def require_reach(self, unit_path: str) -> None:
         """Raises OutOfScope unless the unit lies within this staff member's subtree."""

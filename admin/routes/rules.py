@@ -20,11 +20,11 @@ from core.uow import UnitOfWork
 from rewards.org.service import units_below
 from rewards.points.periods import PERIODS
 from rewards.points.rules import (
-    RULE_ADMINS,
     RuleDraft,
     RuleView,
     may_edit,
     preview_rule,
+    rule_admin_paths,
     rule_history,
     rule_to_edit,
     rules_in_reach,
@@ -50,7 +50,7 @@ async def rules_list(request: Request, staff: CurrentStaff, uow: Uow) -> Respons
     t = translator_for(request, staff.language)
     rules = await rules_in_reach(uow, staff)
     editable = {rule.code for rule in rules if may_edit(staff, rule)}
-    can_add = any(role.role in RULE_ADMINS for role in staff.roles)
+    can_add = bool(rule_admin_paths(staff))
     return render(
         request,
         "rules.html",
@@ -117,9 +117,7 @@ async def _form(
 ) -> Response:
     t = translator_for(request, staff.language)
     categories, point_types = await setup_choices(uow)
-    units = await units_below(
-        uow, [role.org_unit_path for role in staff.roles if role.role in RULE_ADMINS]
-    )
+    units = await units_below(uow, rule_admin_paths(staff))
     return render(
         request,
         "rule_form.html",

@@ -141,12 +141,14 @@ class RuleView:
         return self.valid_from <= at and (self.valid_to is None or at < self.valid_to)
 
 
+def rule_admin_paths(staff: StaffView) -> list[str]:
+    """The units where the staff member holds a rules role (rules are made at or below)."""
+    return [role.org_unit_path for role in staff.roles if role.role in RULE_ADMINS]
+
+
 def require_rules_admin(staff: StaffView, unit_path: str) -> None:
     """Raises out_of_scope unless a rules role of the staff member reaches the unit."""
-    if not any(
-        role.role in RULE_ADMINS and unit_path.startswith(role.org_unit_path)
-        for role in staff.roles
-    ):
+    if not any(unit_path.startswith(path) for path in rule_admin_paths(staff)):
         raise OutOfScope()
 
 

@@ -15,6 +15,7 @@ from rewards.errors import AccountLocked, InvalidCredentials, OutOfScope, Userna
 from rewards.org.models import OrgUnit
 from rewards.staff.models import Role, StaffAccount, StaffRole
 from rewards.staff.passwords import hash_password, needs_rehash, verify_password
+from rewards.staff.permissions import Action, allows
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -50,6 +51,31 @@ class StaffView:
         """Raises OutOfScope unless the unit lies within this staff member's subtree."""
         if not self.can_reach(unit_path):
             raise OutOfScope()
+
+    def paths_for(self, action: Action) -> tuple[str, ...]:
+        """The units where a role allowing `action` is held (it reaches below them)."""
+        return tuple(role.org_unit_path for role in self.roles if allows(role.role, action))
+
+    def may(self, action: Action) -> bool:
+        """True when some role allows `action` somewhere: for what a page shows, never
+        for what is allowed (that needs the place too: `can`, `require`)."""
+        return bool(self.paths_for(action))
+
+    def can(self, action: Action, unit_path: str) -> bool:
+        """True when a role held at `unit_path` or above it allows `action`."""
+        return any(unit_path.startswith(path) for path in self.paths_for(action))
+
+    def require(self, action: Action, unit_path: str) -> None:
+        """Raises OutOfScope unless a role reaching the unit allows `action`. "Not yours"
+        and "not allowed" are one answer, so other units cannot be probed."""
+        if not self.can(action, unit_path):
+            raise OutOfScope()
+
+    def reaches_for(
+        self, action: Action, unit_path: ColumnElement[str] | QueryableAttribute[str]
+    ) -> ColumnElement[bool]:
+        """`can` as SQL, for a query's unit path column (false where no role allows it)."""
+        return or_(false(), *(unit_path.startswith(path) for path in self.paths_for(action)))
 
 
 async def _load_view(session: AsyncSession, account: StaffAccount) -> StaffView:

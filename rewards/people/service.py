@@ -70,6 +70,12 @@ async def greet(
             return known
     try:
         async with uow.write() as session:
+            # Look again inside the write: on SQLite a racing twin may have inserted in an
+            # earlier savepoint of this same group commit, which no read sees until the
+            # group commits (and which would fail our insert before it does).
+            known = await _find_view(session, channel, external_id)
+            if known is not None:
+                return known
             person = Person(
                 display_name=display_name[:120],
                 language=normalize_locale(language_hint),
@@ -82,6 +88,7 @@ async def greet(
             )
             return _view(person)
     except IntegrityError:
+        # PostgreSQL: the twin's transaction committed before our insert was refused.
         async with uow.read() as session:
             known = await _find_view(session, channel, external_id)
             assert known is not None, "the racing insert committed this identity"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher, Router
@@ -21,6 +22,7 @@ from bot.middlewares.unit_of_work import UnitOfWorkMiddleware
 from core.clock import Clock, SystemClock
 from core.db import Database
 from core.i18n import Catalogues
+from core.redis import connect_redis
 from core.settings import DEFAULT_TIME_ZONE, Settings
 
 
@@ -41,7 +43,7 @@ def create_storage(settings: Settings) -> BaseStorage:
     """Conversation state in Redis when configured, so it survives restarts and is shared
     by several bot processes; in memory otherwise."""
     if settings.redis_url:
-        return RedisStorage.from_url(settings.redis_url)
+        return RedisStorage(connect_redis(settings.redis_url))
     return MemoryStorage()
 
 
@@ -66,3 +68,17 @@ def create_dispatcher(
     dispatcher.update.outer_middleware(LocaleMiddleware(catalogues))
     dispatcher.include_routers(*(get_routers() if routers is None else routers))
     return dispatcher
+
+
+async def poll(dispatcher: Dispatcher, bot: Bot, settings: Settings, **options: Any) -> None:
+    """Long polling as `moralbank run` does it: at most `bot_concurrent_updates` updates
+    in hand at once; the next ones wait in Telegram's queue (unbounded, a burst of 200
+    ran 200 handlers at once and exhausted the Redis and database pools)."""
+    await dispatcher.start_polling(
+        bot,
+        handle_signals=False,
+        close_bot_session=False,
+        allowed_updates=dispatcher.resolve_used_update_types(),
+        tasks_concurrency_limit=settings.bot_concurrent_updates,
+        **options,
+    )

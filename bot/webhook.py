@@ -6,6 +6,7 @@ and it changes whenever the key does.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -30,8 +31,13 @@ def webhook_secret(secret_key: str, bot_token: str) -> str:
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def create_webhook_endpoint(dispatcher: Dispatcher, bot: Bot, secret: str) -> Endpoint:
-    """A Starlette endpoint; the composition root routes the webhook URL's path to it."""
+def create_webhook_endpoint(
+    dispatcher: Dispatcher, bot: Bot, secret: str, *, concurrent: int
+) -> Endpoint:
+    """A Starlette endpoint; the composition root routes the webhook URL's path to it.
+    At most `concurrent` updates are handled at once; further requests wait (Telegram
+    keeps up to its max_connections open and sends more as answers come back)."""
+    turns = asyncio.Semaphore(concurrent)
 
     async def receive(request: Request) -> Response:
         offered = request.headers.get(SECRET_HEADER, "")
@@ -45,7 +51,8 @@ def create_webhook_endpoint(dispatcher: Dispatcher, bot: Bot, secret: str) -> En
             return JSONResponse({"ok": True})
         # Handled before answering: Telegram redelivers on failure, and the update
         # middleware makes a redelivery harmless.
-        await dispatcher.feed_update(bot, update)
+        async with turns:
+            await dispatcher.feed_update(bot, update)
         return JSONResponse({"ok": True})
 
     return receive

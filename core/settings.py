@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     bot_token: SecretStr | None = None
     telegram_api_url: str = TELEGRAM_API_URL
     webhook_url: str | None = None
+    # Updates the bot handles at once (polling and webhook); more wait their turn.
+    bot_concurrent_updates: int = Field(default=20, ge=1, le=1000)
     redis_url: str | None = None
     secret_key: SecretStr | None = None
     # Lets a generated key live in a file (the demo keeps one under ./var/).

@@ -33,7 +33,9 @@ async def main() -> None:
     dispatcher = Dispatcher()
     dispatcher.include_router(router)
     secret = webhook_secret(settings.require_secret_key(), settings.bot_token.get_secret_value())
-    endpoint = create_webhook_endpoint(dispatcher, bot, secret)
+    endpoint = create_webhook_endpoint(
+        dispatcher, bot, secret, concurrent=settings.bot_concurrent_updates
+    )
     app = Starlette(routes=[Route(WEBHOOK_PATH, endpoint, methods=["POST"])])
     config = uvicorn.Config(app, host="127.0.0.1", port=settings.web_port, log_level="warning")
     server = uvicorn.Server(config)

@@ -20,17 +20,17 @@ from zoneinfo import ZoneInfo
 import uvicorn
 from aiogram import Bot, Dispatcher
 from fastapi import FastAPI
-from redis.asyncio import Redis
 
 from admin.app import create_app
 from bot.commands import publish_commands
-from bot.factory import create_bot, create_dispatcher, create_storage
+from bot.factory import create_bot, create_dispatcher, create_storage, poll
 from bot.outbox_sender import OutboxSender
 from bot.webhook import create_webhook_endpoint, webhook_secret
 from core.clock import SystemClock
 from core.db import Database
 from core.i18n import Catalogues
 from core.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from core.redis import connect_redis
 from core.settings import Settings
 from moralbank.worker import Worker, worker_id
 from rewards.messaging.delivery import Pace
@@ -70,7 +70,7 @@ class TelegramSide:
 
 def _login_limiter(settings: Settings) -> RateLimiter:
     if settings.redis_url:
-        redis = Redis.from_url(settings.redis_url)
+        redis = connect_redis(settings.redis_url)
         return RedisRateLimiter(
             redis, limit=LOGIN_ATTEMPTS_PER_MINUTE, window_seconds=60, prefix="moralbank:login"
         )
@@ -92,7 +92,9 @@ def _route_webhook(app: FastAPI, settings: Settings, telegram: TelegramSide) -> 
     assert settings.bot_token
     secret = webhook_secret(settings.require_secret_key(), settings.bot_token.get_secret_value())
     path = urlsplit(settings.webhook_url).path or "/"
-    endpoint = create_webhook_endpoint(telegram.dispatcher, telegram.bot, secret)
+    endpoint = create_webhook_endpoint(
+        telegram.dispatcher, telegram.bot, secret, concurrent=settings.bot_concurrent_updates
+    )
     app.add_route(path, endpoint, methods=["POST"], include_in_schema=False)
     return secret
 
@@ -197,14 +199,7 @@ async def _serve_all(
         if await _started(server, web) and telegram is not None:
             await _start_telegram(settings, telegram, catalogues, secret)
             if not settings.webhook_url:
-                polling = tasks.create_task(
-                    telegram.dispatcher.start_polling(
-                        telegram.bot,
-                        handle_signals=False,
-                        close_bot_session=False,
-                        allowed_updates=telegram.dispatcher.resolve_used_update_types(),
-                    )
-                )
+                polling = tasks.create_task(poll(telegram.dispatcher, telegram.bot, settings))
         if server.started:
             _announce(server, settings, telegram)
         await web

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 from aiogram import Bot, Dispatcher, Router
 
-from bot.factory import create_bot, create_dispatcher
+from bot.factory import create_bot, create_dispatcher, poll
 from bot.handlers import get_routers
 from core.db import Database
 from core.i18n import Catalogues
@@ -52,20 +52,13 @@ async def running_bot(
     catalogues: Catalogues,
     extra_routers: list[Router],
 ) -> AsyncIterator[RunningBot]:
-    bot = create_bot(bot_settings(fake_api, database_url))
+    settings = bot_settings(fake_api, database_url)
+    bot = create_bot(settings)
     # Extra routers go first: the fallback router at the end would take everything.
     dispatcher = create_dispatcher(
         database=database, catalogues=catalogues, routers=[*extra_routers, *get_routers()]
     )
-    polling = asyncio.create_task(
-        dispatcher.start_polling(
-            bot,
-            handle_signals=False,
-            close_bot_session=False,
-            polling_timeout=1,
-            allowed_updates=dispatcher.resolve_used_update_types(),
-        )
-    )
+    polling = asyncio.create_task(poll(dispatcher, bot, settings, polling_timeout=1))
     yield RunningBot(bot, dispatcher)
     await dispatcher.stop_polling()
     await polling

@@ -179,6 +179,20 @@ class FakeUser(FakeChat):
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         return await self._push_message(**content)
 
+    async def send_in(self, group: FakeGroup, text: str) -> int:
+        """A text message the user writes in a group the bot is in."""
+        assert group.kind != "channel", "people post in channels as the channel, not as users"
+        message_id = self.server.next_message_id(group.chat_id)
+        group.own_message_ids.add(message_id)
+        message = {
+            "message_id": message_id,
+            "from": self.as_user(),
+            "chat": group.as_chat(),
+            "date": int(time.time()),
+            "text": text,
+        }
+        return self.server.push_update({"message": message})
+
     async def send_contact(
         self, phone_number: str, *, user_id: int | None = None, first_name: str | None = None
     ) -> int:

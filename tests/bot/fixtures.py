@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 from aiogram import Bot, Dispatcher, Router
+from aiogram.fsm.storage.base import BaseStorage
 
 from bot.factory import create_bot, create_dispatcher, poll
 from bot.handlers import get_routers
@@ -45,18 +46,28 @@ def extra_routers() -> list[Router]:
 
 
 @pytest.fixture
+def bot_storage() -> BaseStorage | None:
+    """Tests override this to keep conversations elsewhere (None: in memory)."""
+    return None
+
+
+@pytest.fixture
 async def running_bot(
     fake_api: FakeBotAPI,
     database: Database,
     database_url: str,
     catalogues: Catalogues,
     extra_routers: list[Router],
+    bot_storage: BaseStorage | None,
 ) -> AsyncIterator[RunningBot]:
     settings = bot_settings(fake_api, database_url)
     bot = create_bot(settings)
     # Extra routers go first: the fallback router at the end would take everything.
     dispatcher = create_dispatcher(
-        database=database, catalogues=catalogues, routers=[*extra_routers, *get_routers()]
+        database=database,
+        catalogues=catalogues,
+        storage=bot_storage,
+        routers=[*extra_routers, *get_routers()],
     )
     polling = asyncio.create_task(poll(dispatcher, bot, settings, polling_timeout=1))
     yield RunningBot(bot, dispatcher)

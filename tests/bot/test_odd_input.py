@@ -1,0 +1,108 @@
+"""The bot answers odd input sensibly: failures in the reader's language and never
+silently, quiet in groups, commands at every step, long texts, names with markup."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from aiogram import Router
+from aiogram.fsm.storage.base import StorageKey
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.types import CallbackQuery, TelegramObject, Update
+
+from fakebotapi import FakeBotAPI
+from tests.bot.fixtures import RunningBot
+
+pytestmark = pytest.mark.usefixtures("running_bot")
+
+
+class TroubledStorage(MemoryStorage):
+    """Conversation storage that fails for the users named in `down` (Redis gone away)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down: set[int] = set()
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        if key.user_id in self.down:
+            raise ConnectionError("conversation storage unreachable")
+        return await super().get_state(key)
+
+
+@pytest.fixture
+def bot_storage() -> TroubledStorage:
+    return TroubledStorage()
+
+
+async def _fail_after_answering(callback: CallbackQuery) -> None:
+    await callback.answer()
+    raise RuntimeError("after the button was answered")
+
+
+@pytest.fixture
+def extra_routers() -> list[Router]:
+    router = Router()
+    router.callback_query.register(_fail_after_answering, lambda c: c.data == "boom")
+    return [router]
+
+
+def _finished_updates(running: RunningBot) -> set[int]:
+    """The ids of updates the dispatcher has finished with, answers sent, from now on."""
+    finished: set[int] = set()
+
+    async def note(
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        try:
+            return await handler(event, data)
+        finally:
+            assert isinstance(event, Update)
+            finished.add(event.update_id)
+
+    running.dispatcher.update.outer_middleware(note)
+    return finished
+
+
+async def _until(test: Callable[[], bool]) -> None:
+    while not test():
+        await asyncio.sleep(0.01)
+
+
+async def test_a_failure_before_the_person_is_known_is_told_in_their_clients_language(
+    fake_api: FakeBotAPI, bot_storage: TroubledStorage
+) -> None:
+    english = fake_api.user(7501, first_name="Ann", language_code="en-GB")
+    chinese = fake_api.user(7502, first_name="王", language_code="zh-hans")
+    bot_storage.down |= {english.id, chinese.id}
+    await english.send("/help")
+    await english.expect_message(contains="Sorry, something went wrong")
+    await chinese.send("/help")
+    await chinese.expect_message(contains="抱歉，出了点问题")
+
+
+async def test_a_handler_failing_after_it_answered_the_button_still_tells_the_user(
+    fake_api: FakeBotAPI,
+) -> None:
+    user = fake_api.user(7503, first_name="Ann", language_code="en")
+    await user.send("/help")
+    help_text = await user.expect_message(contains="What Moral Bank can do")
+    await user.press_data("boom", message=help_text)
+    await user.expect_message(contains="Sorry, something went wrong")
+
+
+async def test_in_a_group_the_bot_keeps_quiet_about_what_it_does_not_understand(
+    fake_api: FakeBotAPI, running_bot: RunningBot
+) -> None:
+    finished = _finished_updates(running_bot)
+    group = fake_api.group(-4242, title="Grid 1 neighbours")
+    user = fake_api.user(7504, first_name="Ann", language_code="en")
+    chatter = await user.send_in(group, "see you at the sweep on Saturday!")
+    await asyncio.wait_for(_until(lambda: chatter in finished), timeout=10)
+    assert group.messages == []
+    await user.send("see you at the sweep on Saturday!")  # in private it is answered
+    await user.expect_message(contains="didn't understand")

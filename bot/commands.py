@@ -7,7 +7,7 @@ from aiogram.types import BotCommand
 
 from core.i18n import DEFAULT_LOCALE, Catalogues
 
-COMMANDS = ("start", "points", "rules", "help", "language", "privacy", "mydata", "leave")
+COMMANDS = ("start", "points", "rules", "help", "language", "privacy", "mydata", "leave", "cancel")
 # Telegram picks the menu by the user's language_code; the default covers everyone else.
 TELEGRAM_LANGUAGE = {"en": "en"}
 

@@ -1,5 +1,7 @@
-"""Routers, one per feature. The fallback router must stay last: it answers what no other
-router took, so that no button spins forever and no message goes unanswered."""
+"""Routers, one per feature. Commands come before conversations, so that a command works
+at every step of one (a step that reads typed text would otherwise take it). The fallback
+router must stay last: it answers what no other router took, so that no button spins
+forever and no message goes unanswered."""
 
 from __future__ import annotations
 
@@ -19,5 +21,5 @@ from bot.handlers import (
 
 def get_routers() -> list[Router]:
     """Fresh routers on every call: a router can belong to one dispatcher only."""
-    features = (errors, start, joining, help, language, membership, wallet, fallback)
+    features = (errors, start, help, language, wallet, membership, joining, fallback)
     return [feature.create_router() for feature in features]

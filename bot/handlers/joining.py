@@ -237,21 +237,24 @@ async def _reply(callback: CallbackQuery, text: str, **kwargs: object) -> None:
 
 def create_router() -> Router:
     router = Router(name=__name__)
+    # Words typed at a step; a command typed there (even one we lack) is no answer to it.
+    typed = Has(F.text & ~F.text.startswith("/"))
+    # Commands first: they work at every step (/help, /points … are in routers before this).
+    router.message.register(cmd_privacy, Command("privacy"))
+    router.message.register(cmd_mydata, Command("mydata"))
+    router.message.register(cmd_leave, Command("leave"))
     router.callback_query.register(
         on_agree, StateFilter(Joining.consent), JoinStep.filter(F.action == "agree")
     )
     router.callback_query.register(on_later, JoinStep.filter(F.action == "later"))
     router.message.register(on_contact, StateFilter(Joining.phone), Has(F.contact))
-    router.message.register(on_typed_phone, StateFilter(Joining.phone), Has(F.text))
+    router.message.register(on_typed_phone, StateFilter(Joining.phone), typed)
     router.callback_query.register(on_place, StateFilter(Joining.place), JoinPlace.filter())
     router.callback_query.register(
         on_household_choice,
         StateFilter(Joining.household),
         JoinStep.filter(F.action.in_({"code", "new"})),
     )
-    router.message.register(on_household_code, StateFilter(Joining.household_code), Has(F.text))
-    router.message.register(cmd_privacy, Command("privacy"))
-    router.message.register(cmd_mydata, Command("mydata"))
-    router.message.register(cmd_leave, Command("leave"))
+    router.message.register(on_household_code, StateFilter(Joining.household_code), typed)
     router.callback_query.register(on_leave, LeaveStep.filter())
     return router

@@ -1,17 +1,19 @@
 """/start: greet the person in their language, offer to switch it, and lead a newcomer
-into joining (an invite link's payload can fix their grid)."""
+into joining (an invite link's payload can fix their grid). /cancel leaves whatever
+conversation the person is in."""
 
 from __future__ import annotations
 
 from aiogram import Router, html
-from aiogram.filters import CommandObject, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Message
+from aiogram.types import Message, ReplyKeyboardRemove
 
 from bot.handlers.joining import offer_joining
-from bot.keyboards import language_kb
+from bot.keyboards import language_kb, main_menu_kb
 from core.i18n import Translator
 from core.uow import UnitOfWork
+from rewards.people.joining import residency
 from rewards.people.service import PersonView
 
 
@@ -29,7 +31,19 @@ async def cmd_start(
     await offer_joining(message, t, person, uow, state, command.args)
 
 
+async def cmd_cancel(
+    message: Message, t: Translator, person: PersonView, uow: UnitOfWork, state: FSMContext
+) -> None:
+    await state.clear()
+    if await residency(uow, person.id) is None:
+        # A newcomer may still see the phone button of the step they left.
+        await message.answer(t("cancel.start"), reply_markup=ReplyKeyboardRemove())
+        return
+    await message.answer(t("cancel.menu"), reply_markup=main_menu_kb(t))
+
+
 def create_router() -> Router:
     router = Router(name=__name__)
     router.message.register(cmd_start, CommandStart())
+    router.message.register(cmd_cancel, Command("cancel"))
     return router

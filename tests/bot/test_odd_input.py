@@ -13,10 +13,19 @@ from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import CallbackQuery, TelegramObject, Update
 
+from core.uow import UnitOfWork
 from fakebotapi import FakeBotAPI
 from tests.bot.fixtures import RunningBot
+from tests.rewards.community import Community, build_community
 
 pytestmark = pytest.mark.usefixtures("running_bot")
+COMMAND_ANSWERS = (
+    ("/help", "What Moral Bank can do"),
+    ("/privacy", "Privacy notice"),
+    ("/language", "Choose your language"),
+    ("/points", "My points"),
+    ("/rules", "How points are earned and lost"),
+)
 
 
 class TroubledStorage(MemoryStorage):
@@ -106,3 +115,45 @@ async def test_in_a_group_the_bot_keeps_quiet_about_what_it_does_not_understand(
     assert group.messages == []
     await user.send("see you at the sweep on Saturday!")  # in private it is answered
     await user.expect_message(contains="didn't understand")
+
+
+@pytest.fixture
+async def town(uow: UnitOfWork) -> Community:
+    return await build_community(uow)
+
+
+async def test_commands_work_at_every_step_of_joining_and_cancel_leaves_it(
+    fake_api: FakeBotAPI, town: Community
+) -> None:
+    user = fake_api.user(7505, first_name="Ann", language_code="en")
+    await user.send("/start")
+    await user.expect_message(contains="Welcome to Moral Bank")
+    await user.expect_message(contains="Joining Moral Bank")
+    await user.press("✅ Agree and join")
+    await user.expect_message(contains="share your own phone number")
+    for command, answer in COMMAND_ANSWERS:  # at the phone step
+        await user.send(command)
+        await user.expect_message(contains=answer)
+    await user.send_contact("+44 7700 900123")  # the step goes on where it was
+    await user.expect_message(contains="Phone number saved")
+    await user.expect_message(contains="Which grid")
+    await user.press("grid-1")
+    await user.expect_message(contains="You live in “grid-1”")
+    await user.press("I have a household invite code")
+    await user.expect_message(contains="8-character invite code")
+    for command, answer in COMMAND_ANSWERS:  # at the household code step
+        await user.send(command)
+        await user.expect_message(contains=answer)
+    await user.send("/cancel")
+    await user.expect_message(contains="Send /start whenever you want to begin again")
+    await user.send("ABCD2345")  # no longer read as a code
+    await user.expect_message(contains="didn't understand")
+
+
+async def test_cancel_gives_a_resident_the_main_menu(
+    fake_api: FakeBotAPI, town: Community
+) -> None:
+    alice = fake_api.user(501, first_name="爱丽丝", language_code="zh-hans")
+    await alice.send("/cancel")
+    await alice.expect_message(contains="已取消")
+    assert alice.reply_keyboard == [["💰 我的积分", "📖 积分规则"]]

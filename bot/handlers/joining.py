@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from aiogram import F, Router
+from aiogram import F, Router, html
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -226,7 +226,9 @@ async def _ask_household(message: Message, t: Translator, state: FSMContext, gri
         (t("join.have_code"), JoinStep(action="code").pack()),
         (t("join.new_household"), JoinStep(action="new").pack()),
     ]
-    await message.answer(t("join.household", grid=grid), reply_markup=choices_kb(buttons))
+    # Staff name the grids; replies are HTML.
+    text = t("join.household", grid=html.quote(grid))
+    await message.answer(text, reply_markup=choices_kb(buttons))
 
 
 async def _reply(callback: CallbackQuery, text: str, **kwargs: object) -> None:

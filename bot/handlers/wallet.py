@@ -15,6 +15,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import WalletPage
 from bot.keyboards import main_menu_kb, pager_kb
+from bot.replies import answer_long
 from core.i18n import Translator
 from core.uow import UnitOfWork
 from rewards.people.service import PersonView
@@ -35,7 +36,7 @@ async def show_points(
     message: Message, t: Translator, person: PersonView, uow: UnitOfWork, zone: ZoneInfo
 ) -> None:
     wallet = await my_wallet(uow, person_id=person.id, locale=t.locale, zone=zone)
-    await message.answer(render_wallet(t, wallet, zone), reply_markup=main_menu_kb(t))
+    await answer_long(message, render_wallet(t, wallet, zone), reply_markup=main_menu_kb(t))
     markup = pager_kb(t, wallet.page, wallet.pages)
     if markup is not None:
         await message.answer(t("wallet.more"), reply_markup=markup)
@@ -60,7 +61,8 @@ async def turn_page(
 
 async def show_rules(message: Message, t: Translator, person: PersonView, uow: UnitOfWork) -> None:
     rules = await rules_for_person(uow, person.id, at=uow.now())
-    await message.answer(render_rules(t, rules), reply_markup=main_menu_kb(t))
+    # Forty rules with long names already pass one message's 4,096 characters.
+    await answer_long(message, render_rules(t, rules), reply_markup=main_menu_kb(t))
 
 
 def render_wallet(t: Translator, wallet: Wallet, zone: ZoneInfo) -> str:

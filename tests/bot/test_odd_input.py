@@ -13,10 +13,17 @@ from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import CallbackQuery, TelegramObject, Update
 
+from core.db import Database
+from core.i18n import Catalogues
 from core.uow import UnitOfWork
 from fakebotapi import FakeBotAPI
+from rewards.org.models import OrgLevel
+from rewards.org.service import ensure_unit
+from rewards.points.awards import apply_rule
+from rewards.points.rules import CategoryDraft, save_category, save_rule
 from tests.bot.fixtures import RunningBot
-from tests.rewards.community import Community, build_community
+from tests.bot.outbox import sending
+from tests.rewards.community import ZONE, Community, build_community, rule
 
 pytestmark = pytest.mark.usefixtures("running_bot")
 COMMAND_ANSWERS = (
@@ -157,3 +164,67 @@ async def test_cancel_gives_a_resident_the_main_menu(
     await alice.send("/cancel")
     await alice.expect_message(contains="已取消")
     assert alice.reply_keyboard == [["💰 我的积分", "📖 积分规则"]]
+
+
+async def test_rules_longer_than_one_message_come_in_several(
+    fake_api: FakeBotAPI, uow: UnitOfWork, town: Community
+) -> None:
+    for n in range(40):
+        action = f"第{n:02d}条：" + "帮助邻居搬运重物并把楼道里的杂物清理干净" * 6
+        await save_rule(uow, staff=town.admin, draft=rule(f"long-{n}", action=action[:120]))
+    alice = fake_api.user(501, first_name="爱丽丝", language_code="zh-hans")
+    await alice.send("/rules")
+    first = await alice.expect_message(contains="怎样获得和失去积分")
+    second = await alice.expect_message(contains="第39条")
+    shown = (first.text or "") + (second.text or "")
+    assert all(f"第{n:02d}条" in shown for n in range(40))
+    assert "打扫楼道" in shown
+    assert alice.reply_keyboard == [["💰 我的积分", "📖 积分规则"]]
+
+
+MARKUP_NAME = "A&B <楼>"
+
+
+async def test_names_with_markup_characters_are_shown_as_written(
+    fake_api: FakeBotAPI,
+    database: Database,
+    database_url: str,
+    catalogues: Catalogues,
+    uow: UnitOfWork,
+    town: Community,
+) -> None:
+    async with uow.write() as session:
+        await ensure_unit(
+            session, code="grid-ab", name=MARKUP_NAME, level=OrgLevel.GRID, parent_code="community"
+        )
+    await save_category(uow, staff=town.admin, draft=CategoryDraft(code="odd", name="<清洁> & co"))
+    await save_rule(
+        uow, staff=town.admin, draft=rule("odd", category="odd", action=f"扫 {MARKUP_NAME}")
+    )
+    # Joining at a grid with such a name.
+    newcomer = fake_api.user(7506, first_name="<b>Ann</b> & co", language_code="en")
+    await newcomer.send("/start j_grid-ab")
+    await newcomer.expect_message(contains="Hello, <b>Ann</b> & co!")
+    await newcomer.expect_message(contains="Joining Moral Bank")
+    await newcomer.press("✅ Agree and join")
+    await newcomer.expect_message(contains="share your own phone number")
+    await newcomer.send_contact("+44 7700 900124")
+    await newcomer.expect_message(contains="Phone number saved")
+    await newcomer.expect_message(contains=f"You live in “{MARKUP_NAME}”")
+    # The rules, the notice of an award by them, and the wallet.
+    alice = fake_api.user(501, first_name="爱丽丝", language_code="zh-hans")
+    await alice.send("/rules")
+    rules = await alice.expect_message(contains="【<清洁> & co】")
+    assert f"扫 {MARKUP_NAME} +5" in (rules.text or "")
+    async with sending(fake_api, database, database_url, catalogues):
+        await apply_rule(
+            uow,
+            staff=town.grid1,
+            person_id=town.alice,
+            rule_code="odd",
+            request_key="odd-1",
+            zone=ZONE,
+        )
+        await alice.expect_message(contains=f"扫 {MARKUP_NAME}", timeout=10)
+    await alice.send("/points")
+    await alice.expect_message(contains=f"<清洁> & co · 扫 {MARKUP_NAME}  +5")

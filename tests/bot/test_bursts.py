@@ -51,7 +51,8 @@ async def test_a_new_users_first_messages_racing_each_other_are_both_answered(
         await user.send("/help")
     else:
         # Both first looks miss the person; then both writes meet in one group commit, the
-        # first inserts and the second finds the person only inside the still open group.
+        # first inserts and the second finds the person only inside the group, which a
+        # third writer keeps open (uncommitted) while the second one answers.
         async with database.write():
             await user.send("/help")
             await user.send("/help")

@@ -47,7 +47,6 @@ def main() -> None:
 def run(no_migrate: bool, no_worker: bool) -> None:
     """Migrate, then serve the web panel, the bot (when a token is set) and the worker."""
     from moralbank import migrations
-    from moralbank.runtime import serve
 
     settings = load_cli_settings()
     settings.require_secret_key()
@@ -56,6 +55,9 @@ def run(no_migrate: bool, no_worker: bool) -> None:
     run_async(reach_database(settings.database_url))
     if not no_migrate:
         migrations.upgrade(settings.database_url)
+    # Imported once the checks passed: aiogram takes seconds to import, a mistake should not.
+    from moralbank.runtime import serve
+
     run_async(serve(settings, with_worker=not no_worker))
 
 
@@ -65,10 +67,10 @@ def worker() -> None:
 
     Start as many as the load asks for: each job runs and each message goes out once.
     """
-    from moralbank.runtime import work
-
     settings = load_cli_settings()
     run_async(reach_database(settings.database_url))
+    from moralbank.runtime import work  # after the checks, as in `run`
+
     run_async(work(settings))
 
 

@@ -13,7 +13,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/moralbank.db"
 TELEGRAM_API_URL = "https://api.telegram.org"
@@ -22,10 +25,20 @@ MIN_SECRET_LENGTH = 32
 # Values that appear in documentation; a deployment must never run on one of them.
 QUIET_HOURS = re.compile(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d")
 EXAMPLE_SECRETS = frozenset({"change-me", "changeme", "secret", "example", "please-change-me"})
+# Where `moralbank demo` keeps the key it generates, relative to the directory it ran in.
+DEMO_SECRET_KEY_FILE = Path("var/secret_key")
+# The databases we run on, each with the asynchronous driver the product uses.
+ASYNC_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
 
 
 class SettingsError(ValueError):
-    """A setting is missing or unsafe; the message says which and how to fix it."""
+    """A setting is missing or unsafe. The message says which and how to fix it; `key`
+    and `params` name the same sentence in the catalogues (`cli.<key>`)."""
+
+    def __init__(self, key: str, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params = params
 
 
 class Settings(BaseSettings):
@@ -76,6 +89,31 @@ class Settings(BaseSettings):
             raise ValueError(f"quiet hours {value!r} are not like 22:00-07:00")
         return value.strip()
 
+    @field_validator("database_url")
+    @classmethod
+    def _usable_database(cls, value: str) -> str:
+        """Refused here, a wrong URL is one sentence instead of a trace from the engine."""
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise PydanticCustomError(
+                "database_url_unparsable", "{url} is not a database URL", {"url": value}
+            ) from None
+        backend = url.get_backend_name()
+        driver = ASYNC_DRIVERS.get(backend)
+        if driver is None:
+            raise PydanticCustomError(
+                "database_url_backend", "{backend} is not supported", {"backend": backend}
+            )
+        if url.get_driver_name() != driver:
+            fixed = url.set(drivername=f"{backend}+{driver}").render_as_string()
+            raise PydanticCustomError(
+                "database_url_driver",
+                "use {fixed}",
+                {"url": url.render_as_string(), "fixed": fixed},
+            )
+        return value
+
     @field_validator("bot_token", "secret_key", "webhook_url", "redis_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -86,24 +124,44 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
     def require_secret_key(self) -> str:
-        """The signing key for sessions and tokens; refuses to invent or accept a weak one."""
+        """The signing key for sessions and tokens; refuses to invent or accept a weak one.
+
+        Without MORALBANK_SECRET_KEY or MORALBANK_SECRET_KEY_FILE, the key `moralbank demo`
+        generated in this directory (var/secret_key) is used when it exists and only its
+        owner can read it: the demo and `run` then need no setting. It is a random key
+        made on this machine, never a default; a file others can read is refused."""
         key = self.secret_key.get_secret_value() if self.secret_key else None
-        if key is None and self.secret_key_file is not None:
+        key_file = self.secret_key_file
+        if key is None and key_file is None and DEMO_SECRET_KEY_FILE.is_file():
+            key_file = DEMO_SECRET_KEY_FILE
+            if key_file.stat().st_mode & 0o077:
+                raise SettingsError(
+                    "secret_key_file_exposed",
+                    f"{key_file} can be read by other users: chmod 600 {key_file}",
+                    path=str(key_file),
+                )
+        if key is None and key_file is not None:
             try:
-                key = self.secret_key_file.read_text(encoding="utf-8").strip()
+                key = key_file.read_text(encoding="utf-8").strip()
             except OSError as exc:
                 raise SettingsError(
-                    f"MORALBANK_SECRET_KEY_FILE={self.secret_key_file} cannot be read: {exc}"
+                    "secret_key_file_unreadable",
+                    f"MORALBANK_SECRET_KEY_FILE={key_file} cannot be read: {exc.strerror}",
+                    path=str(key_file),
+                    reason=exc.strerror or str(exc),
                 ) from exc
         if not key:
             raise SettingsError(
+                "secret_key_missing",
                 "MORALBANK_SECRET_KEY is not set. Generate one with "
-                "`moralbank secret` and put it in the environment or .env."
+                "`moralbank secret` and put it in the environment or .env.",
             )
         if key.lower() in EXAMPLE_SECRETS or len(key) < MIN_SECRET_LENGTH:
             raise SettingsError(
+                "secret_key_weak",
                 f"MORALBANK_SECRET_KEY is an example value or shorter than {MIN_SECRET_LENGTH} "
-                "characters. Generate a real one with `moralbank secret`."
+                "characters. Generate a real one with `moralbank secret`.",
+                min_length=MIN_SECRET_LENGTH,
             )
         return key
 

@@ -9,16 +9,24 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from core.settings import SettingsError, generate_secret_key
+from core.settings import DEMO_SECRET_KEY_FILE, generate_secret_key
 from moralbank.cli_bench import bench_group
 from moralbank.cli_broadcast import broadcast_group
 from moralbank.cli_ledger import ledger_group
 from moralbank.cli_rules import rules_group
-from moralbank.cli_support import VAR, load_cli_settings, run_async, with_uow
+from moralbank.cli_support import (
+    VAR,
+    PeopleGroup,
+    load_cli_settings,
+    reach_database,
+    run_async,
+    with_uow,
+)
 from moralbank.cli_tree import admin_group, org_group
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=PeopleGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="moralbank", prog_name="moralbank")
 def main() -> None:
     """Moral Bank (道德银行): a neighbourhood points bank.
 
@@ -39,15 +47,17 @@ def main() -> None:
 def run(no_migrate: bool, no_worker: bool) -> None:
     """Migrate, then serve the web panel, the bot (when a token is set) and the worker."""
     from moralbank import migrations
-    from moralbank.runtime import serve
 
     settings = load_cli_settings()
-    try:
-        settings.require_secret_key()
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from exc
+    settings.require_secret_key()
+    if settings.secret_key is None and settings.secret_key_file is None:
+        click.echo(f"secret key: {DEMO_SECRET_KEY_FILE}, made by `moralbank demo`")
+    run_async(reach_database(settings.database_url))
     if not no_migrate:
         migrations.upgrade(settings.database_url)
+    # Imported once the checks passed: aiogram takes seconds to import, a mistake should not.
+    from moralbank.runtime import serve
+
     run_async(serve(settings, with_worker=not no_worker))
 
 
@@ -57,9 +67,11 @@ def worker() -> None:
 
     Start as many as the load asks for: each job runs and each message goes out once.
     """
-    from moralbank.runtime import work
+    settings = load_cli_settings()
+    run_async(reach_database(settings.database_url))
+    from moralbank.runtime import work  # after the checks, as in `run`
 
-    run_async(work(load_cli_settings()))
+    run_async(work(settings))
 
 
 @main.command()
@@ -68,7 +80,9 @@ def migrate(revision: str) -> None:
     """Bring the database schema to the newest (or the given) revision."""
     from moralbank import migrations
 
-    migrations.upgrade(load_cli_settings().database_url, revision)
+    database_url = load_cli_settings().database_url
+    run_async(reach_database(database_url))
+    migrations.upgrade(database_url, revision)
     click.echo("database schema is up to date")
 
 
@@ -83,7 +97,7 @@ def migrate(revision: str) -> None:
 @click.option(
     "--secret-file",
     type=click.Path(path_type=Path),
-    default=VAR / "secret_key",
+    default=DEMO_SECRET_KEY_FILE,
     show_default=True,
     help="Where the generated secret key is kept.",
 )
@@ -94,12 +108,18 @@ def demo(logins_file: Path, secret_file: Path) -> None:
     from moralbank.demo import load_demo
 
     settings = load_cli_settings()
+    run_async(reach_database(settings.database_url))
     migrations.upgrade(settings.database_url)
     ensure_secret_key_file(secret_file)
     zone = ZoneInfo(settings.time_zone)
     logins = run_async(with_uow(settings, lambda uow: load_demo(uow, logins_file, zone)))
     click.echo(f"demo community loaded; {len(logins)} staff logins are in {logins_file}")
-    click.echo(f"secret key kept in {secret_file} (use MORALBANK_SECRET_KEY_FILE={secret_file})")
+    use = (
+        "`moralbank run` in this directory uses it"
+        if secret_file == DEMO_SECRET_KEY_FILE
+        else f"use MORALBANK_SECRET_KEY_FILE={secret_file}"
+    )
+    click.echo(f"secret key kept in {secret_file}: {use}")
 
 
 @main.command()

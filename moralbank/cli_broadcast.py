@@ -9,9 +9,8 @@ from pathlib import Path
 
 import click
 
-from core.errors import DomainError
 from core.uow import UnitOfWork
-from moralbank.cli_support import domain_error, load_cli_settings, run_async, with_uow
+from moralbank.cli_support import load_cli_settings, run_async, with_uow
 from rewards.messaging import broadcasts
 from rewards.messaging.broadcasts import BroadcastProgress
 
@@ -74,10 +73,7 @@ def broadcast_group(
             await asyncio.sleep(2)
         return broadcast_id
 
-    try:
-        run_async(with_uow(load_cli_settings(), work))
-    except DomainError as exc:
-        raise domain_error(exc) from exc
+    run_async(with_uow(load_cli_settings(), work))
 
 
 @broadcast_group.command("status")
@@ -85,15 +81,9 @@ def broadcast_group(
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def broadcast_status(broadcast_id: int, as_json: bool) -> None:
     """How far a broadcast got: sent, failed, unreachable, cancelled, waiting."""
-    try:
-        progress = run_async(
-            with_uow(
-                load_cli_settings(),
-                lambda uow: broadcasts.broadcast_progress(uow, broadcast_id),
-            )
-        )
-    except DomainError as exc:
-        raise domain_error(exc) from exc
+    progress = run_async(
+        with_uow(load_cli_settings(), lambda uow: broadcasts.broadcast_progress(uow, broadcast_id))
+    )
     if as_json:
         click.echo(json.dumps({**dataclasses.asdict(progress), "finished": progress.finished}))
     else:
@@ -106,10 +96,7 @@ def _control(action: str, done: str) -> None:
     @broadcast_group.command(action, help=f"{action.capitalize()} a broadcast.")
     @click.argument("broadcast_id", type=int)
     def command(broadcast_id: int) -> None:
-        try:
-            run_async(with_uow(load_cli_settings(), lambda uow: change(uow, broadcast_id)))
-        except DomainError as exc:
-            raise domain_error(exc) from exc
+        run_async(with_uow(load_cli_settings(), lambda uow: change(uow, broadcast_id)))
         click.echo(f"broadcast {broadcast_id}: {done}")
 
 

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import click
 
-from core.errors import DomainError
 from core.uow import UnitOfWork
-from moralbank.cli_support import domain_error, load_cli_settings, run_async, with_uow
+from moralbank.cli_support import Mistake, load_cli_settings, run_async, with_uow
 from rewards.points.exchange import export_rules, import_rules
 from rewards.staff.service import StaffView, staff_by_username
 
@@ -24,7 +23,7 @@ def rules_group() -> None:
 async def _staff(uow: UnitOfWork, username: str) -> StaffView:
     staff = await staff_by_username(uow, username)
     if staff is None:
-        raise click.ClickException(f"no staff account {username!r}")
+        raise Mistake("unknown_staff", username=username)
     return staff
 
 
@@ -68,7 +67,4 @@ def import_command(file: Path, unit: str, username: str, reason: str) -> None:
             f"{done.categories} new categories"
         )
 
-    try:
-        click.echo(run_async(with_uow(load_cli_settings(), work)))
-    except DomainError as exc:
-        raise domain_error(exc) from exc
+    click.echo(run_async(with_uow(load_cli_settings(), work)))

@@ -8,13 +8,12 @@ from typing import TypeVar
 
 import click
 
-from core.errors import DomainError
 from core.uow import UnitOfWork
-from moralbank.cli_support import load_cli_settings, run_async, with_uow
+from moralbank.cli_support import Mistake, load_cli_settings, run_async, shell_translator, with_uow
 from rewards.org.models import OrgLevel
-from rewards.org.service import OrgUnitView, add_unit, find_unit
+from rewards.org.service import OrgUnitView, add_unit, find_unit, units_below
 from rewards.staff.models import Role
-from rewards.staff.service import StaffView, create_staff
+from rewards.staff.service import StaffView, all_staff, create_staff, set_password, staff_exists
 
 T = TypeVar("T")
 
@@ -41,6 +40,20 @@ def org_add(code: str, name: str, level: str, parent_code: str | None) -> None:
     click.echo(f"unit {unit.code} ({unit.name}) has id {unit.id}")
 
 
+@org_group.command("list")
+def org_list() -> None:
+    """The whole tree, one unit a line, indented under the unit above: code, level, name."""
+    units = _run(lambda uow: units_below(uow, ["/"]))
+    if not units:
+        click.echo(shell_translator()("cli.org_empty"))
+    for unit in units:
+        click.echo(f"{'  ' * _depth(unit)}{unit.code}  {unit.level.value}  {unit.name}")
+
+
+def _depth(unit: OrgUnitView) -> int:
+    return unit.path.count("/") - 2  # "/1/" is a root, "/1/5/" one below it
+
+
 @click.group("admin")
 def admin_group() -> None:
     """Staff accounts of the web panel."""
@@ -62,10 +75,7 @@ def admin_create(
 ) -> None:
     """Create a staff account. The password is asked for, never taken as an argument,
     so it stays out of shell history and process lists."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
 
     async def work(uow: UnitOfWork) -> StaffView:
         unit = await find_unit(uow, unit_code)
@@ -82,8 +92,48 @@ def admin_create(
     click.echo(f"staff account {staff.username} created (id {staff.id})")
 
 
+@admin_group.command("list")
+def admin_list() -> None:
+    """Every staff account: username, name, and each role with the unit it covers."""
+
+    async def work(uow: UnitOfWork) -> tuple[list[StaffView], dict[int, str]]:
+        units = await units_below(uow, ["/"])
+        return await all_staff(uow), {unit.id: unit.code for unit in units}
+
+    accounts, codes = _run(work)
+    if not accounts:
+        click.echo(shell_translator()("cli.no_staff"))
+    for staff in accounts:
+        roles = ", ".join(
+            f"{role.role.value}@{codes[role.org_unit_id]} ({role.org_unit_name})"
+            for role in staff.roles
+        )
+        click.echo(f"{staff.username}  {staff.display_name}  {roles or '-'}")
+
+
+@admin_group.command("passwd")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def admin_passwd(username: str, password_stdin: bool) -> None:
+    """Give USERNAME a new password (asked twice) and lift a lockout. Panel sessions
+    already open are signed cookies: they end at their expiry, not at once."""
+
+    async def known(uow: UnitOfWork) -> bool:
+        return await staff_exists(uow, username)
+
+    if not _run(known):  # asked before the password, not after it was typed twice
+        raise Mistake("unknown_staff", username=username)
+    password = _read_password(password_stdin)
+    _run(lambda uow: set_password(uow, username=username, password=password, actor_staff_id=None))
+    click.echo(f"password of {username} changed")
+
+
+def _read_password(from_stdin: bool) -> str:
+    """Never an argument, so it stays out of shell history and process lists."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
 def _run(work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
-    try:
-        return run_async(with_uow(load_cli_settings(), work))
-    except DomainError as exc:
-        raise click.ClickException(f"{exc.code}: {exc.params or ''}") from exc
+    return run_async(with_uow(load_cli_settings(), work))

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from aiogram.exceptions import TelegramUnauthorizedError
 from redis.asyncio import Redis
-from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from bot.factory import create_bot
 from core.db import Database
 from core.settings import Settings, SettingsError
+from moralbank.cli_support import DatabaseUnreachable, explain, reach_database, shell_translator
 from moralbank.migrations import current_revision, head_revision
 
 
@@ -31,18 +33,23 @@ async def check_secret(settings: Settings) -> Finding:
     try:
         settings.require_secret_key()
     except SettingsError as exc:
-        return Finding("secret key", False, str(exc))
+        return Finding("secret key", False, explain(exc, shell_translator()) or str(exc))
     return Finding("secret key", True, "set, and not an example value")
 
 
 async def check_database(settings: Settings) -> Finding:
+    """Looks without changing anything: a missing SQLite file (or its directory) is
+    reported, not created as opening it would."""
+    missing = _missing_sqlite_file(settings)
+    if missing is not None:
+        return Finding("database", False, f"no database at {missing}: run `moralbank migrate`")
+    try:
+        await reach_database(settings.database_url)
+    except DatabaseUnreachable as exc:
+        return Finding("database", False, explain(exc, shell_translator()) or str(exc))
     database = Database.from_url(settings.database_url)
     try:
-        async with database.read() as session:
-            await session.execute(text("SELECT 1"))
         current = await current_revision(database.engine)
-    except Exception as exc:
-        return Finding("database", False, f"cannot connect to {_safe_url(settings)}: {exc}")
     finally:
         await database.dispose()
     head = head_revision(settings.database_url)
@@ -94,7 +101,13 @@ async def diagnose(settings: Settings) -> list[Finding]:
     return [await check(settings) for check in CHECKS]
 
 
-def _safe_url(settings: Settings) -> str:
-    from sqlalchemy.engine import make_url
+def _missing_sqlite_file(settings: Settings) -> str | None:
+    url = make_url(settings.database_url)
+    path = url.database
+    if url.get_backend_name() != "sqlite" or path in (None, "", ":memory:"):
+        return None
+    return None if Path(path).is_file() else path
 
+
+def _safe_url(settings: Settings) -> str:
     return make_url(settings.database_url).render_as_string(hide_password=True)

@@ -1,4 +1,10 @@
-"""Running Alembic from the product itself (`moralbank migrate`, `run`, tests)."""
+"""Running Alembic from the product itself (`moralbank migrate`, `run`, tests).
+
+The migrations ship inside the installed package (the `migrations` package, with its
+versions and template as package data), so the configuration is built here and needs no
+`alembic.ini`: an installed wheel has none. The repository's alembic.ini points at the
+same directory for developers' `alembic revision --autogenerate`.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +16,15 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
+import migrations as migrations_package
+
+SCRIPT_LOCATION = Path(migrations_package.__file__).resolve().parent
 
 
 def alembic_config(database_url: str) -> Config:
-    config = Config(str(ALEMBIC_INI))
+    config = Config()
+    config.set_main_option("script_location", str(SCRIPT_LOCATION))
+    config.set_main_option("path_separator", "os")
     config.attributes["database_url"] = database_url
     config.attributes["configure_logging"] = False
     return config

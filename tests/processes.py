@@ -68,15 +68,17 @@ async def moralbank_run(
     args: tuple[str, ...] = ("run",),
     # `run` announces the panel, then the bot's state: ready once both are said.
     ready_line: str = "Telegram bot:",
+    cwd: Path = ROOT,
+    program: str = MORALBANK,
 ) -> AsyncIterator[Running]:
     """Start `moralbank run` (or `args`), wait until it says it is ready, stop it with
     SIGTERM at the end."""
     port = port or free_port()
     env = {**env, "MORALBANK_WEB_PORT": str(port)}
     process = await asyncio.create_subprocess_exec(
-        MORALBANK,
+        program,
         *args,
-        cwd=ROOT,
+        cwd=cwd,
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,

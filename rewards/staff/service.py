@@ -222,3 +222,24 @@ async def staff_exists(uow: UnitOfWork, username: str) -> bool:
             select(StaffAccount.id).where(StaffAccount.username == username)
         )
     return found is not None
+
+
+async def all_staff(uow: UnitOfWork) -> list[StaffView]:
+    """Every staff account with its roles, by username: the whole bank's list for the
+    command line, which runs with the deployment's own rights (no reach applies)."""
+    async with uow.read() as session:
+        accounts = (
+            await session.scalars(select(StaffAccount).order_by(StaffAccount.username))
+        ).all()
+        rows = await session.execute(
+            select(StaffRole.staff_id, StaffRole.role, OrgUnit.id, OrgUnit.name, OrgUnit.path)
+            .join(OrgUnit, OrgUnit.id == StaffRole.org_unit_id)
+            .order_by(OrgUnit.path, StaffRole.role)
+        )
+    roles: dict[int, list[ScopedRole]] = {}
+    for staff_id, role, unit_id, unit_name, unit_path in rows:
+        roles.setdefault(staff_id, []).append(ScopedRole(role, unit_id, unit_name, unit_path))
+    return [
+        StaffView(a.id, a.username, a.display_name, a.language, tuple(roles.get(a.id, ())))
+        for a in accounts
+    ]

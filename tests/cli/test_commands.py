@@ -29,8 +29,11 @@ COMMANDS = [
     ["secret"],
     ["admin"],
     ["admin", "create"],
+    ["admin", "list"],
+    ["admin", "passwd"],
     ["org"],
     ["org", "add"],
+    ["org", "list"],
     ["ledger"],
     ["ledger", "verify"],
     ["bench"],
@@ -106,7 +109,7 @@ def test_demo_is_idempotent_and_keeps_passwords_out_of_its_output(
 def test_admin_create_takes_the_password_from_stdin_and_never_prints_it(
     database_url: str,
 ) -> None:
-    env = moralbank_env(database_url)
+    env = {**moralbank_env(database_url), "LANG": "C.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""}
     added = _moralbank(
         "org", "add", "--code", "c1", "--name", "幸福社区", "--level", "community", env=env
     )
@@ -142,13 +145,13 @@ def test_admin_create_takes_the_password_from_stdin_and_never_prints_it(
         stdin=password + "\n",
     )
     assert again.returncode != 0
-    assert "username_taken" in again.stderr
+    assert "用户名 liu 已被使用。" in again.stderr  # the shell names no language: Chinese
 
 
-def test_run_refuses_to_start_without_a_secret_key(database_url: str) -> None:
-    env = moralbank_env(database_url)
+def test_run_refuses_to_start_without_a_secret_key(database_url: str, tmp_path: Path) -> None:
+    env = {**moralbank_env(database_url), "LANG": "en_US.UTF-8", "LC_ALL": ""}
     del env["MORALBANK_SECRET_KEY"]
-    result = _moralbank("run", env=env)
+    result = _moralbank("run", env=env, cwd=tmp_path)
     assert result.returncode != 0
     assert "MORALBANK_SECRET_KEY is not set" in result.stderr
 
@@ -191,7 +194,7 @@ def test_commands_run_their_work_on_uvloop() -> None:
 def test_a_broadcast_is_queued_steered_and_reported_from_the_command_line(
     database_url: str, tmp_path: Path
 ) -> None:
-    env = moralbank_env(database_url)
+    env = {**moralbank_env(database_url), "LANG": "en_US.UTF-8", "LC_ALL": ""}
     chats = tmp_path / "chats.txt"
     chats.write_text("# grid 1\n1001\n1002\n\n1002\n1003\n")
     queued = _moralbank("broadcast", "--chat-ids", str(chats), "--text", "停水通知", env=env)
@@ -216,11 +219,11 @@ def test_a_broadcast_is_queued_steered_and_reported_from_the_command_line(
     assert "cancelled 3, waiting 0" in report
     again = _moralbank("broadcast", "resume", "1", env=env)
     assert again.returncode == 1
-    assert "broadcast_finished" in again.stderr
+    assert "This broadcast was cancelled; it cannot be paused or resumed." in again.stderr
 
 
 def test_broadcast_input_mistakes_are_named(database_url: str, tmp_path: Path) -> None:
-    env = moralbank_env(database_url)
+    env = {**moralbank_env(database_url), "LANG": "en_US.UTF-8", "LC_ALL": ""}
     chats = tmp_path / "chats.txt"
     chats.write_text("1001\n张三\n")
     wrong = _moralbank("broadcast", "--chat-ids", str(chats), "--text", "hi", env=env)
@@ -228,7 +231,7 @@ def test_broadcast_input_mistakes_are_named(database_url: str, tmp_path: Path) -
     assert "chats.txt:2: '张三' is not a chat id" in wrong.stderr
     chats.write_text("1001\n")
     blank = _moralbank("broadcast", "--chat-ids", str(chats), "--text", "  ", env=env)
-    assert "empty_broadcast" in blank.stderr
+    assert "A broadcast needs a text and at least one recipient." in blank.stderr
     missing = _moralbank("broadcast", "status", "99", env=env)
     assert missing.returncode == 1
-    assert "unknown_broadcast" in missing.stderr
+    assert "There is no such broadcast." in missing.stderr

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from core.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, ensure_secret_key_file
 from tests.support import make_settings
@@ -35,8 +36,11 @@ def test_values_come_from_prefixed_environment(monkeypatch: pytest.MonkeyPatch) 
     assert settings.bot_token is None
 
 
-def test_secret_key_is_required_and_never_an_example(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_secret_key_is_required_and_never_an_example(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.delenv("MORALBANK_SECRET_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)  # no demo key here
     with pytest.raises(SettingsError, match="not set"):
         _settings().require_secret_key()
     with pytest.raises(SettingsError, match="example value"):
@@ -66,3 +70,34 @@ def test_generated_key_file_is_private_and_kept(tmp_path: Path) -> None:
 def test_messaging_settings_are_checked_at_start(values: dict[str, Any], complaint: str) -> None:
     with pytest.raises(ValueError, match=complaint):
         _settings(**values)
+
+
+def test_without_a_key_setting_the_demos_private_key_file_is_used(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("MORALBANK_SECRET_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    demo_key = ensure_secret_key_file(tmp_path / "var" / "secret_key").read_text().strip()
+    assert _settings().require_secret_key() == demo_key
+    # A key that is set wins over the file.
+    assert _settings(secret_key="k" * 40).require_secret_key() == "k" * 40
+    (tmp_path / "var" / "secret_key").chmod(0o640)
+    with pytest.raises(SettingsError, match="can be read by other users"):
+        _settings().require_secret_key()
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("sqlite:///var/x.db", "database_url_driver"),
+        ("postgresql://bank:pw@db/bank", "database_url_driver"),
+        ("mysql+aiomysql://bank@db/bank", "database_url_backend"),
+        ("not a url", "database_url_unparsable"),
+    ],
+)
+def test_database_urls_need_our_databases_and_async_drivers(url: str, kind: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        _settings(database_url=url)
+    assert caught.value.errors()[0]["type"] == kind
+    for good in ("sqlite+aiosqlite:///var/x.db", "postgresql+asyncpg://bank:pw@db/bank"):
+        assert _settings(database_url=good).database_url == good

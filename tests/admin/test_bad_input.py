@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from core.uow import UnitOfWork
 from moralbank.schema import product_metadata
 from rewards.points.corrections import adjust
-from tests.admin.conftest import csrf_of, log_in
+from tests.admin.conftest import alert_text, csrf_of, log_in
 from tests.rewards.community import PASSWORD, ZONE, Community, build_community
 
 TOO_BIG = str(2**63)
@@ -242,11 +242,6 @@ async def test_another_grids_ids_answer_as_ids_that_do_not_exist(
     for person in (community.bob, missing):
         page = await client.get(f"/residents/{person}")
         verify = await client.post(f"/residents/{person}/verify", data={"csrf_token": csrf})
-        answers.append((page.status_code, _message(page.text), verify.status_code))
+        answers.append((page.status_code, alert_text(page.text), verify.status_code))
     assert answers[0] == answers[1]
     assert answers[0][0] == 403
-
-
-def _message(html: str) -> str:
-    start = html.index('role="alert">') + len('role="alert">')
-    return html[start : html.index("<", start)]

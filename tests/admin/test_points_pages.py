@@ -15,7 +15,7 @@ from fakebotapi import FakeBotAPI
 from rewards.people.residents import found_household
 from rewards.people.teams import add_member, create_team
 from rewards.points.models import PointChange
-from tests.admin.conftest import csrf_of, log_in
+from tests.admin.conftest import alert_text, csrf_of, log_in
 from tests.rewards.community import PASSWORD, Community, build_community
 
 
@@ -146,7 +146,8 @@ async def test_households_are_listed_and_shown_within_the_staff_members_reach(
     missing = await client.get(f"/households/{bobs + 100}")
     # Not yours and not there answer alike, so ids of other grids cannot be probed.
     assert elsewhere.status_code == missing.status_code
-    assert _alert(elsewhere.text) == _alert(missing.text) == "没有找到，或者不在您的权限范围内。"
+    assert alert_text(elsewhere.text) == alert_text(missing.text)
+    assert alert_text(missing.text) == "没有找到，或者不在您的权限范围内。"
     assert missing.status_code == 403
     resident = await client.get(f"/residents/{town.alice}")
     assert f'href="/households/{alices}"' in resident.text
@@ -204,8 +205,3 @@ async def test_an_award_made_in_the_panel_shows_in_the_residents_wallet(
     wallet = (await alice.expect_message(contains="我的积分")).text or ""
     assert "道德积分：5 分" in wallet
     assert "清洁卫生 · 打扫楼道  +5" in wallet
-
-
-def _alert(html: str) -> str:
-    start = html.index('role="alert">') + len('role="alert">')
-    return html[start : html.index("<", start)]

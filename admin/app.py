@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -11,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from admin.deps import LoginRequired
+from admin.deps import LoginRequired, get_current_staff, get_uow
 from admin.rendering import create_templates, render, translator_for
 from admin.routes import auth, broadcasts, health, home, households, residents, rules
 from admin.security import (
@@ -24,11 +25,13 @@ from admin.security import (
 from core.clock import Clock, SystemClock
 from core.db import Database
 from core.errors import DomainError
-from core.i18n import Catalogues, Translator
+from core.i18n import Catalogues
 from core.ratelimit import MemoryRateLimiter, RateLimiter
 from core.settings import Settings
-from rewards.errors import OutOfScope
+from rewards.errors import NotFound, OutOfScope
+from rewards.staff.service import StaffView
 
+logger = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 LOGIN_ATTEMPTS_PER_MINUTE = 10
 
@@ -70,19 +73,34 @@ def create_app(
     return app
 
 
-def _error_page(request: Request, status: int, message: str, t: Translator) -> Response:
-    return render(request, "error.html", t, status_code=status, message=message)
+async def _error_page(request: Request, status: int, message: str) -> Response:
+    """The error in the reader's language, with the menu and logout when signed in."""
+    staff = await _signed_in(request)
+    t = translator_for(request, staff.language if staff else None)
+    return render(request, "error.html", t, status_code=status, message=t(message), staff=staff)
+
+
+async def _signed_in(request: Request) -> StaffView | None:
+    if "session" not in request.scope or "staff_id" not in request.session:
+        return None  # a visitor: their session (the login form's token) stays as it is
+    try:
+        return await get_current_staff(request, get_uow(request))
+    except LoginRequired:
+        return None
+    except Exception:  # the database itself may be why this page is shown
+        logger.exception("the error page could not tell who is signed in")
+        return None
 
 
 # Statuses the framework itself raises (unknown page, wrong method, unreadable body).
-def _http_error_message(t: Translator, status: int) -> str:
+def _http_error_message(status: int) -> str:
     if status == 404:
-        return t("page.not_found")
+        return "page.not_found"
     if status == 405:
-        return t("page.not_allowed")
+        return "page.not_allowed"
     if status < 500:
-        return t("form.invalid")
-    return t("error.internal")
+        return "form.invalid"
+    return "error.internal"
 
 
 def _install_error_pages(app: FastAPI) -> None:
@@ -92,24 +110,25 @@ def _install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfRejected)
     async def csrf_rejected(request: Request, exc: CsrfRejected) -> Response:
-        t = translator_for(request)
-        return _error_page(request, 403, t("csrf.rejected"), t)
+        return await _error_page(request, 403, "csrf.rejected")
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
-        t = translator_for(request)
-        status = 403 if isinstance(exc, OutOfScope) else 400
-        return _error_page(request, status, t(f"error.{exc.code}", **exc.params), t)
+        if isinstance(exc, OutOfScope | NotFound):
+            # One answer for "not there" and "not yours": ids of other units can't be probed.
+            return await _error_page(request, 403, "error.not_found")
+        staff = await _signed_in(request)
+        t = translator_for(request, staff.language if staff else None)
+        message = t(f"error.{exc.code}", **exc.params)
+        return render(request, "error.html", t, status_code=400, message=message, staff=staff)
 
     @app.exception_handler(RequestValidationError)
     async def bad_form(request: Request, exc: RequestValidationError) -> Response:
-        t = translator_for(request)
-        return _error_page(request, 400, t("form.invalid"), t)
+        return await _error_page(request, 400, "form.invalid")
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
-        t = translator_for(request)
-        page = _error_page(request, exc.status_code, _http_error_message(t, exc.status_code), t)
+        page = await _error_page(request, exc.status_code, _http_error_message(exc.status_code))
         page.headers.update(exc.headers or {})
         return page
 
@@ -118,6 +137,6 @@ def _install_error_pages(app: FastAPI) -> None:
         # Starlette sends this from outside every middleware and then re-raises, so the
         # server logs the traceback; the headers must be set here by hand.
         t = translator_for(request)
-        page = _error_page(request, 500, t("error.internal"), t)
+        page = render(request, "error.html", t, status_code=500, message=t("error.internal"))
         apply_security_headers(page.headers)
         return page

@@ -31,21 +31,28 @@ class WeakPassword(RewardsError):
     code = "weak_password"
 
 
+class NotFound(RewardsError):
+    """Something asked for by its id or code does not exist. Adapters answer it exactly as
+    out_of_scope, so nobody can tell another unit's ids from ids that do not exist."""
+
+    code = "not_found"
+
+
 class OutOfScope(RewardsError):
     """A staff member tried to act on a part of the organisation tree outside their roles."""
 
     code = "out_of_scope"
 
 
-class UnknownOrgUnit(RewardsError):
+class UnknownOrgUnit(NotFound):
     code = "unknown_org_unit"
 
 
-class UnknownPerson(RewardsError):
+class UnknownPerson(NotFound):
     code = "unknown_person"
 
 
-class UnknownBroadcast(RewardsError):
+class UnknownBroadcast(NotFound):
     code = "unknown_broadcast"
 
 
@@ -67,7 +74,7 @@ class BroadcastFinished(RewardsError):
     code = "broadcast_finished"
 
 
-class NotAResident(RewardsError):
+class NotAResident(NotFound):
     """The person has not joined a community yet."""
 
     code = "not_a_resident"
@@ -79,7 +86,7 @@ class NotVerified(RewardsError):
     code = "not_verified"
 
 
-class UnknownRule(RewardsError):
+class UnknownRule(NotFound):
     code = "unknown_rule"
 
 
@@ -127,7 +134,7 @@ class RequestKeyReused(RewardsError):
     code = "request_key_reused"
 
 
-class UnknownPointChange(RewardsError):
+class UnknownPointChange(NotFound):
     code = "unknown_point_change"
 
 
@@ -165,7 +172,7 @@ class UnknownHouseholdCode(RewardsError):
     code = "unknown_household_code"
 
 
-class UnknownHousehold(RewardsError):
+class UnknownHousehold(NotFound):
     code = "unknown_household"
 
 
@@ -181,5 +188,5 @@ class NotYourContact(RewardsError):
     code = "not_your_contact"
 
 
-class UnknownTeam(RewardsError):
+class UnknownTeam(NotFound):
     code = "unknown_team"

@@ -11,6 +11,7 @@ from fastapi import Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from admin.deps import CurrentStaff, Uow
+from admin.params import Id, IdPath
 from admin.rendering import render, translator_for
 from admin.routes import page_router
 from core.uow import UnitOfWork
@@ -77,8 +78,8 @@ async def prepare(
     staff: CurrentStaff,
     uow: Uow,
     text: Annotated[str, Form(max_length=MAX_TEXT * 2)] = "",
-    units: Annotated[list[int] | None, Form()] = None,
-    teams: Annotated[list[int] | None, Form()] = None,
+    units: Annotated[list[Id] | None, Form()] = None,
+    teams: Annotated[list[Id] | None, Form()] = None,
     role: Annotated[AudienceRole, Form()] = "residents",
     urgent: Annotated[bool, Form()] = False,
     intent: Annotated[str, Form()] = "preview",
@@ -116,7 +117,7 @@ async def _own(uow: UnitOfWork, staff: StaffView, broadcast_id: int) -> None:
 
 @router.get("/broadcasts/{broadcast_id}")
 async def broadcast_page(
-    broadcast_id: int, request: Request, staff: CurrentStaff, uow: Uow
+    broadcast_id: IdPath, request: Request, staff: CurrentStaff, uow: Uow
 ) -> Response:
     progress = await broadcast_progress(uow, broadcast_id, sender=_sender(staff))
     t = translator_for(request, staff.language)
@@ -124,7 +125,7 @@ async def broadcast_page(
 
 
 @router.get("/broadcasts/{broadcast_id}/progress")
-async def progress_json(broadcast_id: int, staff: CurrentStaff, uow: Uow) -> Response:
+async def progress_json(broadcast_id: IdPath, staff: CurrentStaff, uow: Uow) -> Response:
     """What the page polls to move its bar."""
     progress = await broadcast_progress(uow, broadcast_id, sender=_sender(staff))
     done = progress.recipients - progress.waiting
@@ -144,7 +145,7 @@ async def progress_json(broadcast_id: int, staff: CurrentStaff, uow: Uow) -> Res
 
 
 @router.post("/broadcasts/{broadcast_id}/{action}")
-async def steer(broadcast_id: int, action: str, staff: CurrentStaff, uow: Uow) -> Response:
+async def steer(broadcast_id: IdPath, action: str, staff: CurrentStaff, uow: Uow) -> Response:
     await _own(uow, staff, broadcast_id)
     change = STEERING.get(action)
     if change is not None:

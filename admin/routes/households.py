@@ -6,6 +6,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from admin.deps import CurrentStaff, Uow
+from admin.params import IdPath
 from admin.rendering import render, translator_for
 from admin.routes import page_router
 from rewards.people.households import search_households
@@ -23,7 +24,7 @@ async def households(request: Request, staff: CurrentStaff, uow: Uow, q: str = "
 
 @router.get("/households/{household_id}")
 async def household_page(
-    household_id: int, request: Request, staff: CurrentStaff, uow: Uow
+    household_id: IdPath, request: Request, staff: CurrentStaff, uow: Uow
 ) -> Response:
     t = translator_for(request, staff.language)
     card = await household_card(uow, staff=staff, household_id=household_id)

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from admin.dates import local_midnight
 from admin.deps import CurrentStaff, Uow, Zone
+from admin.params import IdPath, PageQuery
 from admin.rendering import render, translator_for
 from admin.routes import page_router
 from rewards.audit import search_audit
@@ -58,20 +59,23 @@ async def residents(
 
 
 @router.post("/residents/{person_id}/verify")
-async def verify(person_id: int, staff: CurrentStaff, uow: Uow) -> Response:
+async def verify(person_id: IdPath, staff: CurrentStaff, uow: Uow) -> Response:
     await verify_resident(uow, staff=staff, person_id=person_id)
     return RedirectResponse("/residents?done=verified", status_code=303)
 
 
 @router.get("/residents/{person_id}")
 async def resident_page(
-    person_id: int, request: Request, staff: CurrentStaff, uow: Uow, zone: Zone, page: int = 0
+    person_id: IdPath,
+    request: Request,
+    staff: CurrentStaff,
+    uow: Uow,
+    zone: Zone,
+    page: PageQuery = 0,
 ) -> Response:
     t = translator_for(request, staff.language)
     resident = await resident_for_staff(uow, staff=staff, person_id=person_id)
-    wallet = await my_wallet(
-        uow, person_id=person_id, locale=t.locale, zone=zone, page=max(page, 0)
-    )
+    wallet = await my_wallet(uow, person_id=person_id, locale=t.locale, zone=zone, page=page)
     rules = await rules_for(uow, resident.unit_path, at=uow.now())
     _, point_types = await setup_choices(uow)
     return render(
@@ -91,7 +95,7 @@ async def resident_page(
 
 @router.post("/residents/{person_id}/award")
 async def award(
-    person_id: int,
+    person_id: IdPath,
     staff: CurrentStaff,
     uow: Uow,
     zone: Zone,
@@ -113,7 +117,7 @@ async def award(
 
 @router.post("/residents/{person_id}/adjust")
 async def adjust_points(
-    person_id: int,
+    person_id: IdPath,
     request: Request,
     staff: CurrentStaff,
     uow: Uow,
@@ -147,7 +151,7 @@ async def adjustments(request: Request, staff: CurrentStaff, uow: Uow) -> Respon
 
 @router.post("/adjustments/{change_id}/{decision}")
 async def decide_change(
-    change_id: int, decision: str, staff: CurrentStaff, uow: Uow, zone: Zone
+    change_id: IdPath, decision: str, staff: CurrentStaff, uow: Uow, zone: Zone
 ) -> Response:
     if decision not in ("approve", "reject"):
         return RedirectResponse("/adjustments", status_code=303)

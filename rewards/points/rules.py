@@ -87,7 +87,8 @@ class RuleDraft(BaseModel):
         if not self.awarder_roles:
             raise ValueError("awarder_roles")
         for moment in (self.valid_from, self.valid_to):
-            if moment is not None and moment.tzinfo is None:
+            # Years far off overflow when the databases convert them; nobody means them.
+            if moment is not None and (moment.tzinfo is None or not 1900 <= moment.year < 3000):
                 raise ValueError("valid_from")
         if self.valid_from and self.valid_to and self.valid_to <= self.valid_from:
             raise ValueError("valid_to")

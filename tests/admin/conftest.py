@@ -109,3 +109,9 @@ async def log_in(client: httpx.AsyncClient, username: str, password: str) -> htt
     return await client.post(
         "/login", data={"username": username, "password": password, "csrf_token": token}
     )
+
+
+def alert_text(html: str) -> str:
+    """The message of a page's alert (the error page's sentence)."""
+    start = html.index('role="alert">') + len('role="alert">')
+    return html[start : html.index("<", start)]

@@ -78,22 +78,40 @@ echo "==> mypy"
 .venv/bin/mypy
 
 run_pytest() {  # $1: label; the database comes from MORALBANK_TEST_DATABASE_URL
-  echo "==> pytest on $1"
   local status=0
   .venv/bin/python -m pytest "${PYTEST_ARGS[@]}" || status=$?
   if [ "$status" = 5 ]; then
-    echo "FAIL: pytest collected no tests on $1" >&2; exit 1
-  elif [ "$status" != 0 ]; then
-    exit "$status"
+    echo "FAIL: pytest collected no tests on $1" >&2; return 1
   fi
+  return "$status"
 }
 
-(unset MORALBANK_TEST_DATABASE_URL; run_pytest SQLite)
+# The two passes run side by side (each mostly waits on its own database), each with its
+# own Redis database; their output is shown whole, one after the other, when both end.
+mkdir -p var
+LOGS=(var/test-sqlite.log var/test-postgresql.log)
 if reachable "$POSTGRES_URL"; then
-  MORALBANK_TEST_DATABASE_URL="$POSTGRES_URL" run_pytest PostgreSQL
+  echo "==> pytest on SQLite and on PostgreSQL, side by side (${LOGS[*]})"
+  (unset MORALBANK_TEST_DATABASE_URL; run_pytest SQLite) >"${LOGS[0]}" 2>&1 &
+  SQLITE_PID=$!
+  (export MORALBANK_TEST_DATABASE_URL="$POSTGRES_URL"
+   [ -n "${MORALBANK_TEST_REDIS_URL:-}" ] && export MORALBANK_TEST_REDIS_URL="${REDIS_URL%/*}/14"
+   run_pytest PostgreSQL) >"${LOGS[1]}" 2>&1 &
+  POSTGRES_PID=$!
+  SQLITE_STATUS=0; POSTGRES_STATUS=0
+  wait "$SQLITE_PID" || SQLITE_STATUS=$?
+  wait "$POSTGRES_PID" || POSTGRES_STATUS=$?
+  echo "==> pytest on SQLite"; cat "${LOGS[0]}"
+  echo "==> pytest on PostgreSQL"; cat "${LOGS[1]}"
+  if [ "$SQLITE_STATUS" != 0 ] || [ "$POSTGRES_STATUS" != 0 ]; then
+    echo "FAIL: SQLite pass exit $SQLITE_STATUS, PostgreSQL pass exit $POSTGRES_STATUS" >&2
+    exit 1
+  fi
 elif [ "$REQUIRE" = 1 ]; then
   echo "FAIL: PostgreSQL is required at $POSTGRES_URL" >&2; exit 1
 else
+  echo "==> pytest on SQLite"
+  (unset MORALBANK_TEST_DATABASE_URL; run_pytest SQLite)
   echo "!!!! PostgreSQL not reachable at $POSTGRES_URL: the suite ran on SQLite only." >&2
 fi
 echo "==> all tests passed"

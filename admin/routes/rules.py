@@ -91,7 +91,12 @@ async def rule_save(request: Request, staff: CurrentStaff, uow: Uow, zone: Zone)
             return await _form(
                 request, staff, uow, values=values, editing=editing, preview=preview
             )
-        await save_rule(uow, staff=staff, draft=draft)
+        await save_rule(
+            uow,
+            staff=staff,
+            draft=draft,
+            approval_above=request.app.state.settings.adjustment_approval_above,
+        )
     except DomainError as error:
         t = translator_for(request, staff.language)
         message = t(f"error.{error.code}", **error.params)

@@ -91,7 +91,7 @@ async def rule_save(request: Request, staff: CurrentStaff, uow: Uow, zone: Zone)
             return await _form(
                 request, staff, uow, values=values, editing=editing, preview=preview
             )
-        await save_rule(
+        saved = await save_rule(
             uow,
             staff=staff,
             draft=draft,
@@ -101,6 +101,8 @@ async def rule_save(request: Request, staff: CurrentStaff, uow: Uow, zone: Zone)
         t = translator_for(request, staff.language)
         message = t(f"error.{error.code}", **error.params)
         return await _form(request, staff, uow, values=values, editing=editing, error=message)
+    if saved.pending:
+        return RedirectResponse("/rule-approvals?done=requested", status_code=303)
     return RedirectResponse(f"/rules/{draft.code}/history", status_code=303)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 
 from core.uow import UnitOfWork
 from rewards.audit import record_audit
-from rewards.errors import NotPending, SameApprover, UnknownRuleApproval
+from rewards.errors import NotPending, OutOfScope, SameApprover, UnknownRuleApproval
 from rewards.org.models import OrgUnit
 from rewards.points.models import Rule, RuleApproval, RuleVersion
 from rewards.points.rules import RuleView, rule_version
@@ -34,7 +34,10 @@ class PendingRule:
 
 
 async def pending_rules(uow: UnitOfWork, *, staff: StaffView) -> list[PendingRule]:
-    """Rule versions waiting for a second staff member where this one may approve them."""
+    """Rule versions waiting for a second staff member where this one may approve them.
+    Raises out_of_scope for staff who may approve rules nowhere."""
+    if not staff.may(Action.APPROVE_RULES):
+        raise OutOfScope()
     target = aliased(OrgUnit)
     async with uow.read() as session:
         rows = (

@@ -14,7 +14,16 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from admin.deps import LoginRequired, get_current_staff, get_uow
 from admin.rendering import create_templates, render, translator_for
-from admin.routes import auth, broadcasts, health, home, households, residents, rules
+from admin.routes import (
+    auth,
+    broadcasts,
+    changes,
+    health,
+    home,
+    households,
+    residents,
+    rules,
+)
 from admin.security import (
     SESSION_COOKIE,
     SESSION_SECONDS,
@@ -66,7 +75,7 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The page routers carry the CSRF check themselves (see admin.routes.page_router).
-    routers = (health, auth, home, rules, residents, households, broadcasts)
+    routers = (health, auth, home, rules, residents, households, broadcasts, changes)
     for router in (module.router for module in routers):
         app.include_router(router)
     _install_error_pages(app)

@@ -125,7 +125,9 @@ async def _seed(url: str, residents: int) -> list[int]:
     uow = UnitOfWork(database, SystemClock())
     try:
         with tempfile.TemporaryDirectory() as folder:
-            await load_demo(uow, Path(folder) / "logins.txt", ZoneInfo("Asia/Shanghai"))
+            await load_demo(
+                uow, Path(folder) / "logins.txt", ZoneInfo("Asia/Shanghai"), approval_above=50
+            )
         staff = await staff_by_username(uow, "shequ")
         assert staff is not None
         grids = [await find_unit(uow, f"demo-grid-{n}") for n in (1, 2, 3)]

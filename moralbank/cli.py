@@ -112,7 +112,12 @@ def demo(logins_file: Path, secret_file: Path) -> None:
     migrations.upgrade(settings.database_url)
     ensure_secret_key_file(secret_file)
     zone = ZoneInfo(settings.time_zone)
-    logins = run_async(with_uow(settings, lambda uow: load_demo(uow, logins_file, zone)))
+    logins = run_async(
+        with_uow(
+            settings,
+            lambda uow: load_demo(uow, logins_file, zone, settings.adjustment_approval_above),
+        )
+    )
     click.echo(f"demo community loaded; {len(logins)} staff logins are in {logins_file}")
     use = (
         "`moralbank run` in this directory uses it"

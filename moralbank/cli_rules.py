@@ -58,13 +58,21 @@ def import_command(file: Path, unit: str, username: str, reason: str) -> None:
     """Add the file's point types and categories that are missing and save each rule as
     a version at UNIT (checked in full first: one mistake and nothing is saved)."""
     text = file.read_text(encoding="utf-8")
+    settings = load_cli_settings()
 
     async def work(uow: UnitOfWork) -> str:
         staff = await _staff(uow, username)
-        done = await import_rules(uow, staff=staff, text=text, unit=unit, reason=reason)
+        done = await import_rules(
+            uow,
+            staff=staff,
+            text=text,
+            unit=unit,
+            reason=reason,
+            approval_above=settings.adjustment_approval_above,
+        )
         return (
             f"imported {done.rules} rules, {done.point_types} new point types, "
             f"{done.categories} new categories"
         )
 
-    click.echo(run_async(with_uow(load_cli_settings(), work)))
+    click.echo(run_async(with_uow(settings, work)))

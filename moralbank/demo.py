@@ -57,7 +57,9 @@ STAFF = (
 )
 
 
-async def load_demo(uow: UnitOfWork, logins_file: Path, zone: ZoneInfo) -> dict[str, str]:
+async def load_demo(
+    uow: UnitOfWork, logins_file: Path, zone: ZoneInfo, approval_above: int
+) -> dict[str, str]:
     """Create what is missing and return username → password of every demo account.
 
     Passwords are random and kept in `logins_file` (owner-only), never printed to logs.
@@ -75,6 +77,7 @@ async def load_demo(uow: UnitOfWork, logins_file: Path, zone: ZoneInfo) -> dict[
         community=_present(views["shequ"]),
         grid_staff=[_present(views[f"wangge{n}"]) for n in (1, 2, 3)],
         zone=zone,
+        approval_above=approval_above,
     )
     return known
 

@@ -101,11 +101,13 @@ async def load_points_demo(
     community: StaffView,
     grid_staff: list[StaffView],
     zone: ZoneInfo,
+    approval_above: int,
 ) -> None:
-    """Schemes, then (once) residents and history. `admin` sets the schemes up;
+    """Schemes, then (once) residents and history. `admin` sets the schemes up (a rule
+    worth more than `approval_above` would wait for a second approver, as anywhere);
     `community` and the grid staff enrol residents and award points."""
     since = uow.now() - timedelta(days=HISTORY_DAYS + 30)
-    await _schemes(uow, admin, since)
+    await _schemes(uow, admin, since, approval_above)
     community_unit = await find_unit(uow, "demo-community")
     if await count_residents(uow, community_unit.path):
         return
@@ -114,7 +116,9 @@ async def load_points_demo(
     await _history(uow, grid_staff, residents, zone)
 
 
-async def _schemes(uow: UnitOfWork, admin: StaffView, since: datetime) -> None:
+async def _schemes(
+    uow: UnitOfWork, admin: StaffView, since: datetime, approval_above: int
+) -> None:
     done = await existing_setup(uow)
     for kind in POINT_TYPES:
         if kind.code not in done.point_types:
@@ -143,7 +147,7 @@ async def _schemes(uow: UnitOfWork, admin: StaffView, since: datetime) -> None:
             second_approver=code == "thrift-wedding",
             valid_from=since,
         )
-        await save_rule(uow, staff=admin, draft=draft)
+        await save_rule(uow, staff=admin, draft=draft, approval_above=approval_above)
 
 
 async def _residents(uow: UnitOfWork, staff: StaffView, grids: list[str]) -> dict[str, list[int]]:

@@ -190,3 +190,14 @@ class NotYourContact(RewardsError):
 
 class UnknownTeam(NotFound):
     code = "unknown_team"
+
+
+class ResidentLeft(RewardsError):
+    """The person used /leave: no points, no verifying; they come back only by joining
+    again (as a new person)."""
+
+    code = "resident_left"
+
+
+class UnknownRuleApproval(RewardsError):
+    code = "unknown_rule_approval"

@@ -20,9 +20,10 @@ from rewards.audit import search_audit
 from rewards.people.joining import verify_resident
 from rewards.people.residents import resident_for_staff, search_residents
 from rewards.points.awards import apply_rule
-from rewards.points.corrections import adjust, decide, pending_changes
+from rewards.points.corrections import adjust, decide, pending_changes, recent_changes
 from rewards.points.rules import rules_for, setup_choices
 from rewards.points.wallet import my_wallet
+from rewards.staff.permissions import Action
 
 router = page_router()
 # Messages a redirect may ask the next page to show, by the name in its query string.
@@ -33,6 +34,7 @@ DONE = {
     "requested": "residents.done_requested",
     "approved": "adjustments.done_approved",
     "rejected": "adjustments.done_rejected",
+    "undone": "changes.done_undone",
 }
 
 
@@ -78,6 +80,8 @@ async def resident_page(
     wallet = await my_wallet(uow, person_id=person_id, locale=t.locale, zone=zone, page=page)
     rules = await rules_for(uow, resident.unit_path, at=uow.now())
     _, point_types = await setup_choices(uow)
+    undoable = staff.can(Action.UNDO_CHANGES, resident.unit_path)  # what the page offers
+    changes = await recent_changes(uow, staff=staff, person_id=person_id) if undoable else []
     return render(
         request,
         "resident.html",
@@ -87,6 +91,7 @@ async def resident_page(
         wallet=wallet,
         rules=rules,
         point_types=point_types,
+        changes=changes,
         request_key=uuid.uuid4().hex,  # one per form shown: a second submit is the same change
         done=_done(request),
         zone=zone,

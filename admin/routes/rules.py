@@ -91,11 +91,18 @@ async def rule_save(request: Request, staff: CurrentStaff, uow: Uow, zone: Zone)
             return await _form(
                 request, staff, uow, values=values, editing=editing, preview=preview
             )
-        await save_rule(uow, staff=staff, draft=draft)
+        saved = await save_rule(
+            uow,
+            staff=staff,
+            draft=draft,
+            approval_above=request.app.state.settings.adjustment_approval_above,
+        )
     except DomainError as error:
         t = translator_for(request, staff.language)
         message = t(f"error.{error.code}", **error.params)
         return await _form(request, staff, uow, values=values, editing=editing, error=message)
+    if saved.pending:
+        return RedirectResponse("/rule-approvals?done=requested", status_code=303)
     return RedirectResponse(f"/rules/{draft.code}/history", status_code=303)
 
 

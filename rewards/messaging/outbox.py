@@ -8,11 +8,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.sql import insert_ignoring_conflicts
 from rewards.messaging.models import PRIORITY_NOTICE, OutboxChat, OutboxMessage
+
+# What a message's chat becomes once its person left (Telegram has no chat 0): the row
+# stays, so a broadcast's report still counts it.
+ERASED_CHAT = 0
 
 
 async def notify(
@@ -78,3 +82,24 @@ async def _known_chats(session: AsyncSession, chats: set[int]) -> dict[int, str 
         for chat_id, since, reason in rows:
             known[chat_id] = (reason or "unreachable") if since is not None else None
     return known
+
+
+async def forget_chat(session: AsyncSession, *, chat_id: int) -> None:
+    """The person behind a private chat left the bank: what still waits for them is
+    cancelled, and no message to them keeps the chat's id or what it said (a broadcast's
+    text stays with the broadcast). A message a worker holds at this moment may still go;
+    its outcome is no longer recorded."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.status.in_(("pending", "paused", "sending")),
+        )
+        .values(status="cancelled", claimed_by=None, lease_until=None)
+    )
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.chat_id == chat_id)
+        .values(chat_id=ERASED_CHAT, text=None, text_params=None, photo=None, reply_markup=None)
+    )
+    await session.execute(delete(OutboxChat).where(OutboxChat.chat_id == chat_id))

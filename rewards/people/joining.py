@@ -23,15 +23,17 @@ from rewards.errors import (
     AlreadyJoined,
     ConsentRequired,
     InvalidPhone,
+    ResidentLeft,
     UnknownHouseholdCode,
     UnknownOrgUnit,
     UnknownPerson,
 )
-from rewards.messaging.outbox import notify
+from rewards.messaging.outbox import forget_chat, notify
 from rewards.org.models import OrgLevel, OrgUnit
 from rewards.org.service import get_unit
 from rewards.people.models import Household, Person, PersonChannel, Resident
 from rewards.people.residents import (
+    TELEGRAM,
     enrol,
     load_resident,
     new_household,
@@ -147,7 +149,8 @@ async def apply_to_join(
 
 async def verify_resident(uow: UnitOfWork, *, staff: StaffView, person_id: int) -> None:
     """Staff confirm that the person lives where they said; they are told in the bot.
-    Raises not_a_resident, out_of_scope."""
+    Raises not_a_resident, out_of_scope, resident_left (who left comes back only by
+    joining again, as a new person)."""
     async with uow.write() as session:
         now = uow.now()
         resident_view = await load_resident(session, person_id)
@@ -156,6 +159,8 @@ async def verify_resident(uow: UnitOfWork, *, staff: StaffView, person_id: int) 
         assert resident is not None
         if resident.status == "verified":
             return
+        if resident.status == "left":
+            raise ResidentLeft()
         resident.status = "verified"
         resident.verified_at = now
         resident.verified_by_staff_id = staff.id
@@ -195,12 +200,20 @@ async def my_data(uow: UnitOfWork, *, person_id: int) -> dict[str, Any]:
 
 async def leave(uow: UnitOfWork, *, person_id: int) -> None:
     """Erase what identifies the person. Their points history stays in the ledger (it
-    must balance), kept under an id that no longer leads to a name or a phone."""
+    must balance), kept under an id that no longer leads to a name or a phone. Messages
+    still waiting for them are cancelled, and no message keeps their chat or its text."""
     async with uow.write() as session:
         person = await _person(session, person_id)
         person.display_name = ""
         person.phone = None
         person.left_at = uow.now()
+        chats = await session.scalars(
+            select(PersonChannel.external_id).where(
+                PersonChannel.person_id == person_id, PersonChannel.channel == TELEGRAM
+            )
+        )
+        for chat in chats.all():
+            await forget_chat(session, chat_id=chat)
         await session.execute(delete(PersonChannel).where(PersonChannel.person_id == person_id))
         resident = await session.get(Resident, person_id)
         if resident is not None:

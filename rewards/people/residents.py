@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.i18n import DEFAULT_LOCALE
 from core.uow import UnitOfWork
 from rewards.audit import record_audit
-from rewards.errors import HouseholdElsewhere, NotAResident, NotVerified
+from rewards.errors import HouseholdElsewhere, NotAResident, NotVerified, ResidentLeft
 from rewards.org.models import OrgUnit
 from rewards.org.service import get_unit
 from rewards.people.models import Household, Person, PersonChannel, Resident, TeamMember
@@ -76,9 +76,19 @@ async def load_resident(session: AsyncSession, person_id: int) -> ResidentView:
     )
 
 
-async def load_verified_resident(session: AsyncSession, person_id: int) -> ResidentView:
-    """Raises not_a_resident, not_verified."""
+async def load_verified_resident(
+    session: AsyncSession, person_id: int, *, lock: bool = False
+) -> ResidentView:
+    """A resident who may be given points. Raises not_a_resident, resident_left,
+    not_verified. With `lock` the resident's row stays locked until the transaction ends:
+    a /leave, or another adjustment counted against the same day, waits for it."""
+    if lock:
+        await session.execute(
+            select(Resident.person_id).where(Resident.person_id == person_id).with_for_update()
+        )
     resident = await load_resident(session, person_id)
+    if resident.status == "left":
+        raise ResidentLeft()
     if not resident.verified:
         raise NotVerified()
     return resident

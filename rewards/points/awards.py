@@ -269,8 +269,15 @@ async def _replay(
 
 
 def audit_change(
-    session: AsyncSession, change: PointChange, actor: int | None, action: str, now: datetime
+    session: AsyncSession,
+    change: PointChange,
+    actor: int | None,
+    action: str,
+    now: datetime,
+    *,
+    reason: str | None = None,
 ) -> None:
+    """`reason` is the step's own (undoing one); else the change's note."""
     record_audit(
         session,
         at=now,
@@ -278,7 +285,7 @@ def audit_change(
         action=action,
         target=f"person:{change.person_id}",
         unit_path=unit_path_of(change.person_id),
-        reason=change.note,
+        reason=reason or change.note,
         details={
             "change": change.id,
             "asked": change.asked_points,

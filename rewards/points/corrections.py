@@ -2,17 +2,23 @@
 
 An adjustment needs a reason. One larger than the approval threshold (a setting) waits
 for a second staff member, as does an award under a rule that asks for one; the person who
-asked can never approve. Undoing a posted change writes a reversing ledger entry, gives the
+asked can never approve. Small adjustments add up: once what one staff member asked for
+one resident in a day (the community's day, amounts counted either way) would pass the
+threshold, the next waits too, so twenty times +50 is not +1,000 by one person. The
+resident's row is locked before the day is counted, so two racing requests are counted
+one after the other. Undoing a posted change writes a reversing ledger entry, gives the
 cap back and tells the resident. Every step is in the audit log.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.uow import UnitOfWork
 from ledger.service import reverse_entry
@@ -26,13 +32,15 @@ from rewards.errors import (
 )
 from rewards.org.models import OrgUnit
 from rewards.people.models import Person, Resident
-from rewards.people.residents import load_resident
+from rewards.people.residents import load_resident, load_verified_resident
 from rewards.points.accounts import person_wallet
 from rewards.points.awards import ChangeView, audit_change, change_view, pay
 from rewards.points.models import CapUsage, PointChange, PointType
 from rewards.points.notices import tell_resident
+from rewards.points.periods import period_start
 from rewards.points.rules import rule_version
 from rewards.staff.models import StaffAccount
+from rewards.staff.permissions import Action
 from rewards.staff.service import StaffView
 
 
@@ -49,7 +57,8 @@ async def adjust(
     zone: ZoneInfo,
 ) -> ChangeView:
     """Add (positive) or take (negative) points by hand. Raises reason_required,
-    not_a_resident, out_of_scope, unknown_point_type, request_key_reused."""
+    not_a_resident, not_verified, resident_left, out_of_scope, unknown_point_type,
+    request_key_reused."""
     reason = reason.strip()
     if not reason:
         raise ReasonRequired()
@@ -61,13 +70,16 @@ async def adjust(
             if found is not None:
                 return _same_request(found, person_id, points)
             now = uow.now()
-            resident = await load_resident(session, person_id)
+            resident = await load_verified_resident(session, person_id, lock=True)
             staff.require_reach(resident.unit_path)
             type_id = await session.scalar(
                 select(PointType.id).where(PointType.code == point_type)
             )
             if type_id is None:
                 raise UnknownPointType(code=point_type)
+            # Counted before this change is added, under the resident's row lock.
+            asked_today = await _asked_today(session, staff.id, person_id, zone, now)
+            waits = asked_today + abs(points) > approval_above
             change = PointChange(
                 request_key=request_key,
                 kind="adjustment",
@@ -83,7 +95,7 @@ async def adjust(
             )
             session.add(change)
             await session.flush()
-            if abs(points) > approval_above:
+            if waits:
                 audit_change(session, change, staff.id, "points.requested", now)
             else:
                 await pay(session, change, None, zone=zone, now=now)
@@ -99,6 +111,23 @@ async def adjust(
         return _same_request(found, person_id, points)
 
 
+async def _asked_today(
+    session: AsyncSession, staff_id: int, person_id: int, zone: ZoneInfo, now: datetime
+) -> int:
+    """What the staff member asked by hand for the resident since the day began, either
+    way and whether paid or waiting (a refused request moved nothing)."""
+    total = await session.scalar(
+        select(func.coalesce(func.sum(func.abs(PointChange.asked_points)), 0)).where(
+            PointChange.person_id == person_id,
+            PointChange.requested_by_staff_id == staff_id,
+            PointChange.kind == "adjustment",
+            PointChange.status != "rejected",
+            PointChange.created_at >= period_start("day", now, zone),
+        )
+    )
+    return int(total or 0)
+
+
 def _same_request(change: PointChange, person_id: int, points: int) -> ChangeView:
     if change.person_id != person_id or change.asked_points != points:
         raise RequestKeyReused()
@@ -109,7 +138,8 @@ async def decide(
     uow: UnitOfWork, *, staff: StaffView, change_id: int, approve: bool, zone: ZoneInfo
 ) -> ChangeView:
     """The second staff member approves (pays) or rejects a pending change. Raises
-    unknown_point_change, not_pending, same_approver, out_of_scope, cap_reached."""
+    unknown_point_change, not_pending, same_approver, out_of_scope, cap_reached, and
+    (approving) not_verified, resident_left."""
     async with uow.write() as session:
         now = uow.now()
         change = await session.scalar(
@@ -123,6 +153,9 @@ async def decide(
             raise SameApprover()
         resident = await load_resident(session, change.person_id)
         staff.require_reach(resident.unit_path)
+        if approve:
+            # Points go only to someone who may still have them (not one who left since).
+            await load_verified_resident(session, change.person_id, lock=True)
         change.decided_by_staff_id = staff.id
         change.decided_at = now
         if approve:
@@ -154,7 +187,7 @@ async def undo(uow: UnitOfWork, *, staff: StaffView, change_id: int, reason: str
         if change.status != "posted" or change.entry_id is None:
             raise NotPending()
         resident = await load_resident(session, change.person_id)
-        staff.require_reach(resident.unit_path)
+        staff.require(Action.UNDO_CHANGES, resident.unit_path)
         await reverse_entry(
             session,
             entry_id=change.entry_id,
@@ -172,7 +205,7 @@ async def undo(uow: UnitOfWork, *, staff: StaffView, change_id: int, reason: str
         change.status = "reversed"
         change.decided_by_staff_id = staff.id
         change.decided_at = now
-        audit_change(session, change, staff.id, "points.reversed", now)
+        audit_change(session, change, staff.id, "points.reversed", now, reason=reason[:500])
         wallet = await person_wallet(
             session, change.person_id, str(change.details["point_type"]), now
         )
@@ -235,3 +268,33 @@ async def count_pending_changes(uow: UnitOfWork, *, staff: StaffView) -> int:
             .where(_pending_in_reach(staff))
         )
     return int(count or 0)
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    change: ChangeView
+    what: str  # the rule's code, or the reason of an adjustment
+    by: str  # who asked for it
+
+
+async def recent_changes(
+    uow: UnitOfWork, *, staff: StaffView, person_id: int, limit: int = 20
+) -> list[ChangeRow]:
+    """The resident's latest awards, deductions and adjustments, newest first: what staff
+    who may undo them are offered. Raises not_a_resident, out_of_scope."""
+    async with uow.read() as session:
+        resident = await load_resident(session, person_id)
+        staff.require(Action.UNDO_CHANGES, resident.unit_path)
+        rows = (
+            await session.execute(
+                select(PointChange, StaffAccount.display_name)
+                .outerjoin(StaffAccount, StaffAccount.id == PointChange.requested_by_staff_id)
+                .where(PointChange.person_id == person_id)
+                .order_by(PointChange.created_at.desc(), PointChange.id.desc())
+                .limit(limit)
+            )
+        ).all()
+    return [
+        ChangeRow(change_view(change), change.details.get("rule") or change.note or "", by or "")
+        for change, by in rows
+    ]

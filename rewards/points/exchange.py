@@ -81,9 +81,10 @@ def _rule_fields(rule: RuleView) -> dict[str, Any]:
 
 
 async def import_rules(
-    uow: UnitOfWork, *, staff: StaffView, text: str, unit: str, reason: str
+    uow: UnitOfWork, *, staff: StaffView, text: str, unit: str, reason: str, approval_above: int
 ) -> Imported:
-    """Bring a rule book in at `unit`. Raises invalid_rule naming the first bad entry
+    """Bring a rule book in at `unit`; a rule worth more than `approval_above` waits for a
+    second staff member, as in the panel. Raises invalid_rule naming the first bad entry
     (nothing is saved then), out_of_scope, unknown_org_unit."""
     point_types, categories, rules = _parse(text, unit, reason)
     done = await existing_setup(uow)
@@ -94,7 +95,7 @@ async def import_rules(
     for category in new_categories:
         await save_category(uow, staff=staff, draft=category)
     for rule in rules:
-        await save_rule(uow, staff=staff, draft=rule)
+        await save_rule(uow, staff=staff, draft=rule, approval_above=approval_above)
     return Imported(len(new_types), len(new_categories), len(rules))
 
 

@@ -134,3 +134,29 @@ class PointChange(Base):
     created_at: Mapped[datetime] = mapped_column(index=True)
     decided_at: Mapped[datetime | None]
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class RuleApproval(Base):
+    """A rule version worth more than the approval threshold, and the second staff
+    member's decision on it. Until it is approved the version is not in force (the rule's
+    `current_version` stays below it). Versions are never updated, so the decision
+    lives here."""
+
+    __tablename__ = "point_rule_approvals"
+
+    id: Mapped[int] = id_column()
+    rule_version_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("point_rule_versions.id"), unique=True
+    )
+    # Where the rule applies once approved (a version may move it): approvers are
+    # sought there.
+    org_unit_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("org_units.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # pending|approved|refused
+    requested_by_staff_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("staff_accounts.id")
+    )
+    decided_by_staff_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("staff_accounts.id")
+    )
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]

@@ -6,12 +6,12 @@ within their part of the organisation tree. Every change is in the audit log.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.uow import UnitOfWork
@@ -19,6 +19,7 @@ from rewards.audit import record_audit
 from rewards.errors import (
     InvalidRule,
     OutOfScope,
+    RuleNotInForce,
     UnknownCategory,
     UnknownPointType,
     UnknownRule,
@@ -26,7 +27,14 @@ from rewards.errors import (
 from rewards.org.models import OrgUnit
 from rewards.org.service import get_unit_by_code
 from rewards.people.models import Resident
-from rewards.points.models import Category, PointChange, PointType, Rule, RuleVersion
+from rewards.points.models import (
+    Category,
+    PointChange,
+    PointType,
+    Rule,
+    RuleApproval,
+    RuleVersion,
+)
 from rewards.points.periods import PERIODS, period_start
 from rewards.staff.models import Role
 from rewards.staff.service import StaffView
@@ -137,6 +145,7 @@ class RuleView:
     valid_to: datetime | None
     created_at: datetime
     reason: str | None
+    pending: bool = False  # saved, waiting for a second staff member (not in force)
 
     def in_force(self, at: datetime) -> bool:
         return self.valid_from <= at and (self.valid_to is None or at < self.valid_to)
@@ -202,9 +211,14 @@ async def _save_setup(
         )
 
 
-async def save_rule(uow: UnitOfWork, *, staff: StaffView, draft: RuleDraft) -> RuleView:
-    """Create the rule, or write its next version. Raises out_of_scope, unknown_org_unit,
-    unknown_category, unknown_point_type."""
+async def save_rule(
+    uow: UnitOfWork, *, staff: StaffView, draft: RuleDraft, approval_above: int
+) -> RuleView:
+    """Create the rule, or write its next version. A version worth more than
+    `approval_above` points (either way) waits for a second staff member and is not in
+    force until approved (`rewards.points.rule_approvals`); the version in force stays.
+    Raises out_of_scope, unknown_org_unit, unknown_category, unknown_point_type."""
+    waits = abs(draft.points) > approval_above
     async with uow.write() as session:
         now = uow.now()
         unit = await get_unit_by_code(session, draft.unit)
@@ -213,18 +227,21 @@ async def save_rule(uow: UnitOfWork, *, staff: StaffView, draft: RuleDraft) -> R
         point_type = await _point_type(session, draft.point_type)
         rule = await session.scalar(select(Rule).where(Rule.code == draft.code).with_for_update())
         if rule is None:
-            rule = Rule(code=draft.code, org_unit_id=unit.id, current_version=1, created_at=now)
+            # current_version 0: nothing in force until the first version is approved.
+            rule = Rule(code=draft.code, org_unit_id=unit.id, current_version=0, created_at=now)
             session.add(rule)
             await session.flush()
         else:
             old_unit = await session.get(OrgUnit, rule.org_unit_id)
             assert old_unit is not None
             require_rules_admin(staff, old_unit.path)
+        number = await next_version_number(session, rule.id)
+        if not waits:
             rule.org_unit_id = unit.id
-            rule.current_version += 1
+            rule.current_version = number
         version = RuleVersion(
             rule_id=rule.id,
-            version=rule.current_version,
+            version=number,
             category_id=category.id,
             point_type_id=point_type.id,
             action=draft.action,
@@ -245,17 +262,28 @@ async def save_rule(uow: UnitOfWork, *, staff: StaffView, draft: RuleDraft) -> R
         await session.flush()
         unit_row = await session.get(OrgUnit, unit.id)
         assert unit_row is not None
+        if waits:
+            session.add(
+                RuleApproval(
+                    rule_version_id=version.id,
+                    org_unit_id=unit_row.id,
+                    status="pending",
+                    requested_by_staff_id=staff.id,
+                    created_at=now,
+                )
+            )
         record_audit(
             session,
             at=now,
             actor_staff_id=staff.id,
-            action="rule.saved",
+            action="rule.requested" if waits else "rule.saved",
             target=f"rule:{draft.code}",
             unit_path=unit_row.path,
             reason=draft.reason,
             details={"version": version.version, **draft.model_dump(mode="json")},
         )
-        return _rule_view(rule, version, category, point_type, unit_row)
+        view = _rule_view(rule, version, category, point_type, unit_row)
+        return replace(view, pending=waits)
 
 
 async def _category(session: AsyncSession, code: str) -> Category:
@@ -322,8 +350,19 @@ async def current_rule(session: AsyncSession, code: str) -> RuleView:
         )
     ).one_or_none()
     if row is None:
+        if await session.scalar(select(Rule.id).where(Rule.code == code)) is not None:
+            raise RuleNotInForce(code=code)  # its first version waits for approval
         raise UnknownRule(code=code)
     return _rule_view(*row)
+
+
+async def next_version_number(session: AsyncSession, rule_id: int) -> int:
+    """After the newest version written: versions waiting for approval sit above the
+    rule's current one."""
+    newest = await session.scalar(
+        select(func.max(RuleVersion.version)).where(RuleVersion.rule_id == rule_id)
+    )
+    return int(newest or 0) + 1
 
 
 async def rule_to_edit(uow: UnitOfWork, code: str) -> RuleView:

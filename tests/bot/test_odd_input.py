@@ -23,7 +23,7 @@ from rewards.points.awards import apply_rule
 from rewards.points.rules import CategoryDraft, save_category, save_rule
 from tests.bot.fixtures import RunningBot
 from tests.bot.outbox import sending
-from tests.rewards.community import ZONE, Community, build_community, rule
+from tests.rewards.community import APPROVAL_ABOVE, ZONE, Community, build_community, rule
 
 pytestmark = pytest.mark.usefixtures("running_bot")
 COMMAND_ANSWERS = (
@@ -171,7 +171,8 @@ async def test_rules_longer_than_one_message_come_in_several(
 ) -> None:
     for n in range(40):
         action = f"第{n:02d}条：" + "帮助邻居搬运重物并把楼道里的杂物清理干净" * 6
-        await save_rule(uow, staff=town.admin, draft=rule(f"long-{n}", action=action[:120]))
+        draft = rule(f"long-{n}", action=action[:120])
+        await save_rule(uow, staff=town.admin, draft=draft, approval_above=APPROVAL_ABOVE)
     alice = fake_api.user(501, first_name="爱丽丝", language_code="zh-hans")
     await alice.send("/rules")
     first = await alice.expect_message(contains="怎样获得和失去积分")
@@ -199,7 +200,10 @@ async def test_names_with_markup_characters_are_shown_as_written(
         )
     await save_category(uow, staff=town.admin, draft=CategoryDraft(code="odd", name="<清洁> & co"))
     await save_rule(
-        uow, staff=town.admin, draft=rule("odd", category="odd", action=f"扫 {MARKUP_NAME}")
+        uow,
+        staff=town.admin,
+        draft=rule("odd", category="odd", action=f"扫 {MARKUP_NAME}"),
+        approval_above=APPROVAL_ABOVE,
     )
     # Joining at a grid with such a name.
     newcomer = fake_api.user(7506, first_name="<b>Ann</b> & co", language_code="en")

@@ -27,6 +27,8 @@ ZONE = ZoneInfo("Asia/Shanghai")
 PASSWORD = "correct horse battery"
 # 09:00 in Shanghai on a Wednesday in the second quarter.
 START = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)
+# MORALBANK_ADJUSTMENT_APPROVAL_ABOVE's default: larger rules and adjustments need two people.
+APPROVAL_ABOVE = 50
 
 
 @dataclass(frozen=True)
@@ -60,9 +62,12 @@ async def build_community(uow: UnitOfWork) -> Community:
         staff=admin,
         draft=CategoryDraft(code="clean", name="清洁卫生", name_en="Cleanliness"),
     )
-    await save_rule(uow, staff=admin, draft=rule("sweep", points=5))
+    await save_rule(uow, staff=admin, draft=rule("sweep", points=5), approval_above=APPROVAL_ABOVE)
     await save_rule(
-        uow, staff=admin, draft=rule("litter", points=-3, action="乱扔垃圾", action_en="Litter")
+        uow,
+        staff=admin,
+        draft=rule("litter", points=-3, action="乱扔垃圾", action_en="Litter"),
+        approval_above=APPROVAL_ABOVE,
     )
     alice = await _resident(uow, "Alice", units["grid-1"], 501, "zh_Hans", verified_by=admin)
     bob = await _resident(uow, "Bob", units["grid-2"], 502, "en", verified_by=admin)

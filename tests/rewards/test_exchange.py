@@ -17,7 +17,7 @@ from rewards.points.exchange import export_rules, import_rules
 from rewards.points.models import Rule
 from rewards.points.rules import rule_history
 from tests.processes import moralbank_env, run_moralbank
-from tests.rewards.community import Community, build_community
+from tests.rewards.community import APPROVAL_ABOVE, Community, build_community
 
 
 @pytest.fixture
@@ -37,13 +37,27 @@ async def test_a_new_community_starts_from_its_neighbours_rules(
     book = yaml.safe_load(text)
     assert {rule["code"] for rule in book["rules"]} == {"sweep", "litter"}
     assert {kind["code"] for kind in book["point_types"]} == {"moral", "volunteer"}
-    done = await import_rules(uow, staff=town.admin, text=text, unit="newtown", reason="借鉴")
+    done = await import_rules(
+        uow,
+        staff=town.admin,
+        text=text,
+        unit="newtown",
+        reason="借鉴",
+        approval_above=APPROVAL_ABOVE,
+    )
     assert (done.rules, done.point_types, done.categories) == (2, 0, 0)
     [imported] = await rule_history(uow, "newtown.sweep")
     assert (imported.points, imported.unit_code, imported.reason) == (5, "newtown", "借鉴")
     [original] = await rule_history(uow, "sweep")
     assert original.unit_code == "community"  # the neighbour's own rule is untouched
-    again = await import_rules(uow, staff=town.admin, text=text, unit="newtown", reason="更新")
+    again = await import_rules(
+        uow,
+        staff=town.admin,
+        text=text,
+        unit="newtown",
+        reason="更新",
+        approval_above=APPROVAL_ABOVE,
+    )
     assert again.rules == 2
     assert [v.version for v in await rule_history(uow, "newtown.sweep")] == [2, 1]
 
@@ -67,7 +81,14 @@ async def test_a_broken_rule_book_names_its_mistake_and_saves_nothing(
     uow: UnitOfWork, town: Community, text: str, field: str
 ) -> None:
     with pytest.raises(InvalidRule) as caught:
-        await import_rules(uow, staff=town.admin, text=text, unit="newtown", reason="x")
+        await import_rules(
+            uow,
+            staff=town.admin,
+            text=text,
+            unit="newtown",
+            reason="x",
+            approval_above=APPROVAL_ABOVE,
+        )
     assert caught.value.params["field"] == field
     async with uow.read() as session:
         assert await session.scalar(select(func.count()).select_from(Rule)) == 2

@@ -16,7 +16,7 @@ from rewards.points.corrections import adjust
 from rewards.points.expiry import expire_points, months_before
 from rewards.points.rules import PointTypeDraft, save_point_type, save_rule
 from rewards.points.wallet import my_wallet
-from tests.rewards.community import ZONE, Community, build_community, rule
+from tests.rewards.community import APPROVAL_ABOVE, ZONE, Community, build_community, rule
 
 JAN = datetime(2026, 1, 10, 2, 0, tzinfo=UTC)
 
@@ -51,7 +51,10 @@ async def test_the_oldest_points_lapse_first_and_only_once(database: Database) -
         draft=PointTypeDraft(code="volunteer", name="志愿积分", value_fen=200, expiry_months=3),
     )
     await save_rule(
-        january, staff=town.admin, draft=rule("serve", points=10, point_type="volunteer")
+        january,
+        staff=town.admin,
+        draft=rule("serve", points=10, point_type="volunteer"),
+        approval_above=APPROVAL_ABOVE,
     )
 
     async def change(moment: datetime, points: int, key: str) -> None:

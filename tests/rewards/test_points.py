@@ -34,7 +34,14 @@ from rewards.points.rules import RuleDraft, rule_history, rules_for, save_rule
 from rewards.points.wallet import PAGE, my_wallet
 from rewards.staff.models import Role
 from rewards.staff.service import StaffView
-from tests.rewards.community import START, ZONE, Community, build_community, rule
+from tests.rewards.community import (
+    APPROVAL_ABOVE,
+    START,
+    ZONE,
+    Community,
+    build_community,
+    rule,
+)
 
 
 @pytest.fixture
@@ -155,7 +162,10 @@ async def test_a_grid_worker_cannot_touch_another_grid(uow: UnitOfWork, town: Co
 
 async def test_only_the_roles_a_rule_names_may_apply_it(uow: UnitOfWork, town: Community) -> None:
     await save_rule(
-        uow, staff=town.admin, draft=rule("inspect", awarder_roles=[Role.COMMUNITY_STAFF])
+        uow,
+        staff=town.admin,
+        draft=rule("inspect", awarder_roles=[Role.COMMUNITY_STAFF]),
+        approval_above=APPROVAL_ABOVE,
     )
     with pytest.raises(NotAllowedToAward):
         await award(uow, town, "r", rule_code="inspect")
@@ -165,11 +175,17 @@ async def test_only_the_roles_a_rule_names_may_apply_it(uow: UnitOfWork, town: C
 async def test_a_cap_cuts_or_refuses_and_resets_at_local_midnight(
     uow: UnitOfWork, town: Community, clock: FrozenClock
 ) -> None:
-    await save_rule(uow, staff=town.admin, draft=rule("cut", cap_period="day", cap_points=12))
+    await save_rule(
+        uow,
+        staff=town.admin,
+        draft=rule("cut", cap_period="day", cap_points=12),
+        approval_above=APPROVAL_ABOVE,
+    )
     await save_rule(
         uow,
         staff=town.admin,
         draft=rule("refuse", cap_period="day", cap_points=12, cap_mode="refuse"),
+        approval_above=APPROVAL_ABOVE,
     )
     paid = [(await award(uow, town, f"cut-{n}", rule_code="cut")).points for n in range(2)]
     paid.append((await award(uow, town, "cut-2", rule_code="cut")).points)
@@ -191,7 +207,12 @@ async def test_a_cap_cuts_or_refuses_and_resets_at_local_midnight(
 async def test_concurrent_awards_stop_exactly_at_the_cap(
     database: Database, uow: UnitOfWork, town: Community
 ) -> None:
-    await save_rule(uow, staff=town.admin, draft=rule("patrol", cap_period="day", cap_points=30))
+    await save_rule(
+        uow,
+        staff=town.admin,
+        draft=rule("patrol", cap_period="day", cap_points=30),
+        approval_above=APPROVAL_ABOVE,
+    )
 
     async def one(n: int) -> int:
         try:
@@ -212,7 +233,12 @@ async def test_editing_a_rule_makes_a_version_and_history_keeps_the_old_one(
 ) -> None:
     before = await award(uow, town, "before")
     clock.advance(timedelta(minutes=1))
-    await save_rule(uow, staff=town.admin, draft=rule("sweep", points=8, reason="加大力度"))
+    await save_rule(
+        uow,
+        staff=town.admin,
+        draft=rule("sweep", points=8, reason="加大力度"),
+        approval_above=APPROVAL_ABOVE,
+    )
     after = await award(uow, town, "after")
     assert (before.rule_version, before.points) == (1, 5)
     assert (after.rule_version, after.points) == (2, 8)
@@ -231,10 +257,22 @@ async def test_rules_are_edited_only_within_the_editors_subtree(
     uow: UnitOfWork, town: Community
 ) -> None:
     with pytest.raises(OutOfScope):  # a grid worker holds no rules role
-        await save_rule(uow, staff=town.grid1, draft=rule("mine", unit="grid-1"))
+        await save_rule(
+            uow, staff=town.grid1, draft=rule("mine", unit="grid-1"), approval_above=APPROVAL_ABOVE
+        )
     with pytest.raises(OutOfScope):  # community staff, but the rule sits above them
-        await save_rule(uow, staff=town.deputy, draft=rule("street-wide", unit="street"))
-    await save_rule(uow, staff=town.deputy, draft=rule("grid-only", unit="grid-2"))
+        await save_rule(
+            uow,
+            staff=town.deputy,
+            draft=rule("street-wide", unit="street"),
+            approval_above=APPROVAL_ABOVE,
+        )
+    await save_rule(
+        uow,
+        staff=town.deputy,
+        draft=rule("grid-only", unit="grid-2"),
+        approval_above=APPROVAL_ABOVE,
+    )
     alice_rules = await rules_for(uow, town.units["grid-1"].path, at=START)
     bob_rules = await rules_for(uow, town.units["grid-2"].path, at=START)
     assert "grid-only" not in {r.code for r in alice_rules}
@@ -309,7 +347,12 @@ async def test_a_large_adjustment_waits_for_a_second_staff_member(
 async def test_undoing_a_change_reverses_it_once_and_gives_the_cap_back(
     uow: UnitOfWork, town: Community
 ) -> None:
-    await save_rule(uow, staff=town.admin, draft=rule("once", cap_period="day", cap_points=5))
+    await save_rule(
+        uow,
+        staff=town.admin,
+        draft=rule("once", cap_period="day", cap_points=5),
+        approval_above=APPROVAL_ABOVE,
+    )
     change = await award(uow, town, "once-1", rule_code="once")
     with pytest.raises(CapReached):
         await award(uow, town, "once-2", rule_code="once")

@@ -9,6 +9,7 @@ from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from admin.deps import CurrentStaff, Uow
+from admin.params import IdPath
 from admin.rendering import render, translator_for
 from admin.routes import page_router
 from rewards.points.corrections import undo
@@ -24,7 +25,7 @@ DONE = {
 
 @router.post("/changes/{change_id}/undo")
 async def undo_change(
-    change_id: int,
+    change_id: IdPath,
     staff: CurrentStaff,
     uow: Uow,
     reason: Annotated[str, Form(max_length=500)],
@@ -43,7 +44,7 @@ async def rule_approvals(request: Request, staff: CurrentStaff, uow: Uow) -> Res
 
 @router.post("/rule-approvals/{approval_id}/{decision}")
 async def decide_rule_version(
-    approval_id: int, decision: str, staff: CurrentStaff, uow: Uow
+    approval_id: IdPath, decision: str, staff: CurrentStaff, uow: Uow
 ) -> Response:
     if decision not in ("approve", "refuse"):
         return RedirectResponse("/rule-approvals", status_code=303)

@@ -183,3 +183,10 @@ class NotYourContact(RewardsError):
 
 class UnknownTeam(RewardsError):
     code = "unknown_team"
+
+
+class NotAStaffRole(RewardsError):
+    """Residents and volunteers use the bot: their roles cannot be given to a panel
+    account. `params["role"]` names the role asked for."""
+
+    code = "not_a_staff_role"

@@ -33,6 +33,7 @@ from rewards.points.models import CapUsage, PointChange, PointType
 from rewards.points.notices import tell_resident
 from rewards.points.rules import rule_version
 from rewards.staff.models import StaffAccount
+from rewards.staff.permissions import Action
 from rewards.staff.service import StaffView
 
 
@@ -62,7 +63,7 @@ async def adjust(
                 return _same_request(found, person_id, points)
             now = uow.now()
             resident = await load_resident(session, person_id)
-            staff.require_reach(resident.unit_path)
+            staff.require(Action.ADJUST, resident.unit_path)
             type_id = await session.scalar(
                 select(PointType.id).where(PointType.code == point_type)
             )
@@ -122,7 +123,7 @@ async def decide(
         if change.requested_by_staff_id == staff.id:
             raise SameApprover()
         resident = await load_resident(session, change.person_id)
-        staff.require_reach(resident.unit_path)
+        staff.require(Action.APPROVE_ADJUSTMENTS, resident.unit_path)
         change.decided_by_staff_id = staff.id
         change.decided_at = now
         if approve:
@@ -154,7 +155,7 @@ async def undo(uow: UnitOfWork, *, staff: StaffView, change_id: int, reason: str
         if change.status != "posted" or change.entry_id is None:
             raise NotPending()
         resident = await load_resident(session, change.person_id)
-        staff.require_reach(resident.unit_path)
+        staff.require(Action.UNDO_CHANGES, resident.unit_path)
         await reverse_entry(
             session,
             entry_id=change.entry_id,
@@ -199,11 +200,16 @@ class PendingRow:
 
 
 def _pending_in_reach(staff: StaffView) -> ColumnElement[bool]:
-    return and_(PointChange.status == "pending", staff.reaches(OrgUnit.path))
+    return and_(
+        PointChange.status == "pending",
+        staff.reaches_for(Action.APPROVE_ADJUSTMENTS, OrgUnit.path),
+    )
 
 
 async def pending_changes(uow: UnitOfWork, *, staff: StaffView) -> list[PendingRow]:
-    """Changes waiting for a second staff member, for residents within reach."""
+    """Changes waiting for a second staff member, for residents where this one may
+    approve them. Raises out_of_scope for a role that approves nowhere."""
+    staff.require_somewhere(Action.APPROVE_ADJUSTMENTS)
     async with uow.read() as session:
         rows = (
             await session.execute(

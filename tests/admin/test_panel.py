@@ -122,7 +122,7 @@ async def test_domain_errors_become_translated_pages(
     panel.add_api_route("/test/locked", locked, include_in_schema=False)
     response = await client.get("/test/out-of-scope")
     assert response.status_code == 403
-    assert "您没有权限处理这个区域的事务。" in response.text
+    assert "您没有权限在这里做这件事" in response.text
     response = await client.get("/test/locked", headers={"Accept-Language": "en"})
     assert response.status_code == 400
     assert "3 minutes" in response.text

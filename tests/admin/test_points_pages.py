@@ -40,7 +40,7 @@ async def test_a_grid_worker_sees_and_changes_only_their_grid(
         data={"rule": "sweep", "request_key": "k1", "csrf_token": token},
     )
     assert refused.status_code == 403
-    assert "您没有权限处理这个区域的事务" in refused.text
+    assert "您没有权限在这里做这件事" in refused.text
     paid = await client.post(
         f"/residents/{town.alice}/award",
         data={"rule": "sweep", "request_key": "k2", "csrf_token": token},

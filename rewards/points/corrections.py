@@ -118,12 +118,13 @@ async def decide(
         )
         if change is None:
             raise UnknownPointChange()
+        # The right first: whether a change is pending is nobody else's business.
+        resident = await load_resident(session, change.person_id)
+        staff.require(Action.APPROVE_ADJUSTMENTS, resident.unit_path)
         if change.status != "pending":
             raise NotPending()
         if change.requested_by_staff_id == staff.id:
             raise SameApprover()
-        resident = await load_resident(session, change.person_id)
-        staff.require(Action.APPROVE_ADJUSTMENTS, resident.unit_path)
         change.decided_by_staff_id = staff.id
         change.decided_at = now
         if approve:
@@ -152,10 +153,10 @@ async def undo(uow: UnitOfWork, *, staff: StaffView, change_id: int, reason: str
         )
         if change is None:
             raise UnknownPointChange()
-        if change.status != "posted" or change.entry_id is None:
-            raise NotPending()
         resident = await load_resident(session, change.person_id)
         staff.require(Action.UNDO_CHANGES, resident.unit_path)
+        if change.status != "posted" or change.entry_id is None:
+            raise NotPending()
         await reverse_entry(
             session,
             entry_id=change.entry_id,

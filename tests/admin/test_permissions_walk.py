@@ -159,6 +159,11 @@ ROUTES: dict[tuple[str, str], tuple[Need, Request]] = {
     ("POST", "/logout"): (PUBLIC, lambda x: ("/logout", {})),
 }
 LAST = [("POST", "/login"), ("POST", "/logout")]
+# The panel's menu: each link and what it needs.
+MENU: list[tuple[str, Need]] = [
+    (url, ROUTES[("GET", url)][0])
+    for url in ("/residents", "/households", "/rules", "/adjustments", "/broadcasts", "/audit")
+]
 
 
 def app_routes(app: FastAPI) -> list[tuple[str, str]]:
@@ -282,6 +287,11 @@ async def test_every_route_answers_each_role_as_the_table_says(
     signed_in = await log_in(client, "walker", PASSWORD)
     assert (signed_in.status_code, signed_in.headers["location"]) == (303, "/")
     token = await csrf_of(client, "/")
+    home = (await client.get("/")).text
+    menu = [(f'href="{url}"', need) for url, need in MENU]
+    assert [link for link, need in menu if link in home] == [
+        link for link, need in menu if allowed(role, need)
+    ], "the menu shows what the role may use, and only that"
     order = [key for key in ROUTES if key not in LAST] + LAST
     wrong = []
     for method, path in order:

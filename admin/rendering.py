@@ -11,13 +11,17 @@ from fastapi.templating import Jinja2Templates
 
 from admin.security import LANGUAGE_COOKIE, csrf_token
 from core.i18n import LOCALES, Catalogues, Translator, normalize_locale
+from rewards.staff.permissions import Action
 
 TEMPLATES = Path(__file__).parent / "templates"
 HTML_LANG = {"zh_Hans": "zh-Hans", "en": "en"}
 
 
 def create_templates() -> Jinja2Templates:
-    return Jinja2Templates(directory=TEMPLATES)
+    templates = Jinja2Templates(directory=TEMPLATES)
+    # Pages show only what the staff member's roles allow: `staff.may(Action.BROADCAST)`.
+    templates.env.globals["Action"] = Action
+    return templates
 
 
 def request_locale(request: Request, preferred: str | None = None) -> str:

@@ -112,7 +112,7 @@ async def load_points_demo(
     if await count_residents(uow, community_unit.path):
         return
     residents = await _residents(uow, community, [f"demo-grid-{n}" for n in (1, 2, 3)])
-    await _patrol_teams(uow, grid_staff, residents)
+    await _patrol_teams(uow, community, residents)
     await _history(uow, grid_staff, residents, zone)
 
 
@@ -182,10 +182,11 @@ async def _residents(uow: UnitOfWork, staff: StaffView, grids: list[str]) -> dic
 
 
 async def _patrol_teams(
-    uow: UnitOfWork, grid_staff: list[StaffView], residents: dict[str, list[int]]
+    uow: UnitOfWork, staff: StaffView, residents: dict[str, list[int]]
 ) -> None:
-    """A daily patrol team a grid (天天巡逻组), its first three residents, the first leading."""
-    for staff, (grid_code, people) in zip(grid_staff, residents.items(), strict=True):
+    """A daily patrol team a grid (天天巡逻组), its first three residents, the first leading;
+    made by community staff, whose role manages teams."""
+    for grid_code, people in residents.items():
         grid = await find_unit(uow, grid_code)
         team = await create_team(
             uow, staff=staff, code=f"{grid_code}-patrol", name=f"{grid.name}天天巡逻组",

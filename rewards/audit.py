@@ -17,7 +17,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.models import Base, BigIntId, id_column
 from core.uow import UnitOfWork
 from rewards.errors import OutOfScope
-from rewards.staff.models import Role, StaffAccount
+from rewards.staff.models import StaffAccount
+from rewards.staff.permissions import Action
 
 if TYPE_CHECKING:
     from rewards.staff.service import StaffView
@@ -67,8 +68,6 @@ def record_audit(
     )
 
 
-# Who may read the trail: those who answer for the money and the rules.
-AUDIT_READERS = frozenset({Role.COMMUNITY_STAFF, Role.SUPERADMIN, Role.INSPECTOR})
 AUDIT_PAGE = 200
 
 
@@ -95,8 +94,8 @@ async def search_audit(
 ) -> list[AuditRow]:
     """The newest AUDIT_PAGE entries matching every filter given (actor by username,
     target and action by prefix), of the parts of the tree the reader audits. Raises
-    out_of_scope for anyone not in AUDIT_READERS."""
-    scopes = [role.org_unit_path for role in staff.roles if role.role in AUDIT_READERS]
+    out_of_scope for a role that may not read the audit log (rewards.staff.permissions)."""
+    scopes = staff.paths_for(Action.READ_AUDIT)
     if not scopes:
         raise OutOfScope()
     visible = [AuditEntry.unit_path.startswith(path) for path in scopes]

@@ -199,5 +199,12 @@ class ResidentLeft(RewardsError):
     code = "resident_left"
 
 
-class UnknownRuleApproval(RewardsError):
+class UnknownRuleApproval(NotFound):
     code = "unknown_rule_approval"
+
+
+class NotAStaffRole(RewardsError):
+    """Residents and volunteers use the bot: their roles cannot be given to a panel
+    account. `params["role"]` names the role asked for."""
+
+    code = "not_a_staff_role"

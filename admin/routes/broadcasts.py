@@ -15,21 +15,22 @@ from admin.params import Id, IdPath
 from admin.rendering import render, translator_for
 from admin.routes import page_router
 from core.uow import UnitOfWork
-from rewards.errors import OutOfScope
 from rewards.messaging.broadcasts import (
     MAX_TEXT,
-    broadcast_owner,
     broadcast_progress,
     broadcasts_by,
     cancel_broadcast,
     pause_broadcast,
+    require_own_broadcast,
     resume_broadcast,
+    sender_of,
     start_broadcast,
 )
 from rewards.org.models import OrgLevel
 from rewards.org.service import units_below
 from rewards.people.residents import AUDIENCE_ROLES, AudienceRole
 from rewards.people.teams import audience, teams_in_reach
+from rewards.staff.permissions import Action
 from rewards.staff.service import StaffView
 
 router = page_router()
@@ -37,17 +38,14 @@ AUDIENCE_LEVELS = (OrgLevel.STREET, OrgLevel.COMMUNITY, OrgLevel.VILLAGE, OrgLev
 STEERING = {"pause": pause_broadcast, "resume": resume_broadcast, "cancel": cancel_broadcast}
 
 
-def _sender(staff: StaffView) -> str:
-    return f"staff:{staff.id}"
-
-
 async def _form(
     request: Request, staff: StaffView, uow: UnitOfWork, status_code: int = 200, **extra: Any
 ) -> Response:
     t = translator_for(request, staff.language)
+    recent = await broadcasts_by(uow, staff)  # first: it refuses roles that do not broadcast
     units = [
         unit
-        for unit in await units_below(uow, [role.org_unit_path for role in staff.roles])
+        for unit in await units_below(uow, list(staff.paths_for(Action.BROADCAST)))
         if unit.level in AUDIENCE_LEVELS
     ]
     return render(
@@ -58,7 +56,7 @@ async def _form(
         staff=staff,
         units=units,
         teams=await teams_in_reach(uow, staff=staff),
-        recent=await broadcasts_by(uow, _sender(staff)),
+        recent=recent,
         max_text=MAX_TEXT,
         roles=AUDIENCE_ROLES,
         **extra,
@@ -104,22 +102,17 @@ async def prepare(
         text=text,
         chat_ids=chats,
         urgent=urgent,
-        created_by=_sender(staff),
+        created_by=sender_of(staff),
         actor_staff_id=staff.id,
     )
     return RedirectResponse(f"/broadcasts/{broadcast_id}", status_code=303)
-
-
-async def _own(uow: UnitOfWork, staff: StaffView, broadcast_id: int) -> None:
-    if await broadcast_owner(uow, broadcast_id) != _sender(staff):
-        raise OutOfScope()
 
 
 @router.get("/broadcasts/{broadcast_id}")
 async def broadcast_page(
     broadcast_id: IdPath, request: Request, staff: CurrentStaff, uow: Uow
 ) -> Response:
-    progress = await broadcast_progress(uow, broadcast_id, sender=_sender(staff))
+    progress = await broadcast_progress(uow, broadcast_id, staff=staff)
     t = translator_for(request, staff.language)
     return render(request, "broadcast.html", t, staff=staff, progress=progress)
 
@@ -127,7 +120,7 @@ async def broadcast_page(
 @router.get("/broadcasts/{broadcast_id}/progress")
 async def progress_json(broadcast_id: IdPath, staff: CurrentStaff, uow: Uow) -> Response:
     """What the page polls to move its bar."""
-    progress = await broadcast_progress(uow, broadcast_id, sender=_sender(staff))
+    progress = await broadcast_progress(uow, broadcast_id, staff=staff)
     done = progress.recipients - progress.waiting
     return JSONResponse(
         {
@@ -146,7 +139,7 @@ async def progress_json(broadcast_id: IdPath, staff: CurrentStaff, uow: Uow) -> 
 
 @router.post("/broadcasts/{broadcast_id}/{action}")
 async def steer(broadcast_id: IdPath, action: str, staff: CurrentStaff, uow: Uow) -> Response:
-    await _own(uow, staff, broadcast_id)
+    await require_own_broadcast(uow, staff, broadcast_id)
     change = STEERING.get(action)
     if change is not None:
         await change(uow, broadcast_id, actor=staff.id)

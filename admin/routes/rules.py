@@ -17,21 +17,20 @@ from admin.rendering import render, translator_for
 from admin.routes import page_router
 from core.errors import DomainError
 from core.uow import UnitOfWork
-from rewards.org.service import units_below
+from rewards.errors import OutOfScope
 from rewards.points.periods import PERIODS
 from rewards.points.rules import (
     RuleDraft,
     RuleView,
-    may_edit,
     preview_rule,
-    rule_admin_paths,
+    rule_form_choices,
     rule_history,
     rule_to_edit,
     rules_in_reach,
     save_rule,
-    setup_choices,
 )
 from rewards.staff.models import Role
+from rewards.staff.permissions import Action
 from rewards.staff.service import StaffView
 
 router = page_router()
@@ -49,8 +48,9 @@ AWARDER_ROLES = (
 async def rules_list(request: Request, staff: CurrentStaff, uow: Uow) -> Response:
     t = translator_for(request, staff.language)
     rules = await rules_in_reach(uow, staff)
-    editable = {rule.code for rule in rules if may_edit(staff, rule)}
-    can_add = bool(rule_admin_paths(staff))
+    editable = {rule.code for rule in rules if staff.can(Action.EDIT_RULES, rule.unit_path)}
+    readable = {rule.code for rule in rules if staff.can(Action.READ_RULES, rule.unit_path)}
+    can_add = staff.may(Action.EDIT_RULES)
     return render(
         request,
         "rules.html",
@@ -58,6 +58,7 @@ async def rules_list(request: Request, staff: CurrentStaff, uow: Uow) -> Respons
         staff=staff,
         rules=rules,
         editable=editable,
+        readable=readable,
         can_add=can_add,
         now=uow.now(),
     )
@@ -72,7 +73,7 @@ async def rule_new(request: Request, staff: CurrentStaff, uow: Uow) -> Response:
 async def rule_edit(
     code: str, request: Request, staff: CurrentStaff, uow: Uow, zone: Zone
 ) -> Response:
-    rule = await rule_to_edit(uow, code)
+    rule = await rule_to_edit(uow, staff=staff, code=code)
     return await _form(request, staff, uow, values=_values_of(rule, zone), editing=True)
 
 
@@ -87,7 +88,7 @@ async def rule_save(request: Request, staff: CurrentStaff, uow: Uow, zone: Zone)
     try:
         draft = RuleDraft.parse(_draft_input(values, zone))
         if values.get("intent") == "preview":
-            preview = await preview_rule(uow, draft=draft, zone=zone)
+            preview = await preview_rule(uow, staff=staff, draft=draft, zone=zone)
             return await _form(
                 request, staff, uow, values=values, editing=editing, preview=preview
             )
@@ -97,6 +98,8 @@ async def rule_save(request: Request, staff: CurrentStaff, uow: Uow, zone: Zone)
             draft=draft,
             approval_above=request.app.state.settings.adjustment_approval_above,
         )
+    except OutOfScope:
+        raise  # refused, like every page: not a mistake in the form
     except DomainError as error:
         t = translator_for(request, staff.language)
         message = t(f"error.{error.code}", **error.params)
@@ -109,7 +112,7 @@ async def rule_save(request: Request, staff: CurrentStaff, uow: Uow, zone: Zone)
 @router.get("/rules/{code}/history")
 async def rule_versions(code: str, request: Request, staff: CurrentStaff, uow: Uow) -> Response:
     t = translator_for(request, staff.language)
-    versions = await rule_history(uow, code)
+    versions = await rule_history(uow, staff=staff, code=code)
     return render(request, "rule_history.html", t, staff=staff, code=code, versions=versions)
 
 
@@ -123,8 +126,7 @@ async def _form(
     **extra: Any,
 ) -> Response:
     t = translator_for(request, staff.language)
-    categories, point_types = await setup_choices(uow)
-    units = await units_below(uow, rule_admin_paths(staff))
+    choices = await rule_form_choices(uow, staff=staff)
     return render(
         request,
         "rule_form.html",
@@ -133,9 +135,9 @@ async def _form(
         staff=staff,
         values=values,
         editing=editing,
-        categories=categories,
-        point_types=point_types,
-        units=units,
+        categories=choices.categories,
+        point_types=choices.point_types,
+        units=choices.units,
         periods=PERIODS,
         roles=[(role.value, role_name(t, role)) for role in AWARDER_ROLES],
         **extra,

@@ -25,6 +25,8 @@ from rewards.errors import (
 )
 from rewards.messaging.models import PRIORITY_BROADCAST, Broadcast, OutboxMessage
 from rewards.messaging.outbox import enqueue
+from rewards.staff.permissions import Action
+from rewards.staff.service import StaffView
 
 MAX_TEXT = 4096  # Telegram's limit for one message, in characters
 WAITING = ("pending", "sending", "paused")
@@ -147,18 +149,23 @@ async def _change(
         )
 
 
+def sender_of(staff: StaffView) -> str:
+    """A staff member's broadcasts are theirs to see and steer (`created_by`)."""
+    return f"staff:{staff.id}"
+
+
 async def broadcast_progress(
-    uow: UnitOfWork, broadcast_id: int, *, sender: str | None = None
+    uow: UnitOfWork, broadcast_id: int, *, staff: StaffView | None = None
 ) -> BroadcastProgress:
     """Counts by outcome: what a page polls to draw its progress bar and the final report.
-    With `sender`, only for the broadcast that sender made. Raises unknown_broadcast,
-    out_of_scope."""
+    With `staff`, only for a broadcast they made, while their role still broadcasts.
+    Raises unknown_broadcast, out_of_scope."""
     async with uow.read() as session:
         broadcast = await session.get(Broadcast, broadcast_id)
         if broadcast is None:
             raise UnknownBroadcast(id=broadcast_id)
-        if sender is not None and broadcast.created_by != sender:
-            raise OutOfScope()
+        if staff is not None:
+            _require_own(staff, broadcast)
         rows = await session.execute(
             select(OutboxMessage.status, func.count())
             .where(OutboxMessage.broadcast_id == broadcast_id)
@@ -187,10 +194,19 @@ class BroadcastSummary:
     created_at: datetime
 
 
+def _require_own(staff: StaffView, broadcast: Broadcast) -> None:
+    staff.require_somewhere(Action.BROADCAST)
+    if broadcast.created_by != sender_of(staff):
+        raise OutOfScope()
+
+
 async def broadcasts_by(
-    uow: UnitOfWork, created_by: str, *, limit: int = 20
+    uow: UnitOfWork, staff: StaffView, *, limit: int = 20
 ) -> list[BroadcastSummary]:
-    """The newest broadcasts one sender made."""
+    """The newest broadcasts the staff member made. Raises out_of_scope for a role that
+    may not broadcast."""
+    staff.require_somewhere(Action.BROADCAST)
+    created_by = sender_of(staff)
     async with uow.read() as session:
         rows = (
             await session.scalars(
@@ -205,10 +221,11 @@ async def broadcasts_by(
     ]
 
 
-async def broadcast_owner(uow: UnitOfWork, broadcast_id: int) -> str:
-    """Who made it (its created_by). Raises unknown_broadcast."""
+async def require_own_broadcast(uow: UnitOfWork, staff: StaffView, broadcast_id: int) -> None:
+    """Before steering: the staff member made it and may still broadcast. Raises
+    unknown_broadcast, out_of_scope."""
     async with uow.read() as session:
         broadcast = await session.get(Broadcast, broadcast_id)
     if broadcast is None:
         raise UnknownBroadcast(id=broadcast_id)
-    return broadcast.created_by
+    _require_own(staff, broadcast)

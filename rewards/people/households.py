@@ -12,6 +12,7 @@ from rewards.errors import UnknownHousehold
 from rewards.org.models import OrgUnit
 from rewards.people.models import Household, Person, Resident
 from rewards.people.residents import SEARCH_LIMIT, name_or_phone_contains
+from rewards.staff.permissions import Action
 from rewards.staff.service import StaffView
 
 
@@ -75,15 +76,17 @@ async def household_for_staff(
 ) -> HouseholdView:
     """Raises unknown_household, out_of_scope."""
     household = await load_household(session, household_id)
-    staff.require_reach(household.unit_path)
+    staff.require(Action.SEE_RESIDENTS, household.unit_path)
     return household
 
 
 async def search_households(
     uow: UnitOfWork, *, staff: StaffView, query: str = ""
 ) -> list[HouseholdRow]:
-    """Households below the staff member's units; `query` finds them by a member's name
-    or phone, or by the invite code. At most SEARCH_LIMIT, newest first."""
+    """Households where the staff member may see residents; `query` finds them by a
+    member's name or phone (where phones are shown to them), or by the invite code. At
+    most SEARCH_LIMIT, newest first. Raises out_of_scope for a role that sees none."""
+    staff.require_somewhere(Action.SEE_RESIDENTS)
     head = Person.__table__.alias("head")
     active = Resident.status != "left"
     statement = (
@@ -97,16 +100,17 @@ async def search_households(
         .join(OrgUnit, OrgUnit.id == Household.org_unit_id)
         .outerjoin(head, head.c.id == Household.head_person_id)
         .outerjoin(Resident, Resident.household_id == Household.id)
-        .where(staff.reaches(OrgUnit.path))
+        .where(staff.reaches_for(Action.SEE_RESIDENTS, OrgUnit.path))
         .group_by(Household.id, OrgUnit.name, head.c.display_name)
         .order_by(Household.created_at.desc(), Household.id.desc())
         .limit(SEARCH_LIMIT)
     )
     if query.strip():
+        # Correlated to the household's unit (OrgUnit), where its members live.
         with_member = (
             select(Resident.household_id)
             .join(Person, Person.id == Resident.person_id)
-            .where(name_or_phone_contains(query.strip()), active)
+            .where(name_or_phone_contains(query.strip(), staff), active)
         )
         statement = statement.where(
             or_(Household.invite_code == query.strip().upper(), Household.id.in_(with_member))

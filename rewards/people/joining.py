@@ -40,6 +40,7 @@ from rewards.people.residents import (
     telegram_chat,
     unit_path_of,
 )
+from rewards.staff.permissions import Action
 from rewards.staff.service import StaffView
 
 # The privacy notice's version: raise it when its text changes, and people are asked again.
@@ -154,7 +155,7 @@ async def verify_resident(uow: UnitOfWork, *, staff: StaffView, person_id: int) 
     async with uow.write() as session:
         now = uow.now()
         resident_view = await load_resident(session, person_id)
-        staff.require_reach(resident_view.unit_path)
+        staff.require(Action.VERIFY_RESIDENTS, resident_view.unit_path)
         resident = await session.get(Resident, person_id)
         assert resident is not None
         if resident.status == "verified":

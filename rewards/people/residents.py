@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, get_args
 
-from sqlalchemy import ColumnElement, ScalarSelect, exists, func, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import DEFAULT_LOCALE
@@ -17,6 +17,7 @@ from rewards.errors import HouseholdElsewhere, NotAResident, NotVerified, Reside
 from rewards.org.models import OrgUnit
 from rewards.org.service import get_unit
 from rewards.people.models import Household, Person, PersonChannel, Resident, TeamMember
+from rewards.staff.permissions import Action
 from rewards.staff.service import StaffView
 
 TELEGRAM = "telegram"
@@ -148,7 +149,7 @@ async def register_resident(
     unknown_org_unit."""
     async with uow.write() as session:
         unit = await get_unit(session, unit_id)
-        staff.require_reach(unit.path)
+        staff.require(Action.VERIFY_RESIDENTS, unit.path)
         person = Person(display_name=display_name[:120], language=language, created_at=uow.now())
         session.add(person)
         await session.flush()
@@ -180,7 +181,7 @@ async def found_household(
     async with uow.write() as session:
         unit = await get_unit(session, unit_id)
         if staff is not None:
-            staff.require_reach(unit.path)
+            staff.require(Action.VERIFY_RESIDENTS, unit.path)
         household = await new_household(session, unit_id, head_person_id, uow.now())
         return household.id
 
@@ -224,13 +225,16 @@ async def count_residents(uow: UnitOfWork, unit_path: str) -> int:
 
 
 async def count_waiting_residents(uow: UnitOfWork, *, staff: StaffView) -> int:
-    """Residents within reach waiting for staff to verify them."""
+    """Residents waiting for this staff member to verify them."""
     async with uow.read() as session:
         count = await session.scalar(
             select(func.count())
             .select_from(Resident)
             .join(OrgUnit, OrgUnit.id == Resident.org_unit_id)
-            .where(Resident.status == "pending", staff.reaches(OrgUnit.path))
+            .where(
+                Resident.status == "pending",
+                staff.reaches_for(Action.VERIFY_RESIDENTS, OrgUnit.path),
+            )
         )
     return int(count or 0)
 
@@ -244,31 +248,46 @@ class ResidentRow:
     household_id: int | None
     status: str
     joined_at: datetime
+    unit_path: str
 
 
-def name_or_phone_contains(text: str) -> ColumnElement[bool]:
-    """The person's name or phone holds `text` as typed (% and _ are not wildcards)."""
+def name_or_phone_contains(text: str, staff: StaffView) -> ColumnElement[bool]:
+    """The person's name, or their phone where the staff member sees phones, holds `text`
+    as typed (% and _ are not wildcards): a masked phone cannot be found digit by digit."""
     return or_(
         Person.display_name.contains(text, autoescape=True),
-        Person.phone.contains(text, autoescape=True),
+        and_(
+            Person.phone.contains(text, autoescape=True),
+            staff.reaches_for(Action.SEE_PHONES, OrgUnit.path),
+        ),
     )
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """The first three and the last four digits, as on a Chinese delivery slip."""
+    if phone is None or len(phone) < 8:
+        return None if phone is None else "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
 
 
 async def search_residents(
     uow: UnitOfWork, *, staff: StaffView, query: str = "", status: str | None = None
 ) -> list[ResidentRow]:
-    """Residents below the staff member's units whose name or phone contains `query`,
-    pending ones first (they wait for someone), at most SEARCH_LIMIT of them."""
+    """Residents where the staff member may see them whose name or phone contains
+    `query`, pending ones first (they wait for someone), at most SEARCH_LIMIT of them.
+    Phones are masked where the staff member's role does not show them. Raises
+    out_of_scope for a role that sees no residents."""
+    staff.require_somewhere(Action.SEE_RESIDENTS)
     statement = (
-        select(Resident, Person, OrgUnit.name)
+        select(Resident, Person, OrgUnit.name, OrgUnit.path)
         .join(Person, Person.id == Resident.person_id)
         .join(OrgUnit, OrgUnit.id == Resident.org_unit_id)
-        .where(staff.reaches(OrgUnit.path))
+        .where(staff.reaches_for(Action.SEE_RESIDENTS, OrgUnit.path))
         .order_by((Resident.status == "pending").desc(), Resident.created_at.desc())
         .limit(SEARCH_LIMIT)
     )
     if query.strip():
-        statement = statement.where(name_or_phone_contains(query.strip()))
+        statement = statement.where(name_or_phone_contains(query.strip(), staff))
     if status:
         statement = statement.where(Resident.status == status)
     async with uow.read() as session:
@@ -277,13 +296,14 @@ async def search_residents(
         ResidentRow(
             person.id,
             person.display_name,
-            person.phone,
+            person.phone if staff.can(Action.SEE_PHONES, path) else mask_phone(person.phone),
             unit_name,
             resident.household_id,
             resident.status,
             resident.created_at,
+            path,
         )
-        for resident, person, unit_name in rows
+        for resident, person, unit_name, path in rows
     ]
 
 
@@ -291,7 +311,7 @@ async def resident_for_staff(uow: UnitOfWork, *, staff: StaffView, person_id: in
     """Raises not_a_resident, out_of_scope."""
     async with uow.read() as session:
         resident = await load_resident(session, person_id)
-    staff.require_reach(resident.unit_path)
+    staff.require(Action.SEE_RESIDENTS, resident.unit_path)
     return resident
 
 
@@ -300,12 +320,12 @@ async def resident_chats(
 ) -> list[int]:
     """The Telegram chats of the verified residents at or below the chosen units (a
     broadcast's audience), all of them or only those with `role`. Raises out_of_scope
-    if a unit is outside the staff member's reach, unknown_org_unit."""
+    if the staff member may not broadcast to a unit, unknown_org_unit."""
     async with uow.read() as session:
         paths = []
         for unit_id in unit_ids:
             unit = await get_unit(session, unit_id)
-            staff.require_reach(unit.path)
+            staff.require(Action.BROADCAST, unit.path)
             paths.append(unit.path)
         if not paths:
             return []

@@ -15,6 +15,7 @@ from rewards.org.models import OrgUnit
 from rewards.org.service import get_unit
 from rewards.people.models import PersonChannel, Resident, Team, TeamMember
 from rewards.people.residents import TELEGRAM, AudienceRole, load_resident, resident_chats
+from rewards.staff.permissions import Action
 from rewards.staff.service import StaffView
 
 
@@ -33,7 +34,7 @@ async def create_team(
     """Raises out_of_scope, unknown_org_unit; the same code twice is one team."""
     async with uow.write() as session:
         unit = await get_unit(session, unit_id)
-        staff.require_reach(unit.path)
+        staff.require(Action.MANAGE_TEAMS, unit.path)
         found = await session.scalar(select(Team.id).where(Team.code == code))
         if found is not None:
             return found
@@ -64,7 +65,8 @@ async def add_member(
             raise UnknownTeam()
         unit = await get_unit(session, team.org_unit_id)
         resident = await load_resident(session, person_id)
-        staff.require_reach(unit.path)  # and so the resident's home, which lies below it
+        # And so the resident's home, which must lie below it.
+        staff.require(Action.MANAGE_TEAMS, unit.path)
         if not resident.unit_path.startswith(unit.path):
             raise OutOfScope()
         member = {"team_id": team_id, "person_id": person_id, "leader": leader}
@@ -74,13 +76,17 @@ async def add_member(
         )
 
 
-async def teams_in_reach(uow: UnitOfWork, *, staff: StaffView) -> list[TeamView]:
+async def teams_in_reach(
+    uow: UnitOfWork, *, staff: StaffView, action: Action = Action.BROADCAST
+) -> list[TeamView]:
+    """The teams made where the staff member's roles allow `action` (by default: the
+    teams they may broadcast to)."""
     async with uow.read() as session:
         rows = await session.execute(
             select(Team, func.count(TeamMember.id))
             .join(OrgUnit, OrgUnit.id == Team.org_unit_id)
             .outerjoin(TeamMember, TeamMember.team_id == Team.id)
-            .where(staff.reaches(OrgUnit.path))
+            .where(staff.reaches_for(action, OrgUnit.path))
             .group_by(Team.id)
             .order_by(Team.name)
         )
@@ -97,7 +103,7 @@ async def team_chats(uow: UnitOfWork, *, staff: StaffView, team_ids: list[int]) 
             team = await session.get(Team, team_id)
             if team is None:
                 raise UnknownTeam()
-            staff.require_reach((await get_unit(session, team.org_unit_id)).path)
+            staff.require(Action.BROADCAST, (await get_unit(session, team.org_unit_id)).path)
         chats = await session.scalars(
             select(PersonChannel.external_id)
             .join(TeamMember, TeamMember.person_id == PersonChannel.person_id)

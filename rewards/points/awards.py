@@ -41,6 +41,7 @@ from rewards.points.models import CapUsage, PointChange, PointType
 from rewards.points.notices import tell_resident
 from rewards.points.periods import period_start
 from rewards.points.rules import RuleView, current_rule
+from rewards.staff.permissions import Action, allows
 from rewards.staff.service import StaffView
 
 
@@ -81,7 +82,7 @@ async def apply_rule(
                 return earlier
             now = uow.now()
             resident = await load_verified_resident(session, person_id)
-            staff.require_reach(resident.unit_path)
+            staff.require(Action.AWARD_BY_RULE, resident.unit_path)
             rule = await current_rule(session, rule_code)
             _check_rule(rule, staff, resident, now)
             change = await _new_change(session, staff, resident, rule, request_key, note, now)
@@ -105,8 +106,12 @@ def _check_rule(rule: RuleView, staff: StaffView, resident: ResidentView, now: d
         raise RuleNotInForce(code=rule.code)
     if not resident.unit_path.startswith(rule.unit_path):
         raise RuleNotApplicable(code=rule.code)
+    # The rule's own awarder roles narrow the table further: the role that awards must
+    # be allowed to award, be named by the rule, and reach the resident.
     if not any(
-        role.role.value in rule.awarder_roles and resident.unit_path.startswith(role.org_unit_path)
+        role.role.value in rule.awarder_roles
+        and allows(role.role, Action.AWARD_BY_RULE)
+        and resident.unit_path.startswith(role.org_unit_path)
         for role in staff.roles
     ):
         raise NotAllowedToAward(code=rule.code)

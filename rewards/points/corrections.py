@@ -71,7 +71,7 @@ async def adjust(
                 return _same_request(found, person_id, points)
             now = uow.now()
             resident = await load_verified_resident(session, person_id, lock=True)
-            staff.require_reach(resident.unit_path)
+            staff.require(Action.ADJUST, resident.unit_path)
             type_id = await session.scalar(
                 select(PointType.id).where(PointType.code == point_type)
             )
@@ -147,12 +147,13 @@ async def decide(
         )
         if change is None:
             raise UnknownPointChange()
+        # The right first: whether a change is pending is nobody else's business.
+        resident = await load_resident(session, change.person_id)
+        staff.require(Action.APPROVE_ADJUSTMENTS, resident.unit_path)
         if change.status != "pending":
             raise NotPending()
         if change.requested_by_staff_id == staff.id:
             raise SameApprover()
-        resident = await load_resident(session, change.person_id)
-        staff.require_reach(resident.unit_path)
         if approve:
             # Points go only to someone who may still have them (not one who left since).
             await load_verified_resident(session, change.person_id, lock=True)
@@ -184,10 +185,10 @@ async def undo(uow: UnitOfWork, *, staff: StaffView, change_id: int, reason: str
         )
         if change is None:
             raise UnknownPointChange()
-        if change.status != "posted" or change.entry_id is None:
-            raise NotPending()
         resident = await load_resident(session, change.person_id)
         staff.require(Action.UNDO_CHANGES, resident.unit_path)
+        if change.status != "posted" or change.entry_id is None:
+            raise NotPending()
         await reverse_entry(
             session,
             entry_id=change.entry_id,
@@ -232,11 +233,16 @@ class PendingRow:
 
 
 def _pending_in_reach(staff: StaffView) -> ColumnElement[bool]:
-    return and_(PointChange.status == "pending", staff.reaches(OrgUnit.path))
+    return and_(
+        PointChange.status == "pending",
+        staff.reaches_for(Action.APPROVE_ADJUSTMENTS, OrgUnit.path),
+    )
 
 
 async def pending_changes(uow: UnitOfWork, *, staff: StaffView) -> list[PendingRow]:
-    """Changes waiting for a second staff member, for residents within reach."""
+    """Changes waiting for a second staff member, for residents where this one may
+    approve them. Raises out_of_scope for a role that approves nowhere."""
+    staff.require_somewhere(Action.APPROVE_ADJUSTMENTS)
     async with uow.read() as session:
         rows = (
             await session.execute(

@@ -1,7 +1,9 @@
 """Setting the points up: point types, categories and rules, each rule edit a new version.
 
-Only staff holding a rules role (community staff, superadmin) change them, and a rule only
-within their part of the organisation tree. Every change is in the audit log.
+Only staff whose role may edit rules (rewards.staff.permissions) change them, and a rule
+only within their part of the organisation tree; reading a rule's versions and previewing
+a draft ask for the rules reader's right at the rule's unit. Every change is in the audit
+log.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from rewards.errors import (
     UnknownRule,
 )
 from rewards.org.models import OrgUnit
-from rewards.org.service import get_unit_by_code
+from rewards.org.service import OrgUnitView, get_unit_by_code, units_below
 from rewards.people.models import Resident
 from rewards.points.models import (
     Category,
@@ -37,9 +39,8 @@ from rewards.points.models import (
 )
 from rewards.points.periods import PERIODS, period_start
 from rewards.staff.models import Role
+from rewards.staff.permissions import Action
 from rewards.staff.service import StaffView
-
-RULE_ADMINS = frozenset({Role.COMMUNITY_STAFF, Role.SUPERADMIN})
 
 
 class PointTypeDraft(BaseModel):
@@ -151,23 +152,10 @@ class RuleView:
         return self.valid_from <= at and (self.valid_to is None or at < self.valid_to)
 
 
-def rule_admin_paths(staff: StaffView) -> list[str]:
-    """The units where the staff member holds a rules role (rules are made at or below)."""
-    return [role.org_unit_path for role in staff.roles if role.role in RULE_ADMINS]
-
-
-def require_rules_admin(staff: StaffView, unit_path: str) -> None:
-    """Raises out_of_scope unless a rules role of the staff member reaches the unit."""
-    if not any(unit_path.startswith(path) for path in rule_admin_paths(staff)):
-        raise OutOfScope()
-
-
 def _require_any_rules_role(staff: StaffView) -> None:
     """Point types and categories are shared by the whole deployment: only a rules role at
     the top of the tree (a root unit's path is "/<id>/") decides them."""
-    if not any(
-        role.role in RULE_ADMINS and role.org_unit_path.count("/") == 2 for role in staff.roles
-    ):
+    if not any(path.count("/") == 2 for path in staff.paths_for(Action.EDIT_RULES)):
         raise OutOfScope()
 
 
@@ -222,7 +210,7 @@ async def save_rule(
     async with uow.write() as session:
         now = uow.now()
         unit = await get_unit_by_code(session, draft.unit)
-        require_rules_admin(staff, unit.path)
+        staff.require(Action.EDIT_RULES, unit.path)
         category = await _category(session, draft.category)
         point_type = await _point_type(session, draft.point_type)
         rule = await session.scalar(select(Rule).where(Rule.code == draft.code).with_for_update())
@@ -234,7 +222,7 @@ async def save_rule(
         else:
             old_unit = await session.get(OrgUnit, rule.org_unit_id)
             assert old_unit is not None
-            require_rules_admin(staff, old_unit.path)
+            staff.require(Action.EDIT_RULES, old_unit.path)
         number = await next_version_number(session, rule.id)
         if not waits:
             rule.org_unit_id = unit.id
@@ -365,10 +353,13 @@ async def next_version_number(session: AsyncSession, rule_id: int) -> int:
     return int(newest or 0) + 1
 
 
-async def rule_to_edit(uow: UnitOfWork, code: str) -> RuleView:
-    """The rule's current version, to fill the edit form. Raises unknown_rule."""
+async def rule_to_edit(uow: UnitOfWork, *, staff: StaffView, code: str) -> RuleView:
+    """The rule's current version, to fill the edit form. Raises unknown_rule,
+    out_of_scope (the staff member may not edit rules at the rule's unit)."""
     async with uow.read() as session:
-        return await current_rule(session, code)
+        rule = await current_rule(session, code)
+    staff.require(Action.EDIT_RULES, rule.unit_path)
+    return rule
 
 
 async def rule_version(session: AsyncSession, version_id: int) -> RuleView:
@@ -378,8 +369,9 @@ async def rule_version(session: AsyncSession, version_id: int) -> RuleView:
     return _rule_view(*row)
 
 
-async def rule_history(uow: UnitOfWork, code: str) -> list[RuleView]:
-    """Every version of the rule, newest first. Raises unknown_rule."""
+async def rule_history(uow: UnitOfWork, *, staff: StaffView, code: str) -> list[RuleView]:
+    """Every version of the rule (with the reasons given), newest first. Raises
+    unknown_rule, out_of_scope (the staff member may not read rules at its unit)."""
     async with uow.read() as session:
         rows = (
             await session.execute(
@@ -388,7 +380,9 @@ async def rule_history(uow: UnitOfWork, code: str) -> list[RuleView]:
         ).all()
     if not rows:
         raise UnknownRule(code=code)
-    return [_rule_view(*row) for row in rows]
+    versions = [_rule_view(*row) for row in rows]
+    staff.require(Action.READ_RULES, versions[0].unit_path)
+    return versions
 
 
 async def rules_for_person(uow: UnitOfWork, person_id: int, *, at: datetime) -> list[RuleView]:
@@ -450,24 +444,19 @@ class RulePreview:
     would_pay: int
 
 
-def may_edit(staff: StaffView, rule: RuleView) -> bool:
-    try:
-        require_rules_admin(staff, rule.unit_path)
-    except OutOfScope:
-        return False
-    return True
-
-
 async def rules_in_reach(uow: UnitOfWork, staff: StaffView) -> list[RuleView]:
-    """The current version of every rule made at or below the staff member's units, or
-    above them (those apply there too, but only their makers edit them)."""
+    """The current version of every rule made at or below the units where the staff
+    member reads rules or awards by them, or above them (those apply there too, but only
+    their makers edit them). Raises out_of_scope for a role that does neither: the list
+    is what residents read in the bot, but no business of a kiosk."""
+    paths = staff.paths_for(Action.READ_RULES) + staff.paths_for(Action.AWARD_BY_RULE)
+    if not paths:
+        raise OutOfScope()
     return [
         rule
         for rule in await _all_current(uow)
         if any(
-            rule.unit_path.startswith(role.org_unit_path)
-            or role.org_unit_path.startswith(rule.unit_path)
-            for role in staff.roles
+            rule.unit_path.startswith(path) or path.startswith(rule.unit_path) for path in paths
         )
     ]
 
@@ -493,12 +482,25 @@ async def setup_choices(uow: UnitOfWork) -> tuple[list[Category], list[PointType
     return list(categories), list(types)
 
 
-async def preview_rule(uow: UnitOfWork, *, draft: RuleDraft, zone: ZoneInfo) -> RulePreview:
+async def preview_rule(
+    uow: UnitOfWork, *, staff: StaffView, draft: RuleDraft, zone: ZoneInfo
+) -> RulePreview:
     """Replay last quarter's acts under this rule (its code) with the draft's points and
-    cap. Deductions are counted as asked (the balance of that day is not replayed)."""
+    cap. Deductions are counted as asked (the balance of that day is not replayed).
+    Raises unknown_org_unit, out_of_scope: the staff member must read rules at the
+    draft's unit and at the unit of the rule already saved under that code (its acts are
+    what the figures count)."""
     this_quarter = period_start("quarter", uow.now(), zone)
     last_quarter = period_start("quarter", this_quarter - timedelta(seconds=1), zone)
     async with uow.read() as session:
+        staff.require(Action.READ_RULES, (await get_unit_by_code(session, draft.unit)).path)
+        saved = await session.scalar(
+            select(OrgUnit.path)
+            .join(Rule, Rule.org_unit_id == OrgUnit.id)
+            .where(Rule.code == draft.code)
+        )
+        if saved is not None:
+            staff.require(Action.READ_RULES, saved)
         rows = (
             await session.execute(
                 select(PointChange.person_id, PointChange.points, PointChange.created_at)
@@ -533,3 +535,19 @@ async def preview_rule(uow: UnitOfWork, *, draft: RuleDraft, zone: ZoneInfo) -> 
         paid=sum(points for _, points, _ in rows),
         would_pay=would_pay,
     )
+
+
+@dataclass(frozen=True)
+class RuleFormChoices:
+    categories: list[Category]
+    point_types: list[PointType]
+    units: list[OrgUnitView]  # where the staff member may preview (and maybe save) a rule
+
+
+async def rule_form_choices(uow: UnitOfWork, *, staff: StaffView) -> RuleFormChoices:
+    """What the rule form offers. Raises out_of_scope for staff who may not even read
+    rules: the form is where drafts are previewed, saving checks the editor's right."""
+    staff.require_somewhere(Action.READ_RULES)
+    categories, point_types = await setup_choices(uow)
+    units = await units_below(uow, list(staff.paths_for(Action.READ_RULES)))
+    return RuleFormChoices(categories, point_types, units)

@@ -11,11 +11,17 @@ from sqlalchemy.orm import QueryableAttribute
 
 from core.uow import UnitOfWork
 from rewards.audit import record_audit
-from rewards.errors import AccountLocked, InvalidCredentials, OutOfScope, UsernameTaken
+from rewards.errors import (
+    AccountLocked,
+    InvalidCredentials,
+    NotAStaffRole,
+    OutOfScope,
+    UsernameTaken,
+)
 from rewards.org.models import OrgUnit
 from rewards.staff.models import Role, StaffAccount, StaffRole
 from rewards.staff.passwords import hash_password, needs_rehash, verify_password
-from rewards.staff.permissions import Action, allows
+from rewards.staff.permissions import STAFF_ROLES, Action, allows
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -37,24 +43,15 @@ class StaffView:
     language: str
     roles: tuple[ScopedRole, ...]
 
-    def can_reach(self, unit_path: str) -> bool:
-        """True when one of the roles is held at `unit_path` or at a unit above it."""
-        return any(unit_path.startswith(role.org_unit_path) for role in self.roles)
-
-    def reaches(
-        self, unit_path: ColumnElement[str] | QueryableAttribute[str]
-    ) -> ColumnElement[bool]:
-        """The same as SQL, for a query's unit path column (false for staff with no role)."""
-        return or_(false(), *(unit_path.startswith(role.org_unit_path) for role in self.roles))
-
-    def require_reach(self, unit_path: str) -> None:
-        """Raises OutOfScope unless the unit lies within this staff member's subtree."""
-        if not self.can_reach(unit_path):
-            raise OutOfScope()
-
     def paths_for(self, action: Action) -> tuple[str, ...]:
         """The units where a role allowing `action` is held (it reaches below them)."""
         return tuple(role.org_unit_path for role in self.roles if allows(role.role, action))
+
+    def require_somewhere(self, action: Action) -> None:
+        """Raises OutOfScope unless some role allows `action` somewhere: for pages and
+        lists that are filtered by place afterwards (a list of nothing is no answer)."""
+        if not self.may(action):
+            raise OutOfScope()
 
     def may(self, action: Action) -> bool:
         """True when some role allows `action` somewhere: for what a page shows, never
@@ -98,10 +95,16 @@ async def create_staff(
     roles: list[tuple[Role, int]],
     actor_staff_id: int | None,
 ) -> StaffView:
-    """Create an account holding `roles` (role, org unit id). Raises username_taken,
-    weak_password. The audit entry names the roles, never the password."""
+    """Create an account holding `roles` (role, org unit id). An actor (None: the
+    command line) must manage staff at each of those units. Raises not_a_staff_role,
+    username_taken, weak_password, out_of_scope. The audit entry names the roles, never
+    the password."""
+    for role, _ in roles:
+        if role not in STAFF_ROLES:
+            raise NotAStaffRole(role=role.value)
     password_hash = hash_password(password)
     async with uow.write() as session:
+        await _require_managing(session, actor_staff_id, [unit_id for _, unit_id in roles])
         if await session.scalar(select(StaffAccount.id).where(StaffAccount.username == username)):
             raise UsernameTaken(username=username)
         account = StaffAccount(
@@ -123,6 +126,21 @@ async def create_staff(
             details={"username": username, "roles": [[r.value, u] for r, u in roles]},
         )
         return await _load_view(session, account)
+
+
+async def _require_managing(
+    session: AsyncSession, actor_staff_id: int | None, unit_ids: list[int]
+) -> None:
+    """Raises out_of_scope unless the actor may manage staff at every unit given."""
+    if actor_staff_id is None:
+        return
+    actor = await session.get(StaffAccount, actor_staff_id)
+    if actor is None or not actor.is_active:
+        raise OutOfScope()
+    view = await _load_view(session, actor)
+    for unit_id in unit_ids:
+        unit = await session.get(OrgUnit, unit_id)
+        view.require(Action.MANAGE_STAFF, unit.path if unit else "")
 
 
 async def authenticate(uow: UnitOfWork, *, username: str, password: str) -> StaffView:
@@ -186,8 +204,9 @@ async def get_staff(uow: UnitOfWork, staff_id: int) -> StaffView | None:
 async def set_password(
     uow: UnitOfWork, *, username: str, password: str, actor_staff_id: int | None
 ) -> None:
-    """Give an account a new password and lift any lockout. Raises invalid_credentials
-    for an unknown username, weak_password."""
+    """Give an account a new password and lift any lockout. An actor (None: the command
+    line) must manage staff wherever the account holds a role. Raises
+    invalid_credentials for an unknown username, weak_password, out_of_scope."""
     password_hash = hash_password(password)
     async with uow.write() as session:
         account = await session.scalar(
@@ -195,6 +214,7 @@ async def set_password(
         )
         if account is None:
             raise InvalidCredentials()
+        await _require_managing(session, actor_staff_id, [r.org_unit_id for r in account.roles])
         account.password_hash = password_hash
         account.failed_logins = 0
         account.locked_until = None

@@ -235,3 +235,29 @@ def test_broadcast_input_mistakes_are_named(database_url: str, tmp_path: Path) -
     missing = _moralbank("broadcast", "status", "99", env=env)
     assert missing.returncode == 1
     assert "There is no such broadcast." in missing.stderr
+
+
+def test_admin_create_refuses_a_role_that_is_not_for_the_panel(database_url: str) -> None:
+    env = {**moralbank_env(database_url), "LANG": "en_US.UTF-8", "LC_ALL": ""}
+    added = _moralbank(
+        "org", "add", "--code", "c1", "--name", "社区", "--level", "community", env=env
+    )
+    assert added.returncode == 0, added.stderr
+    created = _moralbank(
+        "admin",
+        "create",
+        "--username",
+        "zhang",
+        "--name",
+        "张居民",
+        "--unit",
+        "c1",
+        "--role",
+        "resident",
+        "--password-stdin",
+        env=env,
+        stdin="a long enough password\n",
+    )
+    assert created.returncode == 1
+    assert "is not for the panel" in created.stderr
+    assert asyncio.run(_count(database_url, StaffAccount)) == 0

@@ -46,9 +46,9 @@ async def test_a_new_community_starts_from_its_neighbours_rules(
         approval_above=APPROVAL_ABOVE,
     )
     assert (done.rules, done.point_types, done.categories) == (2, 0, 0)
-    [imported] = await rule_history(uow, "newtown.sweep")
+    [imported] = await rule_history(uow, staff=town.admin, code="newtown.sweep")
     assert (imported.points, imported.unit_code, imported.reason) == (5, "newtown", "借鉴")
-    [original] = await rule_history(uow, "sweep")
+    [original] = await rule_history(uow, staff=town.admin, code="sweep")
     assert original.unit_code == "community"  # the neighbour's own rule is untouched
     again = await import_rules(
         uow,
@@ -59,7 +59,9 @@ async def test_a_new_community_starts_from_its_neighbours_rules(
         approval_above=APPROVAL_ABOVE,
     )
     assert again.rules == 2
-    assert [v.version for v in await rule_history(uow, "newtown.sweep")] == [2, 1]
+    assert [
+        v.version for v in await rule_history(uow, staff=town.admin, code="newtown.sweep")
+    ] == [2, 1]
 
 
 @pytest.mark.parametrize(

@@ -242,7 +242,7 @@ async def test_editing_a_rule_makes_a_version_and_history_keeps_the_old_one(
     after = await award(uow, town, "after")
     assert (before.rule_version, before.points) == (1, 5)
     assert (after.rule_version, after.points) == (2, 8)
-    history = await rule_history(uow, "sweep")
+    history = await rule_history(uow, staff=town.admin, code="sweep")
     assert [(v.version, v.points, v.reason) for v in history] == [(2, 8, "加大力度"), (1, 5, None)]
     async with uow.read() as session:
         old = await session.get(Entry, before.entry_id)

@@ -13,6 +13,7 @@ from core.uow import UnitOfWork
 from rewards.audit import AuditEntry
 from rewards.errors import AccountLocked, InvalidCredentials, UsernameTaken, WeakPassword
 from rewards.staff.models import Role, StaffAccount
+from rewards.staff.permissions import Action
 from rewards.staff.service import (
     MAX_FAILED_LOGINS,
     authenticate,
@@ -99,9 +100,9 @@ async def test_grid_worker_reaches_own_grid_and_below_but_not_the_neighbour(
     created = await make_staff(uow, "wang", Role.GRID_WORKER, units["grid-1"])
     staff = await get_staff(uow, created.id)
     assert staff is not None
-    assert staff.can_reach(units["grid-1"].path)
-    assert staff.can_reach(units["building-1"].path)
-    assert not staff.can_reach(units["grid-2"].path)
-    assert not staff.can_reach(units["community"].path)
+    assert staff.can(Action.SEE_RESIDENTS, units["grid-1"].path)
+    assert staff.can(Action.SEE_RESIDENTS, units["building-1"].path)
+    assert not staff.can(Action.SEE_RESIDENTS, units["grid-2"].path)
+    assert not staff.can(Action.SEE_RESIDENTS, units["community"].path)
     # "/1/2/3/" must not be taken for a parent of "/1/2/33/".
     assert not units["grid-1"].contains(units["grid-1"].path[:-1] + "3/")

@@ -1,0 +1,352 @@
+"""Every route of the panel × every role: a staff account holding only that role at the
+community asks each route, and what it is allowed and refused must be what the
+permissions table says. The routes come from the app itself, so a new route without an
+entry in ROUTES fails here until someone decides which action it needs."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+from starlette.routing import BaseRoute, Mount, Route
+
+import moralbank.schema  # noqa: F401  (every table module, for the digest below)
+from core.db import Database
+from core.models import Base
+from core.uow import UnitOfWork
+from rewards.messaging.broadcasts import start_broadcast
+from rewards.people.residents import found_household
+from rewards.points.corrections import adjust
+from rewards.points.models import RuleApproval
+from rewards.points.rules import save_rule
+from rewards.staff.models import Role, StaffAccount, StaffRole
+from rewards.staff.permissions import PERMISSIONS, STAFF_ROLES, Action
+from rewards.staff.service import create_staff
+from tests.admin.conftest import csrf_of, log_in
+from tests.rewards.community import (
+    APPROVAL_ABOVE,
+    PASSWORD,
+    ZONE,
+    Community,
+    build_community,
+    rule,
+)
+
+
+class Public:
+    """Anyone may ask (the login page, health)."""
+
+
+class Staff:
+    """Any signed-in account: the home page says who you are and what waits for you."""
+
+
+PUBLIC, STAFF = Public(), Staff()
+Need = Action | frozenset[Action] | Public | Staff
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What the routes are asked about: all of it at the walker's community."""
+
+    community: Community
+    walker_id: int
+    pending_change: int  # +300, asked by someone else, waiting for a second person
+    household: int
+    broadcast: int  # made by the walker
+    posted_change: int  # +5, paid
+    pending_rule: int  # a rule version worth +500, asked by someone else, waiting
+
+
+Request = Callable[[Targets], tuple[str, dict[str, Any] | None]]
+
+
+def _key() -> str:
+    return uuid.uuid4().hex
+
+
+# (method, path) → what it needs, and the request to make (URL and, for POST, the form).
+ROUTES: dict[tuple[str, str], tuple[Need, Request]] = {
+    ("GET", "/healthz"): (PUBLIC, lambda x: ("/healthz", None)),
+    ("GET", "/openapi.json"): (PUBLIC, lambda x: ("/openapi.json", None)),
+    ("GET", "/static"): (PUBLIC, lambda x: ("/static/panel.css", None)),
+    ("GET", "/login"): (PUBLIC, lambda x: ("/login", None)),
+    ("POST", "/language"): (PUBLIC, lambda x: ("/language", {"locale": "zh_Hans"})),
+    ("GET", "/"): (STAFF, lambda x: ("/", None)),
+    ("GET", "/residents"): (Action.SEE_RESIDENTS, lambda x: ("/residents", None)),
+    ("GET", "/residents/{person_id}"): (
+        Action.SEE_RESIDENTS,
+        lambda x: (f"/residents/{x.community.alice}", None),
+    ),
+    ("POST", "/residents/{person_id}/verify"): (
+        Action.VERIFY_RESIDENTS,
+        lambda x: (f"/residents/{x.community.carol}/verify", {}),
+    ),
+    ("POST", "/residents/{person_id}/award"): (
+        Action.AWARD_BY_RULE,
+        lambda x: (
+            f"/residents/{x.community.alice}/award",
+            {"rule": "walk", "request_key": _key()},
+        ),
+    ),
+    ("POST", "/residents/{person_id}/adjust"): (
+        Action.ADJUST,
+        lambda x: (
+            f"/residents/{x.community.alice}/adjust",
+            {"point_type": "moral", "points": "5", "reason": "帮忙", "request_key": _key()},
+        ),
+    ),
+    ("GET", "/adjustments"): (Action.APPROVE_ADJUSTMENTS, lambda x: ("/adjustments", None)),
+    ("POST", "/adjustments/{change_id}/{decision}"): (
+        Action.APPROVE_ADJUSTMENTS,
+        lambda x: (f"/adjustments/{x.pending_change}/approve", {}),
+    ),
+    ("GET", "/audit"): (Action.READ_AUDIT, lambda x: ("/audit", None)),
+    ("GET", "/households"): (Action.SEE_RESIDENTS, lambda x: ("/households", None)),
+    ("GET", "/households/{household_id}"): (
+        Action.SEE_RESIDENTS,
+        lambda x: (f"/households/{x.household}", None),
+    ),
+    ("GET", "/rules"): (
+        frozenset({Action.READ_RULES, Action.AWARD_BY_RULE}),
+        lambda x: ("/rules", None),
+    ),
+    ("GET", "/rules/new"): (Action.READ_RULES, lambda x: ("/rules/new", None)),
+    ("GET", "/rules/{code}/edit"): (Action.EDIT_RULES, lambda x: ("/rules/sweep/edit", None)),
+    ("GET", "/rules/{code}/history"): (
+        Action.READ_RULES,
+        lambda x: ("/rules/sweep/history", None),
+    ),
+    ("POST", "/rules/save"): (
+        Action.EDIT_RULES,
+        lambda x: (
+            "/rules/save",
+            {
+                "code": "walked",
+                "unit": "community",
+                "category": "clean",
+                "point_type": "moral",
+                "action": "走一圈",
+                "points": "2",
+                "awarder_roles": "grid_worker",
+                "intent": "save",
+            },
+        ),
+    ),
+    ("GET", "/broadcasts"): (Action.BROADCAST, lambda x: ("/broadcasts", None)),
+    ("POST", "/broadcasts"): (
+        Action.BROADCAST,
+        lambda x: (
+            "/broadcasts",
+            {
+                "text": "明早停水",
+                "units": str(x.community.units["community"].id),
+                "intent": "send",
+            },
+        ),
+    ),
+    ("GET", "/broadcasts/{broadcast_id}"): (
+        Action.BROADCAST,
+        lambda x: (f"/broadcasts/{x.broadcast}", None),
+    ),
+    ("GET", "/broadcasts/{broadcast_id}/progress"): (
+        Action.BROADCAST,
+        lambda x: (f"/broadcasts/{x.broadcast}/progress", None),
+    ),
+    ("POST", "/broadcasts/{broadcast_id}/{action}"): (
+        Action.BROADCAST,
+        lambda x: (f"/broadcasts/{x.broadcast}/pause", {}),
+    ),
+    ("POST", "/changes/{change_id}/undo"): (
+        Action.UNDO_CHANGES,
+        lambda x: (f"/changes/{x.posted_change}/undo", {"reason": "记错了"}),
+    ),
+    ("GET", "/rule-approvals"): (Action.APPROVE_RULES, lambda x: ("/rule-approvals", None)),
+    ("POST", "/rule-approvals/{approval_id}/{decision}"): (
+        Action.APPROVE_RULES,
+        lambda x: (f"/rule-approvals/{x.pending_rule}/approve", {}),
+    ),
+    # Asked last by the walk: after it the walker is signed out.
+    ("POST", "/login"): (PUBLIC, lambda x: ("/login", {"username": "walker"})),
+    ("POST", "/logout"): (PUBLIC, lambda x: ("/logout", {})),
+}
+LAST = [("POST", "/login"), ("POST", "/logout")]
+# The panel's menu: each link and what it needs.
+MENU: list[tuple[str, Need]] = [
+    (url, ROUTES[("GET", url)][0])
+    for url in ("/residents", "/households", "/rules", "/adjustments", "/broadcasts", "/audit")
+]
+
+
+def app_routes(app: FastAPI) -> list[tuple[str, str]]:
+    """Every (method, path) the app answers; HEAD comes with GET."""
+    return _routes(app.routes, "")
+
+
+def _routes(routes: list[BaseRoute], prefix: str) -> list[tuple[str, str]]:
+    found = []
+    for route in routes:
+        if isinstance(route, Mount):
+            found.append(("GET", prefix + route.path))
+        elif isinstance(route, Route):
+            methods = sorted(route.methods or ())
+            found += [(m, prefix + route.path) for m in methods if m != "HEAD"]
+        elif hasattr(route, "original_router"):  # FastAPI keeps included routers whole
+            inner, context = route.original_router, getattr(route, "include_context")  # noqa: B009
+            found += _routes(inner.routes, prefix + context.prefix)
+        else:
+            pytest.fail(f"a route of an unknown kind: {route!r}")
+    return found
+
+
+def allowed(role: Role, need: Need) -> bool:
+    if isinstance(need, Public | Staff):
+        return True
+    needs = need if isinstance(need, frozenset) else frozenset({need})
+    return bool(needs & PERMISSIONS[role])
+
+
+def test_every_route_has_an_entry_and_every_entry_a_route(panel: FastAPI) -> None:
+    routes = set(app_routes(panel))
+    assert routes - ROUTES.keys() == set(), "routes without an entry in ROUTES"
+    assert ROUTES.keys() - routes == set(), "entries in ROUTES for routes that are gone"
+
+
+async def digest(database: Database) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    """Every row of every table: what "nothing changed" is compared with."""
+    snapshot = []
+    async with database.read() as session:
+        for table in Base.metadata.sorted_tables:
+            key = list(table.primary_key.columns) or list(table.columns)
+            rows = (await session.execute(select(table).order_by(*key))).all()
+            snapshot.append((table.name, [tuple(row) for row in rows]))
+    return snapshot
+
+
+async def make_walker(uow: UnitOfWork, role: Role, unit_id: int) -> int:
+    """An account holding only `role` at the community. Roles that are not staff roles
+    cannot be given by create_staff; such an account is written as an older version of
+    the bank could have left it, to show that the services refuse it anyway."""
+    if role in STAFF_ROLES:
+        view = await create_staff(
+            uow,
+            username="walker",
+            display_name="Walker",
+            password=PASSWORD,
+            roles=[(role, unit_id)],
+            actor_staff_id=None,
+        )
+        return view.id
+    async with uow.write() as session:
+        (template,) = (await session.scalars(select(StaffAccount).limit(1))).all()
+        account = StaffAccount(
+            username="walker",
+            display_name="Walker",
+            password_hash=template.password_hash,  # PASSWORD, as every community account
+            created_at=uow.now(),
+            roles=[StaffRole(role=role, org_unit_id=unit_id)],
+        )
+        session.add(account)
+        await session.flush()
+        return account.id
+
+
+async def prepare(uow: UnitOfWork, role: Role) -> Targets:
+    town = await build_community(uow)
+    every_staff_role = sorted(STAFF_ROLES, key=lambda r: r.value)
+    # A rule every staff role may award by, so that awarding depends on the table alone.
+    draft = rule(
+        "walk", awarder_roles=every_staff_role, valid_from=datetime(2020, 1, 1, tzinfo=UTC)
+    )
+    await save_rule(uow, staff=town.admin, draft=draft, approval_above=APPROVAL_ABOVE)
+    walker = await make_walker(uow, role, town.units["community"].id)
+    change = await adjust(
+        uow,
+        staff=town.admin,
+        person_id=town.alice,
+        point_type="moral",
+        points=300,
+        reason="救火",
+        request_key="walk-pending",
+        approval_above=50,
+        zone=ZONE,
+    )
+    assert change.status == "pending"
+    household = await found_household(
+        uow, staff=town.admin, unit_id=town.units["grid-1"].id, head_person_id=town.alice
+    )
+    broadcast = await start_broadcast(
+        uow, text="通知", chat_ids=[501], created_by=f"staff:{walker}", actor_staff_id=walker
+    )
+    posted = await adjust(  # by another person: the admin's day already holds the +300
+        uow,
+        staff=town.deputy,
+        person_id=town.alice,
+        point_type="moral",
+        points=5,
+        reason="扫雪",
+        request_key="walk-posted",
+        approval_above=50,
+        zone=ZONE,
+    )
+    assert posted.status == "posted"
+    big = rule("walk.big", points=500)
+    await save_rule(uow, staff=town.admin, draft=big, approval_above=APPROVAL_ABOVE)
+    async with uow.read() as session:
+        pending_rule = await session.scalar(select(RuleApproval.id))
+    assert pending_rule is not None
+    return Targets(town, walker, change.id, household, broadcast, posted.id, pending_rule)
+
+
+def outcome(response: httpx.Response, *, signing_out: bool) -> str:
+    if response.status_code == 403:
+        return "refused"
+    if response.status_code == 303 and response.headers["location"] == "/login":
+        return "allowed" if signing_out else "signed out"
+    if response.status_code in (200, 303):
+        return "allowed"
+    return f"unexpected {response.status_code}"
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda role: role.value)
+async def test_every_route_answers_each_role_as_the_table_says(
+    role: Role, uow: UnitOfWork, database: Database, client: httpx.AsyncClient
+) -> None:
+    targets = await prepare(uow, role)
+    signed_in = await log_in(client, "walker", PASSWORD)
+    assert (signed_in.status_code, signed_in.headers["location"]) == (303, "/")
+    token = await csrf_of(client, "/")
+    home = (await client.get("/")).text
+    menu = [(f'href="{url}"', need) for url, need in MENU]
+    assert [link for link, need in menu if link in home] == [
+        link for link, need in menu if allowed(role, need)
+    ], "the menu shows what the role may use, and only that"
+    order = [key for key in ROUTES if key not in LAST] + LAST
+    wrong = []
+    for method, path in order:
+        need, make = ROUTES[(method, path)]
+        url, form = make(targets)
+        expected = "allowed" if allowed(role, need) else "refused"
+        before = await digest(database) if expected == "refused" else None
+        if method == "GET":
+            response = await client.get(url)
+        else:
+            data = dict(form or {})
+            if path == "/login":
+                data["password"] = PASSWORD
+            response = await client.post(url, data={**data, "csrf_token": token})
+        got = outcome(response, signing_out=path == "/logout")
+        if got != expected:
+            wrong.append(f"{method} {path}: expected {expected}, got {got}")
+        elif before is not None and await digest(database) != before:
+            wrong.append(f"{method} {path}: refused, but the database changed")
+        if path == "/login":
+            token = await csrf_of(client, "/")  # a new session, a new token
+    assert wrong == [], "\n".join(wrong)

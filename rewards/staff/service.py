@@ -14,7 +14,11 @@ from rewards.audit import record_audit
 from rewards.errors import AccountLocked, InvalidCredentials, OutOfScope, UsernameTaken
 from rewards.org.models import OrgUnit
 from rewards.staff.models import Role, StaffAccount, StaffRole
-from rewards.staff.passwords import hash_password, needs_rehash, verify_password
+from rewards.staff.passwords import (
+    hash_password_off_loop,
+    needs_rehash,
+    verify_password_off_loop,
+)
 from rewards.staff.permissions import Action, allows
 
 MAX_FAILED_LOGINS = 5
@@ -100,7 +104,7 @@ async def create_staff(
 ) -> StaffView:
     """Create an account holding `roles` (role, org unit id). Raises username_taken,
     weak_password. The audit entry names the roles, never the password."""
-    password_hash = hash_password(password)
+    password_hash = await hash_password_off_loop(password)
     async with uow.write() as session:
         if await session.scalar(select(StaffAccount.id).where(StaffAccount.username == username)):
             raise UsernameTaken(username=username)
@@ -127,18 +131,32 @@ async def create_staff(
 
 async def authenticate(uow: UnitOfWork, *, username: str, password: str) -> StaffView:
     """Check a login. After MAX_FAILED_LOGINS wrong passwords the account is locked for
-    LOCKOUT, even for the right password. Raises invalid_credentials, account_locked."""
-    async with uow.write() as session:
+    LOCKOUT, even for the right password. Raises invalid_credentials, account_locked.
+
+    The password is verified between two short transactions, off the event loop: no
+    row stays locked for the 125 ms a hash takes, and the server keeps answering."""
+    async with uow.read() as session:
         account = await session.scalar(
-            select(StaffAccount).where(StaffAccount.username == username).with_for_update()
+            select(StaffAccount).where(StaffAccount.username == username)
         )
-        now = uow.now()
-        if account is not None and account.locked_until and account.locked_until > now:
-            raise AccountLocked(minutes=_minutes_left(account.locked_until, now))
-        # Verified even for an unknown name, so timing does not tell which names exist.
-        password_ok = verify_password(account.password_hash if account else None, password)
+    now = uow.now()
+    if account is not None and account.locked_until and account.locked_until > now:
+        raise AccountLocked(minutes=_minutes_left(account.locked_until, now))
+    # Verified even for an unknown name, so timing does not tell which names exist.
+    known_hash = account.password_hash if account else None
+    password_ok = await verify_password_off_loop(known_hash, password)
+    if account is None:
+        raise InvalidCredentials()
+    new_hash = None
+    if password_ok and needs_rehash(account.password_hash):
+        new_hash = await hash_password_off_loop(password)
+    async with uow.write() as session:
+        account = await session.get(StaffAccount, account.id, with_for_update=True)
+        # A password changed meanwhile was not the one verified.
+        if account is not None and account.password_hash != known_hash:
+            password_ok = False
         if account is not None and account.is_active and password_ok:
-            _count_success(account, password, now)
+            _count_success(account, new_hash, now)
             return await _load_view(session, account)
         if account is not None:
             _count_failure(session, account, now)
@@ -162,12 +180,12 @@ def _count_failure(session: AsyncSession, account: StaffAccount, now: datetime) 
         )
 
 
-def _count_success(account: StaffAccount, password: str, now: datetime) -> None:
+def _count_success(account: StaffAccount, new_hash: str | None, now: datetime) -> None:
     account.failed_logins = 0
     account.locked_until = None
     account.last_login_at = now
-    if needs_rehash(account.password_hash):
-        account.password_hash = hash_password(password)
+    if new_hash is not None:
+        account.password_hash = new_hash
 
 
 def _minutes_left(until: datetime, now: datetime) -> int:
@@ -188,7 +206,7 @@ async def set_password(
 ) -> None:
     """Give an account a new password and lift any lockout. Raises invalid_credentials
     for an unknown username, weak_password."""
-    password_hash = hash_password(password)
+    password_hash = await hash_password_off_loop(password)
     async with uow.write() as session:
         account = await session.scalar(
             select(StaffAccount).where(StaffAccount.username == username)

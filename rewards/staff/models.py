@@ -38,6 +38,9 @@ class StaffAccount(Base):
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
+    # Sessions carry the generation they started in; logout and a new password move it
+    # on, which ends every session signed before (a cookie cannot be taken back).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     roles: Mapped[list[StaffRole]] = relationship(
         back_populates="staff", cascade="all, delete-orphan", lazy="selectin"

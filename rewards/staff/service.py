@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
@@ -40,6 +40,7 @@ class StaffView:
     display_name: str
     language: str
     roles: tuple[ScopedRole, ...]
+    session_generation: int = 0
 
     def can_reach(self, unit_path: str) -> bool:
         """True when one of the roles is held at `unit_path` or at a unit above it."""
@@ -90,7 +91,14 @@ async def _load_view(session: AsyncSession, account: StaffAccount) -> StaffView:
         .order_by(OrgUnit.path)
     )
     roles = tuple(ScopedRole(*row) for row in rows)
-    return StaffView(account.id, account.username, account.display_name, account.language, roles)
+    return StaffView(
+        account.id,
+        account.username,
+        account.display_name,
+        account.language,
+        roles,
+        account.session_generation,
+    )
 
 
 async def create_staff(
@@ -214,6 +222,7 @@ async def set_password(
         if account is None:
             raise InvalidCredentials()
         account.password_hash = password_hash
+        account.session_generation += 1
         account.failed_logins = 0
         account.locked_until = None
         record_audit(
@@ -223,6 +232,16 @@ async def set_password(
             action="staff.password_set",
             target=f"staff:{account.id}",
             unit_path=None,
+        )
+
+
+async def end_sessions(uow: UnitOfWork, staff_id: int) -> None:
+    """Logout: every session of the account signed so far stops working."""
+    async with uow.write() as session:
+        await session.execute(
+            update(StaffAccount)
+            .where(StaffAccount.id == staff_id)
+            .values(session_generation=StaffAccount.session_generation + 1)
         )
 
 

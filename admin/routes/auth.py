@@ -43,7 +43,10 @@ async def login(
         return _form_again(request, t, username, t("throttle.too_many"), 429)
     try:
         staff = await authenticate(
-            uow, username=username.strip()[:MAX_USERNAME], password=password[:MAX_PASSWORD]
+            uow,
+            username=username.strip()[:MAX_USERNAME],
+            password=password[:MAX_PASSWORD],
+            address=client,
         )
     except DomainError as error:
         status = 403 if isinstance(error, AccountLocked) else 401

@@ -47,6 +47,20 @@ class StaffAccount(Base):
     )
 
 
+class LoginFailures(Base):
+    """Wrong passwords for one account from one client address: the lockout is kept
+    per address, so a guesser elsewhere cannot lock the owner out."""
+
+    __tablename__ = "staff_login_failures"
+    __table_args__ = (UniqueConstraint("staff_id", "address"),)
+
+    id: Mapped[int] = id_column()
+    staff_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("staff_accounts.id"))
+    address: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+
+
 class StaffRole(Base):
     __tablename__ = "staff_roles"
     __table_args__ = (UniqueConstraint("staff_id", "role", "org_unit_id"),)

@@ -35,6 +35,7 @@ from core.settings import Settings
 from moralbank.worker import Worker, worker_id
 from rewards.messaging.delivery import Pace
 from rewards.messaging.quiet_hours import QuietHours
+from rewards.people.joining import code_guess_limiter
 
 log = logging.getLogger("moralbank")
 LOGIN_ATTEMPTS_PER_MINUTE = 10
@@ -98,6 +99,9 @@ def _telegram(settings: Settings, database: Database, catalogues: Catalogues) ->
         catalogues=catalogues,
         storage=create_storage(settings),
         zone=ZoneInfo(settings.time_zone),
+        code_guesses=code_guess_limiter(
+            connect_redis(settings.redis_url) if settings.redis_url else None
+        ),
     )
     return TelegramSide(create_bot(settings), dispatcher)
 

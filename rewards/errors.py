@@ -183,3 +183,9 @@ class NotYourContact(RewardsError):
 
 class UnknownTeam(RewardsError):
     code = "unknown_team"
+
+
+class TooManyCodeGuesses(RewardsError):
+    """Household invite codes are throttled per person, against guessing."""
+
+    code = "too_many_code_guesses"

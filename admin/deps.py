@@ -27,11 +27,11 @@ Uow = Annotated[UnitOfWork, Depends(get_uow)]
 
 async def get_current_staff(request: Request, uow: Uow) -> StaffView:
     """The staff member of the session, with roles read now (never cached): a deactivated
-    account or an expired session is sent back to the login page at once."""
+    account, an expired session or one ended by logout is sent back to the login page."""
     staff_id = request.session.get("staff_id")
     fresh = not session_expired(request.session.get("login_at"), uow.now())
     staff = await get_staff(uow, staff_id) if fresh and isinstance(staff_id, int) else None
-    if staff is None:
+    if staff is None or request.session.get("generation") != staff.session_generation:
         request.session.clear()
         raise LoginRequired()
     return staff

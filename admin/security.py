@@ -1,7 +1,8 @@
 """Session, CSRF, cookies and response headers for the panel.
 
-The session is a signed cookie holding only the staff id, a CSRF token and the login time;
-rights are re-read from the database on every request. Every unsafe request must carry the
+The session is a signed cookie holding only the staff id, the account's session generation,
+a CSRF token and the login time; rights and the generation are re-read from the database on
+every request, so logout ends the session on the server too. Every unsafe request must carry the
 session's CSRF token in its form, checked before anything else runs.
 """
 
@@ -69,11 +70,15 @@ async def verify_csrf(request: Request) -> None:
         raise CsrfRejected()
 
 
-def start_session(request: Request, staff_id: int, now: datetime) -> None:
-    """A fresh session at login: nothing from before it survives (no session fixation)."""
+def start_session(request: Request, staff_id: int, generation: int, now: datetime) -> None:
+    """A fresh session at login: nothing from before it survives (no session fixation).
+    `generation` is the account's session generation; moving it on ends the session."""
     request.session.clear()
     request.session.update(
-        staff_id=staff_id, login_at=now.timestamp(), csrf=secrets.token_urlsafe(32)
+        staff_id=staff_id,
+        generation=generation,
+        login_at=now.timestamp(),
+        csrf=secrets.token_urlsafe(32),
     )
 
 

@@ -22,8 +22,10 @@ from bot.middlewares.unit_of_work import UnitOfWorkMiddleware
 from core.clock import Clock, SystemClock
 from core.db import Database
 from core.i18n import Catalogues
+from core.ratelimit import RateLimiter
 from core.redis import connect_redis
 from core.settings import DEFAULT_TIME_ZONE, Settings
+from rewards.people.joining import code_guess_limiter
 
 
 def create_bot(settings: Settings) -> Bot:
@@ -55,6 +57,7 @@ def create_dispatcher(
     clock: Clock | None = None,
     routers: Sequence[Router] | None = None,
     zone: ZoneInfo | None = None,
+    code_guesses: RateLimiter | None = None,
 ) -> Dispatcher:
     """The dispatcher with every middleware; `routers` defaults to all feature routers.
     `zone` is the community's time zone (periods such as "this quarter")."""
@@ -62,6 +65,7 @@ def create_dispatcher(
         storage=storage or MemoryStorage(),
         catalogues=catalogues,
         zone=zone or ZoneInfo(DEFAULT_TIME_ZONE),
+        code_guesses=code_guesses or code_guess_limiter(None),
     )
     # Order matters: the unit of work must exist before the locale lookup uses it.
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(database, clock or SystemClock()))

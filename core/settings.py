@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     web_port: int = Field(default=8000, ge=0, le=65535)
     # Set when the panel is served over HTTPS (directly or behind a proxy): cookies get Secure.
     https: bool = False
+    # Proxies whose X-Forwarded-For names the client (comma-separated addresses or
+    # networks). None by default: otherwise a client could choose its own address and
+    # escape the login throttle.
+    trusted_proxies: str = ""
     log_level: str = "INFO"
     # The community's clock, for quiet hours and (later) periods and reminders.
     time_zone: str = DEFAULT_TIME_ZONE

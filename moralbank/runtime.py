@@ -35,6 +35,7 @@ from core.settings import Settings
 from moralbank.worker import Worker, worker_id
 from rewards.messaging.delivery import Pace
 from rewards.messaging.quiet_hours import QuietHours
+from rewards.people.joining import code_guess_limiter
 
 log = logging.getLogger("moralbank")
 LOGIN_ATTEMPTS_PER_MINUTE = 10
@@ -77,12 +78,30 @@ def _login_limiter(settings: Settings) -> RateLimiter:
     return MemoryRateLimiter(limit=LOGIN_ATTEMPTS_PER_MINUTE, window_seconds=60)
 
 
+def server_config(app: FastAPI, settings: Settings) -> uvicorn.Config:
+    """How uvicorn serves the panel. The one place that decides the client address:
+    X-Forwarded-For is read only from MORALBANK_TRUSTED_PROXIES (uvicorn would otherwise
+    trust 127.0.0.1, so any local client could pick an address for each login)."""
+    proxies = [part.strip() for part in settings.trusted_proxies.split(",") if part.strip()]
+    return uvicorn.Config(
+        app,
+        host=settings.web_host,
+        port=settings.web_port,
+        log_level="warning",
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies,
+    )
+
+
 def _telegram(settings: Settings, database: Database, catalogues: Catalogues) -> TelegramSide:
     dispatcher = create_dispatcher(
         database=database,
         catalogues=catalogues,
         storage=create_storage(settings),
         zone=ZoneInfo(settings.time_zone),
+        code_guesses=code_guess_limiter(
+            connect_redis(settings.redis_url) if settings.redis_url else None
+        ),
     )
     return TelegramSide(create_bot(settings), dispatcher)
 
@@ -169,9 +188,7 @@ async def serve(settings: Settings, *, with_worker: bool = True) -> None:
     )
     telegram = _telegram(settings, database, catalogues) if settings.bot_token else None
     secret = _route_webhook(app, settings, telegram) if telegram and settings.webhook_url else None
-    server = _Server(
-        uvicorn.Config(app, host=settings.web_host, port=settings.web_port, log_level="warning")
-    )
+    server = _Server(server_config(app, settings))
     bot = telegram.bot if telegram else None
     worker = create_worker(settings, database, catalogues, bot) if with_worker else None
     try:

@@ -208,3 +208,9 @@ class NotAStaffRole(RewardsError):
     account. `params["role"]` names the role asked for."""
 
     code = "not_a_staff_role"
+
+
+class TooManyCodeGuesses(RewardsError):
+    """Household invite codes are throttled per person, against guessing."""
+
+    code = "too_many_code_guesses"

@@ -15,7 +15,7 @@ from core.errors import DomainError
 from core.i18n import Translator
 from core.ratelimit import RateLimiter
 from rewards.errors import AccountLocked
-from rewards.staff.service import authenticate
+from rewards.staff.service import authenticate, end_sessions
 
 router = page_router()
 # Long enough for any real name or passphrase; longer input is cut, not hashed at length.
@@ -43,12 +43,15 @@ async def login(
         return _form_again(request, t, username, t("throttle.too_many"), 429)
     try:
         staff = await authenticate(
-            uow, username=username.strip()[:MAX_USERNAME], password=password[:MAX_PASSWORD]
+            uow,
+            username=username.strip()[:MAX_USERNAME],
+            password=password[:MAX_PASSWORD],
+            address=client,
         )
     except DomainError as error:
         status = 403 if isinstance(error, AccountLocked) else 401
         return _form_again(request, t, username, t(f"error.{error.code}", **error.params), status)
-    start_session(request, staff.id, uow.now())
+    start_session(request, staff.id, staff.session_generation, uow.now())
     response = RedirectResponse("/", status_code=303)
     # From here on the panel speaks the account's language, until the switch is used.
     set_language_cookie(response, staff.language, secure=request.app.state.settings.https)
@@ -69,7 +72,10 @@ def _form_again(
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
+async def logout(request: Request, uow: Uow) -> Response:
+    staff_id = request.session.get("staff_id")
+    if isinstance(staff_id, int):
+        await end_sessions(uow, staff_id)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 

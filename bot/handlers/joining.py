@@ -23,6 +23,7 @@ from bot.callbacks import JoinPlace, JoinStep, LeaveStep
 from bot.filters import Has
 from bot.keyboards import choices_kb, main_menu_kb, share_phone_kb
 from core.i18n import Translator
+from core.ratelimit import RateLimiter
 from core.uow import UnitOfWork
 from rewards.errors import NotYourContact
 from rewards.people.joining import (
@@ -166,11 +167,20 @@ async def on_household_choice(
 
 
 async def on_household_code(
-    message: Message, t: Translator, person: PersonView, uow: UnitOfWork, state: FSMContext
+    message: Message,
+    t: Translator,
+    person: PersonView,
+    uow: UnitOfWork,
+    state: FSMContext,
+    code_guesses: RateLimiter,
 ) -> None:
     data = await state.get_data()
     await apply_to_join(
-        uow, person_id=person.id, unit_id=int(data["grid"]), household_code=message.text or ""
+        uow,
+        person_id=person.id,
+        unit_id=int(data["grid"]),
+        household_code=message.text or "",
+        code_guesses=code_guesses,
     )
     await state.clear()
     await message.answer(t("join.applied"), reply_markup=main_menu_kb(t))

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from redis.asyncio import Redis
 from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from core.uow import UnitOfWork
 from rewards.audit import record_audit
 from rewards.errors import (
@@ -24,6 +26,7 @@ from rewards.errors import (
     ConsentRequired,
     InvalidPhone,
     ResidentLeft,
+    TooManyCodeGuesses,
     UnknownHouseholdCode,
     UnknownOrgUnit,
     UnknownPerson,
@@ -42,6 +45,21 @@ from rewards.people.residents import (
 )
 from rewards.staff.permissions import Action
 from rewards.staff.service import StaffView
+
+# Household invite codes one person may type in CODE_GUESS_MINUTES.
+CODE_GUESSES = 5
+CODE_GUESS_MINUTES = 15
+
+
+def code_guess_limiter(redis: Redis | None) -> RateLimiter:
+    """The throttle on invite codes: shared in Redis when there is one."""
+    window = CODE_GUESS_MINUTES * 60
+    if redis is None:
+        return MemoryRateLimiter(limit=CODE_GUESSES, window_seconds=window)
+    return RedisRateLimiter(
+        redis, limit=CODE_GUESSES, window_seconds=window, prefix="moralbank:code_guess"
+    )
+
 
 # The privacy notice's version: raise it when its text changes, and people are asked again.
 PRIVACY_VERSION = "2026-11"
@@ -114,12 +132,25 @@ async def _grid(uow: UnitOfWork, condition: ColumnElement[bool], named: str) -> 
 
 
 async def apply_to_join(
-    uow: UnitOfWork, *, person_id: int, unit_id: int, household_code: str | None
+    uow: UnitOfWork,
+    *,
+    person_id: int,
+    unit_id: int,
+    household_code: str | None,
+    code_guesses: RateLimiter | None = None,
 ) -> str | None:
     """Become a resident of the grid, waiting for verification, in the household of
     `household_code` (then of its grid) or (None) a new one they head. Returns the new
     household's invite code (None when joining one). Raises consent_required,
-    already_joined, unknown_household_code, unknown_org_unit."""
+    already_joined, unknown_household_code, unknown_org_unit, too_many_code_guesses
+    (more than CODE_GUESSES codes a person typed in CODE_GUESS_MINUTES: codes are short
+    enough to guess by brute force otherwise)."""
+    if (
+        household_code is not None
+        and code_guesses is not None
+        and not await code_guesses.hit(f"person:{person_id}")
+    ):
+        raise TooManyCodeGuesses(minutes=CODE_GUESS_MINUTES)
     async with uow.write() as session:
         now = uow.now()
         person = await _person(session, person_id)

@@ -38,10 +38,27 @@ class StaffAccount(Base):
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
+    # Sessions carry the generation they started in; logout and a new password move it
+    # on, which ends every session signed before (a cookie cannot be taken back).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     roles: Mapped[list[StaffRole]] = relationship(
         back_populates="staff", cascade="all, delete-orphan", lazy="selectin"
     )
+
+
+class LoginFailures(Base):
+    """Wrong passwords for one account from one client address: the lockout is kept
+    per address, so a guesser elsewhere cannot lock the owner out."""
+
+    __tablename__ = "staff_login_failures"
+    __table_args__ = (UniqueConstraint("staff_id", "address"),)
+
+    id: Mapped[int] = id_column()
+    staff_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("staff_accounts.id"))
+    address: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
 
 
 class StaffRole(Base):

@@ -1,11 +1,13 @@
-"""Staff accounts: creation, login with lockout, and the scope their roles give them."""
+"""Staff accounts: creation, login with lockout per address, and the scope their roles give."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, delete, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
@@ -19,12 +21,19 @@ from rewards.errors import (
     UsernameTaken,
 )
 from rewards.org.models import OrgUnit
-from rewards.staff.models import Role, StaffAccount, StaffRole
-from rewards.staff.passwords import hash_password, needs_rehash, verify_password
+from rewards.staff.models import LoginFailures, Role, StaffAccount, StaffRole
+from rewards.staff.passwords import (
+    hash_password_off_loop,
+    needs_rehash,
+    verify_password_off_loop,
+)
 from rewards.staff.permissions import STAFF_ROLES, Action, allows
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
+# Wrong passwords from all addresses together before every try is slowed down.
+SLOWDOWN_AFTER = 10
+SLOWDOWN_MAX = 8.0
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,7 @@ class StaffView:
     display_name: str
     language: str
     roles: tuple[ScopedRole, ...]
+    session_generation: int = 0
 
     def paths_for(self, action: Action) -> tuple[str, ...]:
         """The units where a role allowing `action` is held (it reaches below them)."""
@@ -83,7 +93,14 @@ async def _load_view(session: AsyncSession, account: StaffAccount) -> StaffView:
         .order_by(OrgUnit.path)
     )
     roles = tuple(ScopedRole(*row) for row in rows)
-    return StaffView(account.id, account.username, account.display_name, account.language, roles)
+    return StaffView(
+        account.id,
+        account.username,
+        account.display_name,
+        account.language,
+        roles,
+        account.session_generation,
+    )
 
 
 async def create_staff(
@@ -102,7 +119,7 @@ async def create_staff(
     for role, _ in roles:
         if role not in STAFF_ROLES:
             raise NotAStaffRole(role=role.value)
-    password_hash = hash_password(password)
+    password_hash = await hash_password_off_loop(password)
     async with uow.write() as session:
         await _require_managing(session, actor_staff_id, [unit_id for _, unit_id in roles])
         if await session.scalar(select(StaffAccount.id).where(StaffAccount.username == username)):
@@ -143,32 +160,87 @@ async def _require_managing(
         view.require(Action.MANAGE_STAFF, unit.path if unit else "")
 
 
-async def authenticate(uow: UnitOfWork, *, username: str, password: str) -> StaffView:
-    """Check a login. After MAX_FAILED_LOGINS wrong passwords the account is locked for
-    LOCKOUT, even for the right password. Raises invalid_credentials, account_locked."""
-    async with uow.write() as session:
+async def authenticate(
+    uow: UnitOfWork,
+    *,
+    username: str,
+    password: str,
+    address: str,
+    pause: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> StaffView:
+    """Check a login from client `address`. After MAX_FAILED_LOGINS wrong passwords from
+    one address, that address is locked out of the account for LOCKOUT, even with the
+    right password; other addresses are not. Failures from everywhere slow every try
+    down (`pause`) once there are more than SLOWDOWN_AFTER. Raises invalid_credentials,
+    account_locked.
+
+    The password is verified between two short transactions, off the event loop: no
+    row stays locked for the 125 ms a hash takes, and the server keeps answering."""
+    address = address[:64]
+    async with uow.read() as session:
         account = await session.scalar(
-            select(StaffAccount).where(StaffAccount.username == username).with_for_update()
+            select(StaffAccount).where(StaffAccount.username == username)
         )
-        now = uow.now()
-        if account is not None and account.locked_until and account.locked_until > now:
-            raise AccountLocked(minutes=_minutes_left(account.locked_until, now))
-        # Verified even for an unknown name, so timing does not tell which names exist.
-        password_ok = verify_password(account.password_hash if account else None, password)
+        here = await _failures_here(session, account, address)
+    now = uow.now()
+    if here is not None and here.locked_until and here.locked_until > now:
+        raise AccountLocked(minutes=_minutes_left(here.locked_until, now))
+    await pause(slowdown(account.failed_logins if account else 0))
+    # Verified even for an unknown name, so timing does not tell which names exist.
+    known_hash = account.password_hash if account else None
+    password_ok = await verify_password_off_loop(known_hash, password)
+    if account is None:
+        raise InvalidCredentials()
+    new_hash = None
+    if password_ok and needs_rehash(account.password_hash):
+        new_hash = await hash_password_off_loop(password)
+    async with uow.write() as session:
+        account = await session.get(StaffAccount, account.id, with_for_update=True)
+        # A password changed meanwhile was not the one verified.
+        if account is not None and account.password_hash != known_hash:
+            password_ok = False
         if account is not None and account.is_active and password_ok:
-            _count_success(account, password, now)
+            await _count_success(session, account, address, new_hash, now)
             return await _load_view(session, account)
         if account is not None:
-            _count_failure(session, account, now)
+            await _count_failure(session, account, address, now)
     # Raised only after the block commits the failure count: the lockout must hold.
     raise InvalidCredentials()
 
 
-def _count_failure(session: AsyncSession, account: StaffAccount, now: datetime) -> None:
+def slowdown(failures: int) -> float:
+    """Seconds every try waits after `failures` wrong passwords from anywhere: none at
+    first, then doubling up to SLOWDOWN_MAX. Slow enough to spoil guessing from many
+    addresses, short enough for the owner to wait out."""
+    if failures < SLOWDOWN_AFTER:
+        return 0.0
+    return float(min(SLOWDOWN_MAX, 2 ** (failures - SLOWDOWN_AFTER) * 0.25))
+
+
+async def _failures_here(
+    session: AsyncSession, account: StaffAccount | None, address: str, *, lock: bool = False
+) -> LoginFailures | None:
+    if account is None:
+        return None
+    query = select(LoginFailures).where(
+        LoginFailures.staff_id == account.id, LoginFailures.address == address
+    )
+    return await session.scalar(query.with_for_update() if lock else query)
+
+
+async def _count_failure(
+    session: AsyncSession, account: StaffAccount, address: str, now: datetime
+) -> None:
+    # The account row is locked, so failures of one account are counted one at a time.
     account.failed_logins += 1
-    if account.failed_logins >= MAX_FAILED_LOGINS:
-        account.locked_until = now + LOCKOUT
-        account.failed_logins = 0
+    here = await _failures_here(session, account, address, lock=True)
+    if here is None:
+        here = LoginFailures(staff_id=account.id, address=address, failures=0)
+        session.add(here)
+    here.failures += 1
+    if here.failures >= MAX_FAILED_LOGINS:
+        here.locked_until = now + LOCKOUT
+        here.failures = 0
         record_audit(
             session,
             at=now,
@@ -176,16 +248,26 @@ def _count_failure(session: AsyncSession, account: StaffAccount, now: datetime) 
             action="staff.locked",
             target=f"staff:{account.id}",
             unit_path=None,
-            details={"minutes": int(LOCKOUT.total_seconds() // 60)},
+            details={"minutes": int(LOCKOUT.total_seconds() // 60), "address": address},
         )
 
 
-def _count_success(account: StaffAccount, password: str, now: datetime) -> None:
+async def _count_success(
+    session: AsyncSession,
+    account: StaffAccount,
+    address: str,
+    new_hash: str | None,
+    now: datetime,
+) -> None:
     account.failed_logins = 0
-    account.locked_until = None
     account.last_login_at = now
-    if needs_rehash(account.password_hash):
-        account.password_hash = hash_password(password)
+    await session.execute(
+        delete(LoginFailures).where(
+            LoginFailures.staff_id == account.id, LoginFailures.address == address
+        )
+    )
+    if new_hash is not None:
+        account.password_hash = new_hash
 
 
 def _minutes_left(until: datetime, now: datetime) -> int:
@@ -207,7 +289,7 @@ async def set_password(
     """Give an account a new password and lift any lockout. An actor (None: the command
     line) must manage staff wherever the account holds a role. Raises
     invalid_credentials for an unknown username, weak_password, out_of_scope."""
-    password_hash = hash_password(password)
+    password_hash = await hash_password_off_loop(password)
     async with uow.write() as session:
         account = await session.scalar(
             select(StaffAccount).where(StaffAccount.username == username)
@@ -216,8 +298,9 @@ async def set_password(
             raise InvalidCredentials()
         await _require_managing(session, actor_staff_id, [r.org_unit_id for r in account.roles])
         account.password_hash = password_hash
+        account.session_generation += 1
         account.failed_logins = 0
-        account.locked_until = None
+        await session.execute(delete(LoginFailures).where(LoginFailures.staff_id == account.id))
         record_audit(
             session,
             at=uow.now(),
@@ -225,6 +308,16 @@ async def set_password(
             action="staff.password_set",
             target=f"staff:{account.id}",
             unit_path=None,
+        )
+
+
+async def end_sessions(uow: UnitOfWork, staff_id: int) -> None:
+    """Logout: every session of the account signed so far stops working."""
+    async with uow.write() as session:
+        await session.execute(
+            update(StaffAccount)
+            .where(StaffAccount.id == staff_id)
+            .values(session_generation=StaffAccount.session_generation + 1)
         )
 
 

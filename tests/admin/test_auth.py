@@ -16,7 +16,7 @@ from core.i18n import Catalogues
 from core.settings import SettingsError
 from core.uow import UnitOfWork
 from rewards.staff.models import StaffAccount
-from rewards.staff.service import LOCKOUT, MAX_FAILED_LOGINS
+from rewards.staff.service import LOCKOUT, MAX_FAILED_LOGINS, set_password
 from tests.admin.conftest import Staff, csrf_of, log_in, make_grid_worker, set_cookie
 from tests.support import TEST_SECRET_KEY, make_settings
 
@@ -166,6 +166,27 @@ async def test_logout_ends_the_session(client: httpx.AsyncClient, staff: Staff) 
     response = await client.post("/logout", data={"csrf_token": token})
     assert (response.status_code, response.headers["location"]) == (303, "/login")
     assert "expires=thu, 01 jan 1970" in (set_cookie(response, "moralbank_session") or "")
+    assert (await client.get("/")).status_code == 303
+
+
+async def test_a_cookie_captured_before_logout_is_refused_after_it(
+    client: httpx.AsyncClient, staff: Staff
+) -> None:
+    await log_in(client, staff.username, staff.password)
+    captured = client.cookies["moralbank_session"]
+    token = await csrf_of(client, "/")
+    await client.post("/logout", data={"csrf_token": token})
+    client.cookies.set("moralbank_session", captured)
+    assert (await client.get("/")).status_code == 303
+
+
+async def test_a_new_password_ends_the_sessions_before_it(
+    client: httpx.AsyncClient, staff: Staff, uow: UnitOfWork
+) -> None:
+    await log_in(client, staff.username, staff.password)
+    await set_password(
+        uow, username=staff.username, password="another long password", actor_staff_id=None
+    )
     assert (await client.get("/")).status_code == 303
 
 

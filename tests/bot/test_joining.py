@@ -18,7 +18,7 @@ from core.i18n import Catalogues
 from core.uow import UnitOfWork
 from fakebotapi import FakeBotAPI
 from rewards.errors import OutOfScope
-from rewards.people.joining import PRIVACY_VERSION, verify_resident
+from rewards.people.joining import CODE_GUESSES, PRIVACY_VERSION, verify_resident
 from rewards.people.models import Household, Person, PersonChannel, Resident
 from rewards.points.awards import apply_rule
 from tests.bot.fixtures import bot_settings
@@ -224,3 +224,33 @@ async def test_joining_goes_on_after_the_bot_restarts(
             await user.send_contact("+86 139 0000 0000")
             await user.expect_message(contains="手机号已保存")
             await user.expect_message(contains="请选择您所在的网格")
+
+
+@pytest.mark.usefixtures("running_bot")
+async def test_guessing_household_codes_is_throttled(
+    fake_api: FakeBotAPI, database: Database, uow: UnitOfWork, town: Community
+) -> None:
+    async with database.write() as session:
+        session.add(
+            Household(
+                org_unit_id=town.units["grid-2"].id, invite_code="ABCD2345", created_at=uow.now()
+            )
+        )
+    user = fake_api.user(9005, first_name="Guess", language_code="en")
+    await user.send("/start j_grid-2")
+    await user.expect_message(contains="Welcome to Moral Bank")
+    await user.expect_message(contains="Joining Moral Bank")
+    await user.press("✅ Agree and join")
+    await user.expect_message(contains="share your own phone number")
+    await user.send_contact("+44 7700 900124")
+    await user.expect_message(contains="Phone number saved")
+    await user.expect_message(contains="You live in “grid-2”")
+    await user.press("I have a household invite code")
+    await user.expect_message(contains="8-character invite code")
+    for n in range(CODE_GUESSES):
+        await user.send(f"WRONG{n:03d}")
+        await user.expect_message(contains="no household with that invite code")
+    await user.send("ABCD2345")  # even the right code waits now
+    await user.expect_message(contains="Too many invite codes")
+    person = await person_of(database, 9005)
+    assert await resident_of(database, person.id) is None

@@ -79,7 +79,7 @@ async def _logs_in(database_url: str, username: str, password: str) -> bool:
     database = Database.from_url(database_url)
     try:
         uow = UnitOfWork(database, SystemClock())
-        await authenticate(uow, username=username, password=password)
+        await authenticate(uow, username=username, password=password, address="127.0.0.1")
     except InvalidCredentials:
         return False
     finally:

@@ -16,11 +16,14 @@ from rewards.staff.models import Role, StaffAccount
 from rewards.staff.permissions import Action
 from rewards.staff.service import (
     MAX_FAILED_LOGINS,
+    SLOWDOWN_AFTER,
     authenticate,
     create_staff,
     get_staff,
 )
 from tests.rewards.community import PASSWORD, build_tree, make_staff
+
+HOME = "192.0.2.7"
 
 
 @pytest.fixture
@@ -79,18 +82,43 @@ async def test_lockout_after_repeated_failures_even_for_the_right_password(
     await make_staff(uow, "wang", Role.GRID_HEAD, units["grid-1"])
     for _ in range(MAX_FAILED_LOGINS):
         with pytest.raises(InvalidCredentials):
-            await authenticate(uow, username="wang", password="wrong password")
+            await authenticate(uow, username="wang", password="wrong password", address=HOME)
     with pytest.raises(AccountLocked) as locked:
-        await authenticate(uow, username="wang", password=PASSWORD)
+        await authenticate(uow, username="wang", password=PASSWORD, address=HOME)
     assert locked.value.params == {"minutes": 15}
     clock.advance(timedelta(minutes=16))
-    staff = await authenticate(uow, username="wang", password=PASSWORD)
+    staff = await authenticate(uow, username="wang", password=PASSWORD, address=HOME)
+    assert staff.username == "wang"
+
+
+async def test_a_guesser_elsewhere_cannot_lock_the_owner_out(uow: UnitOfWork) -> None:
+    units = await build_tree(uow)
+    await make_staff(uow, "wang", Role.GRID_HEAD, units["grid-1"])
+    pauses: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
+
+    for n in range(SLOWDOWN_AFTER + 3 * MAX_FAILED_LOGINS):
+        address = f"198.51.100.{n // MAX_FAILED_LOGINS}"
+        with pytest.raises(InvalidCredentials):
+            await authenticate(
+                uow, username="wang", password="wrong password", address=address, pause=pause
+            )
+    with pytest.raises(AccountLocked):
+        await authenticate(uow, username="wang", password=PASSWORD, address="198.51.100.0")
+    # Tries from many addresses are slowed down more and more, the owner's too...
+    assert pauses[:SLOWDOWN_AFTER] == [0.0] * SLOWDOWN_AFTER
+    assert pauses[SLOWDOWN_AFTER:] == sorted(pauses[SLOWDOWN_AFTER:])
+    assert pauses[-1] > pauses[SLOWDOWN_AFTER] > 0
+    # ...but the owner, from their own address, still gets in.
+    staff = await authenticate(uow, username="wang", password=PASSWORD, address=HOME, pause=pause)
     assert staff.username == "wang"
 
 
 async def test_unknown_username_is_the_same_error_as_a_wrong_password(uow: UnitOfWork) -> None:
     with pytest.raises(InvalidCredentials):
-        await authenticate(uow, username="nobody", password=PASSWORD)
+        await authenticate(uow, username="nobody", password=PASSWORD, address=HOME)
 
 
 async def test_grid_worker_reaches_own_grid_and_below_but_not_the_neighbour(

@@ -151,8 +151,8 @@ async def _quarter(
     rules: dict[str, RuleView],
     rng: random.Random,
 ) -> None:
-    """A quarter of awards and deductions for one resident, a batch per week; a deduction
-    the wallet could not cover is left out."""
+    """A quarter of awards and deductions for one resident, a batch per week; where the
+    wallet could not cover a deduction, the resident helped a neighbour instead."""
     now = uow.now()
     weights = [code for code, weight in HISTORY_RULES for _ in range(weight)]
     days = sorted(rng.uniform(0, HISTORY_DAYS) for _ in range(rng.randint(*ENTRIES)))
@@ -160,11 +160,11 @@ async def _quarter(
     weeks: dict[int, list[EntryRequest]] = {}
     for n, day in enumerate(days):
         rule = rules[rng.choice(weights)]
+        if rule.points < 0 and held.get(rule.point_type, 0) < -rule.points:
+            rule = rules["help-neighbour"]
         unit = rule.point_type
         at = now - timedelta(days=HISTORY_DAYS - day)
         wallet = (await person_wallet(session, person_id, unit, at)).id
-        if rule.points < 0 and held.get(unit, 0) < -rule.points:
-            continue
         source = await (issuance if rule.points > 0 else penalties)(session, unit, at)
         held[unit] = held.get(unit, 0) + rule.points
         weeks.setdefault(int(day // 7), []).append(

@@ -115,7 +115,7 @@ def test_bench_bot_measures_the_product_against_an_echo_bot(database_url: str) -
         env=moralbank_env(database_url),
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=600,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     figures = json.loads(result.stdout.strip().splitlines()[-1])

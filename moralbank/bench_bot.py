@@ -178,7 +178,7 @@ async def _server(
     assert process.stdout is not None
     drain: asyncio.Task[None] | None = None
     try:
-        async with asyncio.timeout(60):
+        async with asyncio.timeout(180):  # a busy machine starts a server slowly
             seen: list[str] = []
             while not any(line.startswith(ready_line) for line in seen):
                 line = await process.stdout.readline()

@@ -1,13 +1,16 @@
-"""`moralbank bench bot`: "My points" updates per second through the real dispatcher.
+"""`moralbank bench bot`: residents' updates per second through the real dispatcher.
 
 The product runs as in production: a `moralbank run` process (panel, bot by webhook and
-worker, with the demo community and a thousand more residents) answers "/points" from
-residents chosen at random, each update POSTed to its webhook by concurrent clients, each
-reply sent to a fake Bot API (in a process of its own) over HTTP. The reference, in the
-same run: a bare aiogram echo bot behind the same webhook endpoint and the same kind of
-server, driven the same way. The ratio says what the product's work costs against
-aiogram's own floor on this machine. After the product's phase its resident memory is
-read from /proc.
+worker, with the demo community and a thousand more residents whose wallets hold a quarter
+of history: see moralbank.bench_bot_seed) answers what residents chosen at random send:
+"/points" (half of the updates), "/rules" (a fifth) and presses of a statement's page
+buttons (the rest: callback queries, answered by editing the statement). Each update is
+POSTed to its webhook by concurrent clients, each reply sent to a fake Bot API (in a
+process of its own) over HTTP. The reference, in the same run: a bare aiogram echo bot
+behind the same webhook endpoint and the same kind of server, driven by the same mix (it
+echoes messages, and edits the pressed message and answers the query as the product
+does). The ratio says what the product's work costs against aiogram's own floor on this
+machine. After the product's phase its resident memory is read from /proc.
 """
 
 from __future__ import annotations
@@ -21,36 +24,25 @@ import random
 import secrets
 import socket
 import sys
-import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
-from sqlalchemy import update
 
 from bot.webhook import SECRET_HEADER, webhook_secret
-from core.clock import SystemClock
-from core.db import Database
-from core.uow import UnitOfWork
-from moralbank.bench_fake_api import serve_fake_api
+from moralbank.bench_bot_seed import seed
+from moralbank.bench_fake_api import CALLBACK_PREFIX, serve_fake_api
 from moralbank.bench_report import percentile_ms
-from moralbank.demo import load_demo
-from rewards.messaging.models import OutboxMessage
-from rewards.org.service import find_unit
-from rewards.people.models import Resident
-from rewards.people.residents import TELEGRAM, enrol
-from rewards.people.service import greet
-from rewards.points.awards import apply_rule
-from rewards.staff.service import staff_by_username
 
 RESIDENTS = 1000
-FIRST_ID = 7_100_000_000  # Telegram ids of the benchmark's residents
+# What residents send, and how often: "My points", "Rules", a statement page turn.
+MIX = (("points", 5), ("rules", 2), ("page", 3))
+PAGE = 10  # statement lines a page (rewards.points.wallet)
 WEBHOOK_PATH = "/telegram/webhook"
 MORALBANK = str(Path(sys.executable).with_name("moralbank"))
 
@@ -61,10 +53,18 @@ class BotBench:
     residents: int
     clients: int
     seconds: float
+    statement_lines: float  # per resident, on average
+    mix: str
     updates: int
+    points_updates: int
+    rules_updates: int
+    page_turns: int
     updates_per_s: float
     p50_ms: float
     p99_ms: float
+    points_p99_ms: float
+    rules_p99_ms: float
+    page_p99_ms: float
     reference: str
     reference_updates_per_s: float
     ratio: float
@@ -77,106 +77,67 @@ async def run_bench(
 ) -> BotBench:
     """Measure against the migrated database at `url` (its demo community is loaded)."""
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request otherwise
-    ids = await _seed(url, residents)
+    lines = await seed(url, residents)
+    ids = list(lines)
     context = get_context("spawn")
     answers, asks = context.Queue(), context.Queue()
     fake = context.Process(target=serve_fake_api, args=(answers, asks, ids), daemon=True)
     fake.start()
     try:
-        api_url, token = answers.get(timeout=60)
+        api_url, token, statements = answers.get(timeout=60)
+        senders = _Residents(lines, statements)
         key = secrets.token_urlsafe(32)  # this run's only: the servers live for minutes
         env = _env(url, api_url, token, key)
         secret = webhook_secret(key, token)
         async with _server(_run_command(), env, "Telegram bot:") as (port, pid):
-            ours = await _drive(port, secret, ids, clients=clients, seconds=seconds)
+            ours = await _drive(port, secret, senders, clients=clients, seconds=seconds)
             rss = _rss_mb(pid)
         asks.put("count")
-        sent, wallets = answers.get(timeout=30)
+        calls = answers.get(timeout=30)
         async with _server(_echo_command(), env, "echo bot: ready") as (port, _):
-            reference = await _drive(port, secret, ids, clients=clients, seconds=seconds)
+            reference = await _drive(port, secret, senders, clients=clients, seconds=seconds)
         asks.put("stop")
     finally:
         fake.join(10)
         if fake.is_alive():
             fake.terminate()
-    if wallets < ours.answered:
-        raise RuntimeError(f"{ours.answered} updates answered 200, only {wallets} wallets sent")
+    _check_answers(ours, calls)
     return BotBench(
         database="postgresql" if url.startswith("postgresql") else "sqlite",
         residents=len(ids),
         clients=clients,
         seconds=seconds,
+        statement_lines=round(sum(lines.values()) / len(lines), 1),
+        mix=", ".join(f"{kind} {weight}" for kind, weight in MIX),
         updates=len(ours.latencies),
+        points_updates=len(ours.by_kind["points"]),
+        rules_updates=len(ours.by_kind["rules"]),
+        page_turns=len(ours.by_kind["page"]),
         updates_per_s=round(ours.rate, 1),
         p50_ms=round(percentile_ms(ours.latencies, 50), 2),
         p99_ms=round(percentile_ms(ours.latencies, 99), 2),
-        reference="aiogram echo handler, same webhook endpoint and server",
+        points_p99_ms=round(percentile_ms(ours.by_kind["points"], 99), 2),
+        rules_p99_ms=round(percentile_ms(ours.by_kind["rules"], 99), 2),
+        page_p99_ms=round(percentile_ms(ours.by_kind["page"], 99), 2),
+        reference="aiogram echo handler, same webhook endpoint, server and mix",
         reference_updates_per_s=round(reference.rate, 1),
         ratio=round(ours.rate / reference.rate, 3) if reference.rate else 0.0,
         run_rss_mb=rss,
-        replies=sent,
+        replies=calls["sent"] + calls["edits"],
     )
 
 
-async def _seed(url: str, residents: int) -> list[int]:
-    """The demo community, plus `residents` verified residents who each talked to the bot
-    and earned points once; returns their Telegram ids. Loaded once per database."""
-    database = Database.from_url(url)
-    uow = UnitOfWork(database, SystemClock())
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            await load_demo(
-                uow, Path(folder) / "logins.txt", ZoneInfo("Asia/Shanghai"), approval_above=50
-            )
-        staff = await staff_by_username(uow, "shequ")
-        assert staff is not None
-        grids = [await find_unit(uow, f"demo-grid-{n}") for n in (1, 2, 3)]
-        ids = [FIRST_ID + n for n in range(residents)]
-        for n, telegram_id in enumerate(ids):
-            person = await greet(
-                uow,
-                channel=TELEGRAM,
-                external_id=telegram_id,
-                display_name=f"居民{n}",
-                language_hint="zh-hans",
-            )
-            await _verified(uow, person.id, grids[n % 3].id, staff.id)
-            await apply_rule(
-                uow,
-                staff=staff,
-                person_id=person.id,
-                rule_code="help-neighbour",
-                request_key=f"bench-bot:{telegram_id}",
-                zone=ZoneInfo("Asia/Shanghai"),
-            )
-        await _notices_already_read(uow, ids)
-        return ids
-    finally:
-        await database.dispose()
-
-
-async def _notices_already_read(uow: UnitOfWork, ids: list[int]) -> None:
-    """The seed's award notices went out long ago in the benchmark's story; left pending,
-    the worker would send a thousand of them during the measured phase."""
-    async with uow.write() as session:
-        await session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.chat_id.in_(ids), OutboxMessage.status == "pending")
-            .values(status="sent", sent_at=uow.now())
+def _check_answers(ours: _Phase, calls: dict[str, int]) -> None:
+    """Every update the product answered 200 got its reply at the fake Telegram: a
+    wallet for "My points", an edited statement and an answered query for a page turn."""
+    if calls["refused"]:
+        raise RuntimeError(f"the fake Bot API refused {calls['refused']} calls")
+    if calls["wallets"] < ours.answered["points"]:
+        raise RuntimeError(
+            f"{ours.answered['points']} /points answered 200, {calls['wallets']} wallets sent"
         )
-
-
-async def _verified(uow: UnitOfWork, person_id: int, unit_id: int, staff_id: int) -> None:
-    async with uow.write() as session:
-        if await session.get(Resident, person_id) is None:
-            await enrol(
-                session,
-                person_id=person_id,
-                unit_id=unit_id,
-                household_id=None,
-                now=uow.now(),
-                verified_by_staff_id=staff_id,
-            )
+    if min(calls["edits"], calls["callback_answers"]) < ours.answered["page"]:
+        raise RuntimeError(f"{ours.answered['page']} page turns answered 200, got {calls}")
 
 
 def _env(url: str, api_url: str, token: str, key: str) -> dict[str, str]:
@@ -217,7 +178,7 @@ async def _server(
     assert process.stdout is not None
     drain: asyncio.Task[None] | None = None
     try:
-        async with asyncio.timeout(60):
+        async with asyncio.timeout(180):  # a busy machine starts a server slowly
             seen: list[str] = []
             while not any(line.startswith(ready_line) for line in seen):
                 line = await process.stdout.readline()
@@ -239,69 +200,132 @@ async def _drain(stream: asyncio.StreamReader) -> None:
         pass
 
 
+class _Residents:
+    """Who sends what: each resident's statement message (in the fake Telegram) and how
+    many pages it has; the page each one shows now, so that a press always changes it
+    (Telegram refuses an edit that changes nothing)."""
+
+    def __init__(self, lines: dict[int, int], statements: dict[int, int]) -> None:
+        self.ids = list(lines)
+        self.pages = {user: max(1, -(-count // PAGE)) for user, count in lines.items()}
+        self.statements = statements
+        self.showing: dict[int, int] = {}
+
+    def next_page(self, user_id: int, rng: random.Random) -> int | None:
+        pages = [p for p in range(self.pages[user_id]) if p != self.showing.get(user_id)]
+        if not pages:
+            return None
+        self.showing[user_id] = page = rng.choice(pages)
+        return page
+
+
 @dataclass(frozen=True)
 class _Phase:
     rate: float
     latencies: list[float]
-    answered: int  # warm-up included
+    by_kind: dict[str, list[float]]
+    answered: dict[str, int]  # by kind, warm-up included
 
 
 async def _drive(
-    port: int, secret: str, ids: list[int], *, clients: int, seconds: float
+    port: int, secret: str, residents: _Residents, *, clients: int, seconds: float
 ) -> _Phase:
-    """`clients` concurrent senders of "/points" updates for `seconds`, after a short
-    warm-up that is not counted."""
+    """`clients` concurrent senders of the mix for `seconds`, after a short warm-up that
+    is not counted. Each client speaks for its own share of the residents, so that no two
+    turn one statement's pages at once."""
     url = f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
     headers = {SECRET_HEADER: secret}
     # Update ids never seen before, even in an earlier run on the same database: the
     # product drops an update it has processed already.
     numbers = itertools.count(time.time_ns() // 1000)
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    sender = _Sender(url, headers, residents, numbers)
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-        warm_up: list[float] = []
-        await _send_for(client, url, headers, ids, numbers, clients, 2.0, warm_up)
-        latencies: list[float] = []
+        warm_up = await sender.run(client, clients, 2.0)
         started = time.perf_counter()
-        await _send_for(client, url, headers, ids, numbers, clients, seconds, latencies)
+        measured = await sender.run(client, clients, seconds)
         elapsed = time.perf_counter() - started
-    return _Phase(len(latencies) / elapsed, latencies, len(warm_up) + len(latencies))
+    latencies = [latency for kind in measured.values() for latency in kind]
+    answered = {kind: len(warm_up[kind]) + len(measured[kind]) for kind, _ in MIX}
+    return _Phase(len(latencies) / elapsed, latencies, measured, answered)
 
 
-async def _send_for(
-    client: httpx.AsyncClient,
-    url: str,
-    headers: dict[str, str],
-    ids: list[int],
-    numbers: Any,
-    clients: int,
-    seconds: float,
-    latencies: list[float],
-) -> None:
-    until = time.perf_counter() + seconds
+@dataclass(frozen=True)
+class _Sender:
+    url: str
+    headers: dict[str, str]
+    residents: _Residents
+    numbers: Iterator[int]
 
-    async def one_client(seed: int) -> None:
-        rng = random.Random(seed)
-        while time.perf_counter() < until:
-            body = json.dumps(_update(next(numbers), rng.choice(ids)))
-            started = time.perf_counter()
-            answer = await client.post(url, content=body, headers=headers)
-            answer.raise_for_status()
-            latencies.append(time.perf_counter() - started)
+    async def run(
+        self, client: httpx.AsyncClient, clients: int, seconds: float
+    ) -> dict[str, list[float]]:
+        """Latencies by kind of update."""
+        until = time.perf_counter() + seconds
+        latencies: dict[str, list[float]] = {kind: [] for kind, _ in MIX}
+        kinds = [kind for kind, weight in MIX for _ in range(weight)]
 
-    await asyncio.gather(*(one_client(seed) for seed in range(clients)))
+        async def one_client(seed: int) -> None:
+            rng = random.Random(seed)
+            mine = self.residents.ids[seed::clients] or self.residents.ids
+            while time.perf_counter() < until:
+                kind, body = self._update(rng.choice(kinds), rng.choice(mine), rng)
+                started = time.perf_counter()
+                answer = await client.post(self.url, content=body, headers=self.headers)
+                answer.raise_for_status()
+                latencies[kind].append(time.perf_counter() - started)
+
+        await asyncio.gather(*(one_client(seed) for seed in range(clients)))
+        return latencies
+
+    def _update(self, kind: str, user_id: int, rng: random.Random) -> tuple[str, str]:
+        number = next(self.numbers)
+        page = self.residents.next_page(user_id, rng) if kind == "page" else None
+        if kind == "page" and page is not None:
+            statement = self.residents.statements[user_id]
+            return kind, json.dumps(_page_turn(number, user_id, statement, page))
+        kind = "rules" if kind == "rules" else "points"
+        return kind, json.dumps(_command(number, user_id, f"/{kind}"))
 
 
-def _update(update_id: int, user_id: int) -> dict[str, Any]:
-    user = {"id": user_id, "is_bot": False, "first_name": "居民", "language_code": "zh-hans"}
+def _user(user_id: int) -> dict[str, Any]:
+    return {"id": user_id, "is_bot": False, "first_name": "居民", "language_code": "zh-hans"}
+
+
+def _chat(user_id: int) -> dict[str, Any]:
+    return {"id": user_id, "type": "private", "first_name": "居民"}
+
+
+def _command(update_id: int, user_id: int, command: str) -> dict[str, Any]:
     return {
         "update_id": update_id,
         "message": {
             "message_id": update_id,
             "date": int(time.time()),
-            "chat": {"id": user_id, "type": "private", "first_name": "居民"},
-            "from": user,
-            "text": "/points",
-            "entities": [{"type": "bot_command", "offset": 0, "length": 7}],
+            "chat": _chat(user_id),
+            "from": _user(user_id),
+            "text": command,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}],
+        },
+    }
+
+
+def _page_turn(update_id: int, user_id: int, message_id: int, page: int) -> dict[str, Any]:
+    """A press of a statement's page button (bot.callbacks.WalletPage)."""
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": f"{CALLBACK_PREFIX}{user_id}:{update_id}",
+            "from": _user(user_id),
+            "chat_instance": str(user_id),
+            "data": f"wp:{page}",
+            "message": {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": _chat(user_id),
+                "from": {"id": 1, "is_bot": True, "first_name": "道德银行"},
+                "text": "…",
+            },
         },
     }
 

@@ -8,7 +8,7 @@ import asyncio
 
 import uvicorn
 from aiogram import Dispatcher, Router
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 from starlette.applications import Starlette
 from starlette.routing import Route
 
@@ -24,12 +24,20 @@ async def echo(message: Message) -> None:
     await message.answer(message.text or "")
 
 
+async def echo_press(callback: CallbackQuery) -> None:
+    """What the product does for a statement's page button, with the button's data."""
+    if isinstance(callback.message, Message):
+        await callback.message.edit_text(callback.data or "")
+    await callback.answer()
+
+
 async def main() -> None:
     settings = load_settings()
     assert settings.bot_token is not None
     bot = create_bot(settings)
     router = Router()
     router.message.register(echo)
+    router.callback_query.register(echo_press)
     dispatcher = Dispatcher()
     dispatcher.include_router(router)
     secret = webhook_secret(settings.require_secret_key(), settings.bot_token.get_secret_value())

@@ -10,7 +10,9 @@ worker holding more than about a second of messages.
 Telegram's answers decide what happens next: 429 pauses the whole bot for retry_after,
 403 (blocked, or removed from the group) skips the chat until its user comes back, other
 refusals fail the message with Telegram's reason, and network or server trouble is tried
-again later. Stopping lets the messages in hand go out first.
+again later. 401 means the token is wrong or was revoked: nothing can go out until the
+owner sets the new one, so the sender says so once, puts its messages back in the queue
+and stops. Stopping lets the messages in hand go out first.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ log = logging.getLogger(__name__)
 # Trouble on the way, not a refusal: the same message may well go through later.
 HEARTBEAT_SECONDS = 2.0  # well within Pace.silence
 RECORD_ATTEMPTS = 5  # about 15 s of database trouble
-TRANSIENT = (TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError, TimeoutError)
+TRANSIENT = (TelegramNetworkError, TelegramServerError, TimeoutError)
 
 
 class OutboxSender:
@@ -73,6 +75,7 @@ class OutboxSender:
         self.batch = batch
         self.idle_poll = idle_poll
         self._stopped = asyncio.Event()
+        self.token_refused = False
         self._in_hand: set[asyncio.Task[None]] = set()
 
     def _uow(self) -> UnitOfWork:
@@ -138,6 +141,9 @@ class OutboxSender:
         except Exception:
             log.exception("could not give outbox message %d a new slot", message.id)
             return  # still ours: the lease hands it on later
+        if self.token_refused:
+            await self._give_back(message, "Unauthorized")
+            return
         try:
             sent = await self._send(message)
         except Exception as exc:
@@ -208,6 +214,9 @@ class OutboxSender:
             if isinstance(exc, TelegramRetryAfter):
                 log.warning("Telegram asks to wait %ss", exc.retry_after)
                 await delivery.record_retry_after(uow, **common, seconds=exc.retry_after)
+            elif isinstance(exc, TelegramUnauthorizedError):
+                self._refused_token()
+                await self._give_back(message, exc.message)
             elif isinstance(exc, TelegramForbiddenError):
                 await delivery.record_unreachable(
                     uow, **common, chat_id=message.chat_id, reason=exc.message
@@ -225,6 +234,26 @@ class OutboxSender:
         except Exception:
             # The lease runs out and the message is tried again; nothing is lost.
             log.exception("could not record the outcome of outbox message %d", message.id)
+
+    def _refused_token(self) -> None:
+        """Said once, loudly: every later send would be refused the same way."""
+        if not self.token_refused:
+            self.token_refused = True
+            log.critical(
+                "Telegram refused the bot token (401 Unauthorized): MORALBANK_BOT_TOKEN is "
+                "wrong or was revoked. Sending has stopped; outbox messages stay queued "
+                "until the worker restarts with the bot's current token (`moralbank doctor` "
+                "checks it)."
+            )
+        self._stopped.set()
+
+    async def _give_back(self, message: Claimed, reason: str) -> None:
+        try:
+            await delivery.release(
+                self._uow(), worker=self.worker_id, message_id=message.id, reason=reason
+            )
+        except Exception:
+            log.exception("could not put outbox message %d back in the queue", message.id)
 
 
 def _reason(exc: Exception) -> str:

@@ -260,6 +260,23 @@ async def record_failure(
         message.due_at = uow.now() + pace.backoff(message.attempts)
 
 
+async def release(uow: UnitOfWork, *, worker: str, message_id: int, reason: str) -> None:
+    """Back in the queue as it was, the try not counted: the bot itself cannot send (its
+    token was refused), which says nothing about the message."""
+    async with uow.write() as session:
+        await session.execute(
+            update(OutboxMessage)
+            .where(_held_by(worker, message_id))
+            .values(
+                status="pending",
+                claimed_by=None,
+                lease_until=None,
+                attempts=OutboxMessage.attempts - 1,
+                error=reason[:300],
+            )
+        )
+
+
 async def record_unreachable(
     uow: UnitOfWork, *, worker: str, message_id: int, chat_id: int, reason: str
 ) -> None:

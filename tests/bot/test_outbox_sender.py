@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 
+import pytest
 from sqlalchemy import select
 
+from bot.factory import create_bot
+from bot.outbox_sender import OutboxSender
 from core.clock import SystemClock
 from core.db import Database
 from core.i18n import Catalogues
 from core.uow import UnitOfWork
 from fakebotapi import FakeBotAPI
 from fakebotapi.limits import FloodLimits
+from moralbank.doctor import check_telegram
 from rewards.messaging.broadcasts import broadcast_progress, start_broadcast
 from rewards.messaging.models import OutboxChat, OutboxMessage
 from rewards.messaging.outbox import notify
-from tests.bot.fixtures import RunningBot
+from tests.bot.fixtures import RunningBot, bot_settings
 from tests.bot.outbox import sending, until_settled
 from tests.test_fake_bot_api import png
 
@@ -162,3 +167,44 @@ async def test_blocking_and_unblocking_the_bot_reaches_the_outbox(
     async with database.read() as session:
         rows = await session.execute(select(OutboxMessage.status).order_by(OutboxMessage.id))
     assert list(rows.scalars()) == ["unreachable", "pending"]
+
+
+async def test_a_revoked_token_stops_sending_with_one_alert_and_keeps_the_queue(
+    database: Database,
+    database_url: str,
+    catalogues: Catalogues,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with FakeBotAPI() as api:
+        chats = [501, 502, 503]
+        uow = UnitOfWork(database, SystemClock())
+        async with uow.write() as session:
+            for chat in chats:
+                api.user(chat).has_chat = True
+                await notify(session, chat_id=chat, key="help.text", locale="en", now=uow.now())
+        api.revoke_token()
+        bot = create_bot(bot_settings(api, database_url))
+        sender = OutboxSender(
+            database=database,
+            clock=SystemClock(),
+            bot=bot,
+            catalogues=catalogues,
+            worker_id="test-worker",
+            idle_poll=0.05,
+        )
+        try:
+            with caplog.at_level(logging.WARNING):
+                # It stops on its own: no more claiming once the token is refused.
+                await asyncio.wait_for(sender.run(), timeout=10)
+            doctor = await check_telegram(bot_settings(api, database_url))
+        finally:
+            await bot.session.close()
+    async with database.read() as session:
+        rows = (await session.execute(select(OutboxMessage))).scalars().all()
+    assert [(m.status, m.attempts, m.claimed_by) for m in rows] == [("pending", 0, None)] * 3
+    alerts = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(alerts) == 1
+    assert alerts[0].levelno == logging.CRITICAL
+    assert "revoked" in alerts[0].getMessage()
+    assert not doctor.ok
+    assert "MORALBANK_BOT_TOKEN" in doctor.detail

@@ -22,6 +22,7 @@ import contextlib
 import dataclasses
 import html
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot
@@ -76,6 +77,7 @@ class OutboxSender:
         self.idle_poll = idle_poll
         self._stopped = asyncio.Event()
         self.token_refused = False
+        self._paused_here: datetime | None = None
         self._in_hand: set[asyncio.Task[None]] = set()
 
     def _uow(self) -> UnitOfWork:
@@ -171,17 +173,27 @@ class OutboxSender:
             return
 
     async def _on_time(self, message: Claimed) -> Claimed:
-        """Wait for the slot; a slot missed by more than the tolerance is traded for a new
-        one, so that sends never bunch up past Telegram's count."""
+        """Wait for the slot; a slot missed by more than the tolerance, or one that a 429
+        paused after it was given, is traded for a new one, so that sends never bunch up
+        past Telegram's count nor go while Telegram asked the bot to wait."""
         tolerance = self.pace.late_tolerance.total_seconds()
         while True:
             await asyncio.sleep(max(self._seconds_until(message), 0.0))
-            if -self._seconds_until(message) <= tolerance:
+            if -self._seconds_until(message) <= tolerance and not await self._paused():
                 return message
             slot = await delivery.new_slot(
                 self._uow(), worker=self.worker_id, message_id=message.id, pace=self.pace
             )
             message = dataclasses.replace(message, slot_at=slot)
+
+    async def _paused(self) -> bool:
+        """A 429 this sender just saw (its record may not have committed yet), or one any
+        sender or reply recorded in the shared schedule."""
+        now = self.clock.now()
+        if self._paused_here is not None and self._paused_here > now:
+            return True
+        until = await delivery.paused_until(self._uow())
+        return until is not None and until > now
 
     async def _send(self, message: Claimed) -> Message:
         text, mode = self._render(message)
@@ -212,6 +224,7 @@ class OutboxSender:
         common: dict[str, Any] = {"worker": self.worker_id, "message_id": message.id}
         try:
             if isinstance(exc, TelegramRetryAfter):
+                self._paused_here = self.clock.now() + timedelta(seconds=exc.retry_after)
                 log.warning("Telegram asks to wait %ss", exc.retry_after)
                 await delivery.record_retry_after(uow, **common, seconds=exc.retry_after)
             elif isinstance(exc, TelegramUnauthorizedError):

@@ -150,6 +150,12 @@ async def _pace_row(session: AsyncSession, now: datetime) -> SendPace:
     return row
 
 
+async def paused_until(uow: UnitOfWork) -> datetime | None:
+    """Until when Telegram asked the bot to wait (a 429), if it ever did."""
+    async with uow.read() as session:
+        return await session.scalar(select(SendPace.paused_until).where(SendPace.id == PACE_ROW))
+
+
 async def new_slot(uow: UnitOfWork, *, worker: str, message_id: int, pace: Pace) -> datetime:
     """A later slot for a message whose worker missed its first one."""
     async with uow.write() as session:

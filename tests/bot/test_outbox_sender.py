@@ -95,6 +95,32 @@ async def test_a_429_pauses_the_bot_and_nothing_is_lost_or_doubled(
         assert (progress.sent, progress.failed, progress.waiting) == (12, 0, 0)
 
 
+def sends_during_a_pause(api: FakeBotAPI) -> list[float]:
+    """Seconds into a 429's pause at which another send reached Telegram (retry_after is
+    1 s with the fake's one-second window)."""
+    sends = [c for c in api.calls if c.method.lower() == "sendmessage"]
+    refused = [c.at for c in sends if c.error_code == 429]
+    return [c.at - at for at in refused for c in sends if at < c.at < at + 1.0]
+
+
+async def test_messages_already_claimed_wait_out_a_429s_pause(
+    database: Database, database_url: str, catalogues: Catalogues
+) -> None:
+    """A batch is claimed with slots at our pace (20/s); Telegram allows 5 a second, so the
+    sixth is refused: the four claimed after it must wait for the pause, not go into it."""
+    async with FakeBotAPI(limits=FloodLimits(per_second=5)) as api:
+        chats = list(range(1100, 1110))
+        for chat in chats:
+            api.user(chat).has_chat = True
+        uow = UnitOfWork(database, SystemClock())
+        await start_broadcast(uow, text="通知", chat_ids=chats, urgent=True, created_by="t")
+        async with sending(api, database, database_url, catalogues, per_second=20):
+            await until_settled(database, timeout=20)
+        assert api.http_429 > 0
+        assert sends_during_a_pause(api) == []
+        assert Counter(chat for chat, _ in api.deliveries()) == Counter(chats)
+
+
 async def test_a_blocked_user_is_skipped_until_they_come_back(
     database: Database, database_url: str, catalogues: Catalogues
 ) -> None:

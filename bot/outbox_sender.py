@@ -22,7 +22,6 @@ import contextlib
 import dataclasses
 import html
 import logging
-from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot
@@ -37,6 +36,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 
+from bot.middlewares.send_pace import note_pause, paused_in_process, slot_already_taken
 from core.clock import Clock
 from core.db import Database
 from core.i18n import Catalogues
@@ -77,7 +77,6 @@ class OutboxSender:
         self.idle_poll = idle_poll
         self._stopped = asyncio.Event()
         self.token_refused = False
-        self._paused_here: datetime | None = None
         self._in_hand: set[asyncio.Task[None]] = set()
 
     def _uow(self) -> UnitOfWork:
@@ -190,12 +189,16 @@ class OutboxSender:
         """A 429 this sender just saw (its record may not have committed yet), or one any
         sender or reply recorded in the shared schedule."""
         now = self.clock.now()
-        if self._paused_here is not None and self._paused_here > now:
+        if paused_in_process(self.bot, now):
             return True
         until = await delivery.paused_until(self._uow())
         return until is not None and until > now
 
     async def _send(self, message: Claimed) -> Message:
+        with slot_already_taken():  # at claim time
+            return await self._send_now(message)
+
+    async def _send_now(self, message: Claimed) -> Message:
         text, mode = self._render(message)
         markup = _markup(message.reply_markup)
         if message.kind == "photo" and message.photo is not None:
@@ -224,7 +227,7 @@ class OutboxSender:
         common: dict[str, Any] = {"worker": self.worker_id, "message_id": message.id}
         try:
             if isinstance(exc, TelegramRetryAfter):
-                self._paused_here = self.clock.now() + timedelta(seconds=exc.retry_after)
+                note_pause(self.bot, exc.retry_after, self.clock.now())
                 log.warning("Telegram asks to wait %ss", exc.retry_after)
                 await delivery.record_retry_after(uow, **common, seconds=exc.retry_after)
             elif isinstance(exc, TelegramUnauthorizedError):

@@ -85,7 +85,7 @@ def _telegram(settings: Settings, database: Database, catalogues: Catalogues) ->
         storage=create_storage(settings),
         zone=ZoneInfo(settings.time_zone),
     )
-    return TelegramSide(create_bot(settings), dispatcher)
+    return TelegramSide(create_bot(settings, database=database), dispatcher)
 
 
 def _route_webhook(app: FastAPI, settings: Settings, telegram: TelegramSide) -> str:

@@ -61,9 +61,15 @@ async def expire_chunk(
     same idempotency keys; a wallet is in exactly one chunk (ids ascend)."""
     cursor = cursor or {"started": now.isoformat(), "type": "", "after": 0}
     started = datetime.fromisoformat(cursor["started"])
+    # Within the cursor's point type, or past it once its last wallet is done.
+    from_type = (
+        PointType.code > cursor["type"]
+        if cursor.get("type_done")
+        else PointType.code >= cursor["type"]
+    )
     point_type = await session.scalar(
         select(PointType)
-        .where(PointType.expiry_months.is_not(None), PointType.code >= cursor["type"])
+        .where(PointType.expiry_months.is_not(None), from_type)
         .order_by(PointType.code)
         .limit(1)
     )
@@ -83,8 +89,13 @@ async def expire_chunk(
     cutoff = months_before(started, point_type.expiry_months)
     lapsed = await _expire_type(session, point_type.code, wallets, cutoff, started)
     if limit is not None and len(wallets) == limit:
-        return lapsed, {**cursor, "type": point_type.code, "after": wallets[-1][0]}
-    return lapsed, {**cursor, "type": point_type.code + "\x00", "after": 0}
+        return lapsed, {
+            **cursor,
+            "type": point_type.code,
+            "type_done": False,
+            "after": wallets[-1][0],
+        }
+    return lapsed, {**cursor, "type": point_type.code, "type_done": True, "after": 0}
 
 
 async def _expire_type(

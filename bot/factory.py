@@ -18,6 +18,7 @@ from aiogram.fsm.storage.redis import RedisStorage
 from bot.handlers import get_routers
 from bot.middlewares.locale import LocaleMiddleware
 from bot.middlewares.response_types import KeepResponseTypes
+from bot.middlewares.send_pace import SharedSendPace
 from bot.middlewares.unit_of_work import UnitOfWorkMiddleware
 from core.clock import Clock, SystemClock
 from core.db import Database
@@ -25,15 +26,22 @@ from core.i18n import Catalogues
 from core.ratelimit import RateLimiter
 from core.redis import connect_redis
 from core.settings import DEFAULT_TIME_ZONE, Settings
+from rewards.messaging.delivery import Pace
 from rewards.people.joining import code_guess_limiter
 
 
-def create_bot(settings: Settings) -> Bot:
-    """A Bot speaking to `settings.telegram_api_url` (Telegram, or a local stand-in)."""
+def create_bot(
+    settings: Settings, *, database: Database | None = None, clock: Clock | None = None
+) -> Bot:
+    """A Bot speaking to `settings.telegram_api_url` (Telegram, or a local stand-in).
+    With `database`, its messages keep the sending pace shared with the outbox."""
     if settings.bot_token is None:
         raise ValueError("create_bot needs MORALBANK_BOT_TOKEN")
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     session.middleware(KeepResponseTypes())
+    if database is not None:
+        pace = Pace(per_second=settings.send_rate_per_second)
+        session.middleware(SharedSendPace(database, clock or SystemClock(), pace))
     return Bot(
         settings.bot_token.get_secret_value(),
         session=session,

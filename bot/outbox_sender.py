@@ -10,7 +10,9 @@ worker holding more than about a second of messages.
 Telegram's answers decide what happens next: 429 pauses the whole bot for retry_after,
 403 (blocked, or removed from the group) skips the chat until its user comes back, other
 refusals fail the message with Telegram's reason, and network or server trouble is tried
-again later. Stopping lets the messages in hand go out first.
+again later. 401 means the token is wrong or was revoked: nothing can go out until the
+owner sets the new one, so the sender says so once, puts its messages back in the queue
+and stops. Stopping lets the messages in hand go out first.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 
+from bot.middlewares.send_pace import note_pause, paused_in_process, slot_already_taken
 from core.clock import Clock
 from core.db import Database
 from core.i18n import Catalogues
@@ -46,7 +49,7 @@ log = logging.getLogger(__name__)
 # Trouble on the way, not a refusal: the same message may well go through later.
 HEARTBEAT_SECONDS = 2.0  # well within Pace.silence
 RECORD_ATTEMPTS = 5  # about 15 s of database trouble
-TRANSIENT = (TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError, TimeoutError)
+TRANSIENT = (TelegramNetworkError, TelegramServerError, TimeoutError)
 
 
 class OutboxSender:
@@ -73,6 +76,7 @@ class OutboxSender:
         self.batch = batch
         self.idle_poll = idle_poll
         self._stopped = asyncio.Event()
+        self.token_refused = False
         self._in_hand: set[asyncio.Task[None]] = set()
 
     def _uow(self) -> UnitOfWork:
@@ -138,6 +142,9 @@ class OutboxSender:
         except Exception:
             log.exception("could not give outbox message %d a new slot", message.id)
             return  # still ours: the lease hands it on later
+        if self.token_refused:
+            await self._give_back(message, "Unauthorized")
+            return
         try:
             sent = await self._send(message)
         except Exception as exc:
@@ -165,19 +172,33 @@ class OutboxSender:
             return
 
     async def _on_time(self, message: Claimed) -> Claimed:
-        """Wait for the slot; a slot missed by more than the tolerance is traded for a new
-        one, so that sends never bunch up past Telegram's count."""
+        """Wait for the slot; a slot missed by more than the tolerance, or one that a 429
+        paused after it was given, is traded for a new one, so that sends never bunch up
+        past Telegram's count nor go while Telegram asked the bot to wait."""
         tolerance = self.pace.late_tolerance.total_seconds()
         while True:
             await asyncio.sleep(max(self._seconds_until(message), 0.0))
-            if -self._seconds_until(message) <= tolerance:
+            if -self._seconds_until(message) <= tolerance and not await self._paused():
                 return message
             slot = await delivery.new_slot(
                 self._uow(), worker=self.worker_id, message_id=message.id, pace=self.pace
             )
             message = dataclasses.replace(message, slot_at=slot)
 
+    async def _paused(self) -> bool:
+        """A 429 this sender just saw (its record may not have committed yet), or one any
+        sender or reply recorded in the shared schedule."""
+        now = self.clock.now()
+        if paused_in_process(self.bot, now):
+            return True
+        until = await delivery.paused_until(self._uow())
+        return until is not None and until > now
+
     async def _send(self, message: Claimed) -> Message:
+        with slot_already_taken():  # at claim time
+            return await self._send_now(message)
+
+    async def _send_now(self, message: Claimed) -> Message:
         text, mode = self._render(message)
         markup = _markup(message.reply_markup)
         if message.kind == "photo" and message.photo is not None:
@@ -206,8 +227,12 @@ class OutboxSender:
         common: dict[str, Any] = {"worker": self.worker_id, "message_id": message.id}
         try:
             if isinstance(exc, TelegramRetryAfter):
+                note_pause(self.bot, exc.retry_after, self.clock.now())
                 log.warning("Telegram asks to wait %ss", exc.retry_after)
                 await delivery.record_retry_after(uow, **common, seconds=exc.retry_after)
+            elif isinstance(exc, TelegramUnauthorizedError):
+                self._refused_token()
+                await self._give_back(message, exc.message)
             elif isinstance(exc, TelegramForbiddenError):
                 await delivery.record_unreachable(
                     uow, **common, chat_id=message.chat_id, reason=exc.message
@@ -225,6 +250,26 @@ class OutboxSender:
         except Exception:
             # The lease runs out and the message is tried again; nothing is lost.
             log.exception("could not record the outcome of outbox message %d", message.id)
+
+    def _refused_token(self) -> None:
+        """Said once, loudly: every later send would be refused the same way."""
+        if not self.token_refused:
+            self.token_refused = True
+            log.critical(
+                "Telegram refused the bot token (401 Unauthorized): MORALBANK_BOT_TOKEN is "
+                "wrong or was revoked. Sending has stopped; outbox messages stay queued "
+                "until the worker restarts with the bot's current token (`moralbank doctor` "
+                "checks it)."
+            )
+        self._stopped.set()
+
+    async def _give_back(self, message: Claimed, reason: str) -> None:
+        try:
+            await delivery.release(
+                self._uow(), worker=self.worker_id, message_id=message.id, reason=reason
+            )
+        except Exception:
+            log.exception("could not put outbox message %d back in the queue", message.id)
 
 
 def _reason(exc: Exception) -> str:

@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     send_rate_per_second: float = Field(default=28.0, gt=0, le=1000)
     # A manual adjustment of more points than this waits for a second staff member.
     adjustment_approval_above: int = Field(default=50, ge=0)
+    # Rows a long background job (points expiry) handles per transaction.
+    job_chunk_size: int = Field(default=500, ge=1, le=100_000)
 
     @field_validator("time_zone")
     @classmethod

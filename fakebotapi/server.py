@@ -51,6 +51,9 @@ class FakeBotAPI:
         # (scope as JSON, language code) -> the commands set for them.
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.open_callbacks: dict[str, FakeUser] = {}
+        # Refusals a test asks for: method (lower case) -> the error it answers with.
+        self.refusals: dict[str, wire.ApiError] = {}
+        self.revoked = False  # the token no longer works: every call answers 401
         self._users: dict[int, FakeUser] = {}
         self._groups: dict[int, FakeGroup] = {}
         self._message_ids: defaultdict[int, itertools.count[int]] = defaultdict(
@@ -140,6 +143,14 @@ class FakeBotAPI:
         if chat_id not in self._groups:
             self._groups[chat_id] = FakeGroup(chat_id, title=title, kind=kind)
         return self._groups[chat_id]
+
+    def refuse(self, method: str, code: int, description: str) -> None:
+        """Answer every later call of `method` with this error, as Telegram may."""
+        self.refusals[method.lower()] = wire.ApiError(code, description)
+
+    def revoke_token(self) -> None:
+        """The owner revoked the token in @BotFather: from now on every call gets 401."""
+        self.revoked = True
 
     def calls_of(self, method: str) -> list[ApiCall]:
         return [call for call in self.calls if call.method.lower() == method.lower()]
@@ -240,7 +251,7 @@ class FakeBotAPI:
             raw, uploads = await wire.read_request(request)
         except wire.ApiError as exc:
             return self._refuse(ApiCall(method, {}), exc)
-        if request.match_info["token"] != self.token:
+        if request.match_info["token"] != self.token or self.revoked:
             return self._refuse(ApiCall(method, raw), wire.ApiError(401, "Unauthorized"))
         try:
             return wire.ok(await self.execute(method, raw, uploads))
@@ -266,6 +277,8 @@ class FakeBotAPI:
         handler: Handler | None = METHODS.get(call.method.lower())
         if handler is None:
             raise wire.ApiError(404, "Not Found")
+        if refusal := self.refusals.get(call.method.lower()):
+            raise refusal
         if call.method.lower() in LIMITED_METHODS:
             self._admit(call)
         return await handler(self, wire.Call(call.params, uploads))

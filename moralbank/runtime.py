@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import uvicorn
 from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
 from fastapi import FastAPI
 
 from admin.app import create_app
@@ -103,7 +104,7 @@ def _telegram(settings: Settings, database: Database, catalogues: Catalogues) ->
             connect_redis(settings.redis_url) if settings.redis_url else None
         ),
     )
-    return TelegramSide(create_bot(settings), dispatcher)
+    return TelegramSide(create_bot(settings, database=database), dispatcher)
 
 
 def _route_webhook(app: FastAPI, settings: Settings, telegram: TelegramSide) -> str:
@@ -118,23 +119,45 @@ def _route_webhook(app: FastAPI, settings: Settings, telegram: TelegramSide) -> 
     return secret
 
 
-async def _start_telegram(
+async def start_telegram(
     settings: Settings, telegram: TelegramSide, catalogues: Catalogues, secret: str | None
 ) -> None:
-    """Tell Telegram how we receive updates. Failure is logged, not fatal: the panel
-    stays up while Telegram is unreachable, and polling retries on its own."""
-    try:
+    """Tell Telegram how we receive updates. Each call stands alone: a menu Telegram
+    refuses must not leave an old webhook in place, which would block polling. Failure is
+    logged with Telegram's reason, not fatal: the panel stays up, polling retries."""
+    with _logged_refusal(settings, "setMyCommands"):
         await publish_commands(telegram.bot, catalogues)
-        if settings.webhook_url:
+    if settings.webhook_url:
+        with _logged_refusal(settings, "setWebhook"):
             await telegram.bot.set_webhook(
                 settings.webhook_url,
                 secret_token=secret,
                 allowed_updates=telegram.dispatcher.resolve_used_update_types(),
             )
-        else:
+    else:
+        with _logged_refusal(settings, "deleteWebhook"):
             await telegram.bot.delete_webhook(drop_pending_updates=False)
-    except Exception as exc:
-        log.error("could not reach the Telegram Bot API at %s: %s", settings.telegram_api_url, exc)
+
+
+@contextlib.contextmanager
+def _logged_refusal(settings: Settings, method: str) -> Iterator[None]:
+    try:
+        yield
+    except TelegramUnauthorizedError:
+        log.error(
+            "Telegram refused %s with 401 Unauthorized: MORALBANK_BOT_TOKEN is wrong or was "
+            "revoked (ask @BotFather for the current token)",
+            method,
+        )
+    except (TelegramNetworkError, OSError, TimeoutError) as exc:
+        log.error(
+            "%s: could not reach the Telegram Bot API at %s: %s",
+            method,
+            settings.telegram_api_url,
+            exc,
+        )
+    except TelegramAPIError as exc:
+        log.error("Telegram refused %s: %s", method, exc.message)
 
 
 def create_worker(
@@ -153,7 +176,7 @@ def create_worker(
             pace=Pace(per_second=settings.send_rate_per_second),
             quiet_hours=QuietHours.parse(settings.quiet_hours, settings.time_zone),
         )
-    return Worker(database, clock, sender=sender)
+    return Worker(database, clock, sender=sender, chunk=settings.job_chunk_size)
 
 
 async def work(settings: Settings) -> None:
@@ -214,7 +237,7 @@ async def _serve_all(
         polling = None
         # Telegram may push to the webhook at once, so the server must listen first.
         if await _started(server, web) and telegram is not None:
-            await _start_telegram(settings, telegram, catalogues, secret)
+            await start_telegram(settings, telegram, catalogues, secret)
             if not settings.webhook_url:
                 polling = tasks.create_task(poll(telegram.dispatcher, telegram.bot, settings))
         if server.started:

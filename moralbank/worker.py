@@ -21,18 +21,27 @@ from bot.outbox_sender import OutboxSender
 from core.clock import Clock
 from core.db import Database
 from core.jobs.models import ScheduledJob
-from core.jobs.scheduler import JobHandler, Recurring, ensure_recurring, next_run_at, run_due_job
+from core.jobs.scheduler import (
+    Continue,
+    JobHandler,
+    Recurring,
+    ensure_recurring,
+    next_run_at,
+    run_due_job,
+)
 from core.uow import UnitOfWork
 from ledger.holds import expire_holds
 from rewards.messaging import reminders
 from rewards.messaging.delivery import requeue_abandoned
 from rewards.points import expiry
-from rewards.points.expiry import expire_points
+from rewards.points.expiry import expire_chunk
 
 log = logging.getLogger(__name__)
 KEEP_PROCESSED_UPDATES = timedelta(days=7)
 # The longest the runner sleeps: jobs scheduled by another process are seen this soon.
 POLL_SECONDS = 1.0
+# Wallets a long job handles in one transaction (MORALBANK_JOB_CHUNK_SIZE).
+DEFAULT_CHUNK = 500
 
 
 async def _expire_holds(session: AsyncSession, job: ScheduledJob, now: datetime) -> None:
@@ -45,9 +54,16 @@ async def _prune_updates(session: AsyncSession, job: ScheduledJob, now: datetime
         log.info("pruned %d old Telegram update records", pruned)
 
 
-async def _expire_points(session: AsyncSession, job: ScheduledJob, now: datetime) -> None:
-    if lapsed := await expire_points(session, now=now):
-        log.info("points lapsed in %d wallets", lapsed)
+def _expiring_points(chunk: int) -> JobHandler:
+    async def expire(session: AsyncSession, job: ScheduledJob, now: datetime) -> Continue | None:
+        lapsed, cursor = await expire_chunk(
+            session, now=now, cursor=job.payload.get("cursor"), limit=chunk
+        )
+        if lapsed:
+            log.info("points lapsed in %d wallets", lapsed)
+        return None if cursor is None else Continue(cursor)
+
+    return expire
 
 
 async def _requeue_messages(session: AsyncSession, job: ScheduledJob, now: datetime) -> None:
@@ -55,12 +71,16 @@ async def _requeue_messages(session: AsyncSession, job: ScheduledJob, now: datet
         log.warning("%d outbox messages were left by a stopped worker; sending again", requeued)
 
 
+def handlers(chunk: int = DEFAULT_CHUNK) -> Mapping[str, JobHandler]:
+    return {**HANDLERS, expiry.JOB_KIND: _expiring_points(chunk)}
+
+
 HANDLERS: Mapping[str, JobHandler] = {
     "ledger.expire_holds": _expire_holds,
     "bot.prune_updates": _prune_updates,
     "outbox.requeue_abandoned": _requeue_messages,
     reminders.JOB_KIND: reminders.send_reminder,
-    expiry.JOB_KIND: _expire_points,
+    expiry.JOB_KIND: _expiring_points(DEFAULT_CHUNK),
 }
 RECURRING = [
     Recurring("ledger.expire_holds", timedelta(minutes=1)),
@@ -76,11 +96,17 @@ def worker_id() -> str:
 
 class Worker:
     def __init__(
-        self, database: Database, clock: Clock, *, sender: OutboxSender | None = None
+        self,
+        database: Database,
+        clock: Clock,
+        *,
+        sender: OutboxSender | None = None,
+        chunk: int = DEFAULT_CHUNK,
     ) -> None:
         self.database = database
         self.clock = clock
         self.sender = sender
+        self.handlers = handlers(chunk)
         self._stopped = asyncio.Event()
 
     def _uow(self) -> UnitOfWork:
@@ -92,7 +118,7 @@ class Worker:
     async def run_once(self) -> int:
         """Run every job that is due now; returns how many ran."""
         ran = 0
-        while await run_due_job(self._uow(), HANDLERS):
+        while await run_due_job(self._uow(), self.handlers):
             ran += 1
         return ran
 
@@ -119,7 +145,7 @@ class Worker:
                 await asyncio.wait_for(self._stopped.wait(), timeout=wait)
 
     async def _seconds_to_next_job(self) -> float:
-        due = await next_run_at(self._uow(), list(HANDLERS))
+        due = await next_run_at(self._uow(), list(self.handlers))
         if due is None:
             return POLL_SECONDS
         return min(max((due - self.clock.now()).total_seconds(), 0.05), POLL_SECONDS)

@@ -17,8 +17,19 @@ from core.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
+
+@dataclass(frozen=True)
+class Continue:
+    """A long job did one bounded chunk: its cursor commits with the chunk's writes, and
+    the job is due again at once to go on from there in a transaction of its own, so no
+    write transaction holds the database for the whole job (SQLite has one writer)."""
+
+    cursor: dict[str, Any]
+
+
 # A handler does the job's work in the session that claimed it; `now` is the run's time.
-JobHandler = Callable[[AsyncSession, ScheduledJob, datetime], Awaitable[None]]
+# It returns Continue to be run again from a cursor (`job.payload["cursor"]`).
+JobHandler = Callable[[AsyncSession, ScheduledJob, datetime], Awaitable[Continue | None]]
 MAX_ATTEMPTS = 5
 FIRST_RETRY = timedelta(seconds=30)
 
@@ -79,8 +90,13 @@ async def run_due_job(uow: UnitOfWork, handlers: Mapping[str, JobHandler]) -> bo
             if job is None:
                 return False
             failure = (job.id, job.kind)
-            await handlers[job.kind](session, job, uow.now())
-            _finish(job, uow.now())
+            done = await handlers[job.kind](session, job, uow.now())
+            if isinstance(done, Continue):
+                job.payload = {**job.payload, "cursor": done.cursor}
+                job.attempts = 0
+            else:
+                job.payload = {k: v for k, v in job.payload.items() if k != "cursor"}
+                _finish(job, uow.now())
             failure = None
     except Exception as exc:
         if failure is None:

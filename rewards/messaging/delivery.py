@@ -7,7 +7,8 @@ Pace. Telegram allows a bot about 30 messages a second, one a second per private
 20 a minute per group. A claim takes due messages of chats that are free (one per chat),
 gives each the next slot of the bot's one schedule (`outbox_pace`, locked for the moment
 of the claim, so every worker draws from the same schedule) and moves the chat's next
-free time past that slot. A 429 pauses the whole schedule for its retry_after.
+free time past that slot. The bot's replies take their slots from the same schedule
+(`reply_slot`). A 429 pauses the whole schedule for its retry_after.
 """
 
 from __future__ import annotations
@@ -150,6 +151,22 @@ async def _pace_row(session: AsyncSession, now: datetime) -> SendPace:
     return row
 
 
+async def reply_slot(uow: UnitOfWork, *, pace: Pace) -> datetime:
+    """A slot of the shared schedule for one reply to a resident, sent outside the outbox.
+    It is the next free one: after the few slots already given to claimed messages (under
+    a second's worth), never behind the outbox's queue, and the claims after it start one
+    slot later, so replies and the outbox together keep to `pace.per_second`."""
+    async with uow.write() as session:
+        [slot] = await _reserve_slots(session, 1, uow.now(), pace)
+        return slot
+
+
+async def paused_until(uow: UnitOfWork) -> datetime | None:
+    """Until when Telegram asked the bot to wait (a 429), if it ever did."""
+    async with uow.read() as session:
+        return await session.scalar(select(SendPace.paused_until).where(SendPace.id == PACE_ROW))
+
+
 async def new_slot(uow: UnitOfWork, *, worker: str, message_id: int, pace: Pace) -> datetime:
     """A later slot for a message whose worker missed its first one."""
     async with uow.write() as session:
@@ -223,16 +240,26 @@ async def record_retry_after(
 ) -> None:
     """Telegram said "too many requests": the whole bot waits, the message goes again."""
     async with uow.write() as session:
-        now = uow.now()
-        until = now + timedelta(seconds=seconds)
-        row = await _pace_row(session, now)
-        row.paused_until = max(row.paused_until or until, until)
-        row.next_slot_at = max(row.next_slot_at, until)
+        until = await _pause(session, uow.now(), seconds)
         await session.execute(
             update(OutboxMessage)
             .where(_held_by(worker, message_id))
             .values(status="pending", due_at=until, lease_until=None, claimed_by=None)
         )
+
+
+async def pause(uow: UnitOfWork, *, seconds: float) -> None:
+    """Telegram answered a reply with 429: every sender waits, as for the outbox's own."""
+    async with uow.write() as session:
+        await _pause(session, uow.now(), seconds)
+
+
+async def _pause(session: AsyncSession, now: datetime, seconds: float) -> datetime:
+    until = now + timedelta(seconds=seconds)
+    row = await _pace_row(session, now)
+    row.paused_until = max(row.paused_until or until, until)
+    row.next_slot_at = max(row.next_slot_at, until)
+    return until
 
 
 async def record_failure(
@@ -258,6 +285,23 @@ async def record_failure(
         message.status = "pending"
         message.claimed_by = None
         message.due_at = uow.now() + pace.backoff(message.attempts)
+
+
+async def release(uow: UnitOfWork, *, worker: str, message_id: int, reason: str) -> None:
+    """Back in the queue as it was, the try not counted: the bot itself cannot send (its
+    token was refused), which says nothing about the message."""
+    async with uow.write() as session:
+        await session.execute(
+            update(OutboxMessage)
+            .where(_held_by(worker, message_id))
+            .values(
+                status="pending",
+                claimed_by=None,
+                lease_until=None,
+                attempts=OutboxMessage.attempts - 1,
+                error=reason[:300],
+            )
+        )
 
 
 async def record_unreachable(

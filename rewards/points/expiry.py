@@ -4,13 +4,15 @@ now is whatever was granted before the cut-off and has not left the wallet since
 
     due = credits before the cut-off − every debit so far (earlier lapses included)
 
-A daily job posts it from each wallet to the point type's expiry account, in the job's
-own transaction, and tells the resident. Run twice, the second run finds nothing due.
+A job posts it from each wallet to the point type's expiry account and tells the
+resident, in chunks of wallets, each in its own short transaction with the cursor that
+says where the next begins. Run twice, the second run finds nothing due.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,26 +43,68 @@ def months_before(moment: datetime, months: int) -> datetime:
 
 
 async def expire_points(session: AsyncSession, *, now: datetime) -> int:
-    """Let lapse what is due in every wallet; returns how many wallets lost points."""
-    lapsed = 0
-    types = (
-        await session.scalars(select(PointType).where(PointType.expiry_months.is_not(None)))
-    ).all()
-    for point_type in types:
-        assert point_type.expiry_months is not None
-        cutoff = months_before(now, point_type.expiry_months)
-        lapsed += await _expire_type(session, point_type.code, cutoff, now)
-    return lapsed
+    """Let lapse what is due in every wallet at once; returns how many wallets lost points."""
+    lapsed, cursor = 0, None
+    while True:
+        count, cursor = await expire_chunk(session, now=now, cursor=cursor, limit=None)
+        lapsed += count
+        if cursor is None:
+            return lapsed
 
 
-async def _expire_type(session: AsyncSession, unit: str, cutoff: datetime, now: datetime) -> int:
-    wallets = (
-        await session.execute(
-            select(Account.id, Account.owner_ref).where(
-                Account.unit == unit, Account.kind == WALLET
-            )
+async def expire_chunk(
+    session: AsyncSession, *, now: datetime, cursor: dict[str, Any] | None, limit: int | None
+) -> tuple[int, dict[str, Any] | None]:
+    """Up to `limit` wallets of one point type, from `cursor` (None: the start); returns
+    how many lost points and the cursor to go on from (None: all done). The run's moment
+    travels in the cursor, so every chunk lapses against the same cut-off and under the
+    same idempotency keys; a wallet is in exactly one chunk (ids ascend)."""
+    cursor = cursor or {"started": now.isoformat(), "type": "", "after": 0}
+    started = datetime.fromisoformat(cursor["started"])
+    # Within the cursor's point type, or past it once its last wallet is done.
+    from_type = (
+        PointType.code > cursor["type"]
+        if cursor.get("type_done")
+        else PointType.code >= cursor["type"]
+    )
+    point_type = await session.scalar(
+        select(PointType)
+        .where(PointType.expiry_months.is_not(None), from_type)
+        .order_by(PointType.code)
+        .limit(1)
+    )
+    if point_type is None:
+        return 0, None
+    assert point_type.expiry_months is not None
+    query = (
+        select(Account.id, Account.owner_ref)
+        .where(
+            Account.unit == point_type.code,
+            Account.kind == WALLET,
+            Account.id > (cursor["after"] if point_type.code == cursor["type"] else 0),
         )
-    ).all()
+        .order_by(Account.id)
+    )
+    wallets = list((await session.execute(query.limit(limit))).all())
+    cutoff = months_before(started, point_type.expiry_months)
+    lapsed = await _expire_type(session, point_type.code, wallets, cutoff, started)
+    if limit is not None and len(wallets) == limit:
+        return lapsed, {
+            **cursor,
+            "type": point_type.code,
+            "type_done": False,
+            "after": wallets[-1][0],
+        }
+    return lapsed, {**cursor, "type": point_type.code, "type_done": True, "after": 0}
+
+
+async def _expire_type(
+    session: AsyncSession,
+    unit: str,
+    wallets: list[Any],
+    cutoff: datetime,
+    now: datetime,
+) -> int:
     if not wallets:
         return 0
     ids = [account_id for account_id, _ in wallets]

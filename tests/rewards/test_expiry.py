@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from core.clock import FrozenClock
 from core.db import Database
+from core.jobs.scheduler import Recurring, ensure_recurring, run_due_job
 from core.uow import UnitOfWork
+from ledger.models import Entry
 from ledger.verify import verify
+from moralbank.worker import Worker
 from rewards.messaging.models import OutboxMessage
 from rewards.points.corrections import adjust
-from rewards.points.expiry import expire_points, months_before
+from rewards.points.expiry import JOB_KIND, expire_points, months_before
 from rewards.points.rules import PointTypeDraft, save_point_type, save_rule
 from rewards.points.wallet import my_wallet
-from tests.rewards.community import APPROVAL_ABOVE, ZONE, Community, build_community, rule
+from tests.rewards.community import (
+    APPROVAL_ABOVE,
+    ZONE,
+    Community,
+    _resident,
+    build_community,
+    rule,
+)
 
 JAN = datetime(2026, 1, 10, 2, 0, tzinfo=UTC)
 
@@ -111,3 +121,79 @@ async def test_points_without_an_expiry_never_lapse(database: Database) -> None:
     )  # fmt: skip
     async with database.write() as session:
         assert await expire_points(session, now=datetime(2030, 1, 1, tzinfo=UTC)) == 0
+
+
+async def _many_wallets(database: Database, count: int) -> list[int]:
+    """`count` residents, each granted 10 volunteer points in January (3 months' life)."""
+    january = await at(database, JAN)
+    town = await build_community(january)
+    await save_point_type(
+        january,
+        staff=town.admin,
+        draft=PointTypeDraft(code="volunteer", name="志愿积分", value_fen=200, expiry_months=3),
+    )
+    people = []
+    for n in range(count):
+        person = await _resident(
+            january, f"R{n}", town.units["grid-1"], 7000 + n, "zh_Hans", verified_by=town.admin
+        )
+        await adjust(
+            january, staff=town.admin, person_id=person, point_type="volunteer", points=10,
+            reason="记录", request_key=f"r{n}", approval_above=100, zone=ZONE,
+        )  # fmt: skip
+        people.append(person)
+    return people
+
+
+async def _lapsed(database: Database, people: list[int], moment: datetime) -> list[int]:
+    """Each person's volunteer balance, and every expiry notice, at `moment`."""
+    return [await volunteer_balance(await at(database, moment), p) for p in people]
+
+
+async def _notices(database: Database) -> int:
+    async with database.read() as session:
+        assert await verify(session) == []
+        return len(
+            (
+                await session.scalars(
+                    select(OutboxMessage).where(OutboxMessage.text_key == "points.expired")
+                )
+            ).all()
+        )
+
+
+JUNE = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+async def test_expiry_over_many_wallets_goes_in_short_chunks(database: Database) -> None:
+    people = await _many_wallets(database, 10)
+    worker = Worker(database, FrozenClock(JUNE), chunk=3)
+    await ensure_recurring(worker._uow(), [Recurring(JOB_KIND, timedelta(hours=6))])
+    # One transaction per run: 3 + 3 + 3 + 1 wallets, then the look for another point type.
+    assert await worker.run_once() == 5
+    assert await _lapsed(database, people, JUNE) == [0] * 10
+    assert await _notices(database) == 10
+    async with database.write() as session:  # the same as one pass over every wallet
+        assert await expire_points(session, now=JUNE) == 0
+
+
+async def test_a_crash_between_chunks_leaves_the_books_whole_and_resumes(
+    database: Database,
+) -> None:
+    people = await _many_wallets(database, 7)
+    first = Worker(database, FrozenClock(JUNE), chunk=3)
+    await ensure_recurring(first._uow(), [Recurring(JOB_KIND, timedelta(hours=6))])
+    assert await run_due_job(first._uow(), first.handlers)  # one chunk, then the crash
+    assert sorted(await _lapsed(database, people, JUNE)) == [0] * 3 + [10] * 4
+    assert await _notices(database) == 3
+    later = JUNE + timedelta(minutes=5)
+    again = Worker(database, FrozenClock(later), chunk=3)  # the next worker goes on
+    assert await again.run_once() == 3  # 3 + 1 wallets, then the end
+    assert await _lapsed(database, people, later) == [0] * 7
+    assert await _notices(database) == 7  # nobody told twice, nobody skipped
+    async with database.read() as session:
+        keys = (
+            await session.scalars(select(Entry.idempotency_key).where(Entry.kind == "expiry"))
+        ).all()
+    assert len(keys) == 7
+    assert all(key.endswith(JUNE.isoformat()) for key in keys)  # one run's cut-off

@@ -177,22 +177,27 @@ class OutboxSender:
         past Telegram's count nor go while Telegram asked the bot to wait."""
         tolerance = self.pace.late_tolerance.total_seconds()
         while True:
+            # The shared schedule is read before the wait, not at the slot: a read there
+            # would make every send late by a round trip, and late sends bunch up.
+            paused_elsewhere = await self._paused_elsewhere()
             await asyncio.sleep(max(self._seconds_until(message), 0.0))
-            if -self._seconds_until(message) <= tolerance and not await self._paused():
+            on_time = -self._seconds_until(message) <= tolerance
+            if (
+                on_time
+                and not paused_elsewhere
+                and not paused_in_process(self.bot, self.clock.now())
+            ):
                 return message
             slot = await delivery.new_slot(
                 self._uow(), worker=self.worker_id, message_id=message.id, pace=self.pace
             )
             message = dataclasses.replace(message, slot_at=slot)
 
-    async def _paused(self) -> bool:
-        """A 429 this sender just saw (its record may not have committed yet), or one any
-        sender or reply recorded in the shared schedule."""
-        now = self.clock.now()
-        if paused_in_process(self.bot, now):
-            return True
+    async def _paused_elsewhere(self) -> bool:
+        """A 429 that any sender or reply recorded in the shared schedule (one this
+        process just saw is known at once: `paused_in_process`)."""
         until = await delivery.paused_until(self._uow())
-        return until is not None and until > now
+        return until is not None and until > self.clock.now()
 
     async def _send(self, message: Claimed) -> Message:
         with slot_already_taken():  # at claim time

@@ -115,8 +115,8 @@ def admin_list() -> None:
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def admin_passwd(username: str, password_stdin: bool) -> None:
-    """Give USERNAME a new password (asked twice) and lift a lockout. Panel sessions
-    already open are signed cookies: they end at their expiry, not at once."""
+    """Give USERNAME a new password (asked twice), lift a lockout and end the account's
+    panel sessions."""
 
     async def known(uow: UnitOfWork) -> bool:
         return await staff_exists(uow, username)

@@ -44,9 +44,9 @@ def test_bench_ledger_prints_one_json_object(database_url: str) -> None:
     assert figures["single_tps"] > 0
     assert figures["batch_tps"] > 0
     assert figures["single_p99_ms"] >= figures["single_p50_ms"] > 0
-    assert figures["single_tps"] == round(
-        figures["single_transfers"] / figures["single_seconds"], 1
-    )
+    # single_seconds is printed rounded to the millisecond: allow for it.
+    counted = figures["single_transfers"] / figures["single_seconds"]
+    assert abs(figures["single_tps"] - counted) <= 0.001 * counted + 0.1
     if ON_POSTGRES:
         # pgbench's documentation: a scale below the clients measures the branch row lock.
         assert figures["reference"] == "pgbench TPC-B"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -67,7 +68,8 @@ class Settings(BaseSettings):
     # networks). None by default: otherwise a client could choose its own address and
     # escape the login throttle.
     trusted_proxies: str = ""
-    log_level: str = "INFO"
+    # How much the processes log: every update handled is a line at INFO.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # The community's clock, for quiet hours and (later) periods and reminders.
     time_zone: str = DEFAULT_TIME_ZONE
     # Broadcasts that are not urgent wait through these hours ("" for none).
@@ -87,6 +89,11 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai)") from exc
         return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("quiet_hours")
     @classmethod

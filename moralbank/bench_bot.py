@@ -44,6 +44,11 @@ RESIDENTS = 1000
 MIX = (("points", 5), ("rules", 2), ("page", 3))
 PAGE = 10  # statement lines a page (rewards.points.wallet)
 WEBHOOK_PATH = "/telegram/webhook"
+# The product keeps its replies to a sending pace shared with the outbox: Telegram's 28 a
+# second would measure the pace, not the bot. The reference keeps none, and the fake
+# Telegram has no flood limit: the product runs at the highest pace its settings allow,
+# and still takes a slot of the shared schedule for every reply.
+SEND_RATE = 1000
 MORALBANK = str(Path(sys.executable).with_name("moralbank"))
 
 
@@ -69,6 +74,7 @@ class BotBench:
     reference_updates_per_s: float
     ratio: float
     run_rss_mb: float
+    send_rate_per_s: int  # the product's sending pace in this run
     replies: int  # messages the fake Telegram received from the product (warm-up too)
 
 
@@ -123,6 +129,7 @@ async def run_bench(
         reference_updates_per_s=round(reference.rate, 1),
         ratio=round(ours.rate / reference.rate, 3) if reference.rate else 0.0,
         run_rss_mb=rss,
+        send_rate_per_s=SEND_RATE,
         replies=calls["sent"] + calls["edits"],
     )
 
@@ -149,6 +156,7 @@ def _env(url: str, api_url: str, token: str, key: str) -> dict[str, str]:
         MORALBANK_TELEGRAM_API_URL=api_url,
         MORALBANK_LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
+        MORALBANK_SEND_RATE_PER_SECOND=str(SEND_RATE),
     )
     return env
 

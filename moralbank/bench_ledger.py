@@ -24,6 +24,7 @@ import asyncio
 import random
 import time
 import uuid
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -178,14 +179,16 @@ async def _batch_client(
 LEDGER_TABLES = ("ledger_accounts", "ledger_entries", "ledger_postings", "ledger_holds")
 
 
-async def settle(database: Database) -> None:
-    """Let PostgreSQL catch up on the previous phase before the next one is timed. (SQLite
-    has no background work of that kind: it checkpoints its WAL as it goes.)"""
+async def settle(database: Database, tables: Sequence[str] | None = LEDGER_TABLES) -> None:
+    """Let PostgreSQL catch up on the previous phase (or on loading `tables`, all of them
+    when None) before the next one is timed, as autovacuum would in a database in use:
+    its planner then knows how many rows each table holds. (SQLite has no background work
+    of that kind: it checkpoints its WAL as it goes.)"""
     if database.dialect != "postgresql":
         return
     async with database.engine.connect() as connection:
         autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await autocommit.execute(text(f"VACUUM ANALYZE {', '.join(LEDGER_TABLES)}"))
+        await autocommit.execute(text(f"VACUUM ANALYZE {', '.join(tables or ())}"))
         await autocommit.execute(text("CHECKPOINT"))
 
 

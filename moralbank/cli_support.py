@@ -11,6 +11,7 @@ traceback.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
@@ -50,8 +51,11 @@ class DatabaseUnreachable(Mistake):
 
 
 def load_cli_settings() -> Settings:
-    """Settings from the environment; mistakes reach `PeopleGroup` as ValidationError."""
-    return load_settings()
+    """Settings from the environment; mistakes reach `PeopleGroup` as ValidationError.
+    The log level they set holds from here on."""
+    settings = load_settings()
+    logging.getLogger().setLevel(settings.log_level)
+    return settings
 
 
 async def reach_database(url: str) -> None:

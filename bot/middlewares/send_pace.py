@@ -9,15 +9,22 @@ takes the next free slot at once, before the outbox's next claim, so it waits fo
 the slots already handed to claimed messages (well under a second), not for a
 broadcast's queue. A 429 answering a reply pauses the schedule for everyone; the reply
 waits out the pause and is tried again.
+
+Every sender locks the schedule's one row, so a transaction a reply would line the
+replies up behind one another (a few milliseconds each on PostgreSQL, several times over
+when a busy process wakes late for its slot). Replies of this process that ask while a
+reservation is on its way wait for the next one and share it (`Shared`), as the writers
+of a group commit share a commit.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar
 from datetime import datetime, timedelta
+from typing import Generic, TypeVar
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import (
@@ -47,6 +54,7 @@ SENDING = frozenset(
 # handler tells the user); longer pauses are rare and mean the bot is flooding anyway.
 LONGEST_REPLY_WAIT = 30.0
 
+T = TypeVar("T")
 _outbox_send: ContextVar[bool] = ContextVar("outbox_send", default=False)
 # The last 429 pause each bot of this process saw, by bot id: known here at once, while
 # its record in the shared schedule is still being written.
@@ -73,11 +81,49 @@ def slot_already_taken() -> Iterator[None]:
         _outbox_send.reset(token)
 
 
+class Shared(Generic[T]):
+    """Calls that arrive while one is on its way wait for the next and share it: `fetch`
+    is given how many callers the next call serves and answers each of them in turn."""
+
+    def __init__(self, fetch: Callable[[int], Awaitable[list[T]]]) -> None:
+        self._fetch = fetch
+        self._turn = asyncio.Lock()
+        self._waiting: list[asyncio.Future[T]] = []
+
+    async def get(self) -> T:
+        mine: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._waiting.append(mine)
+        try:
+            async with self._turn:
+                if not mine.done():
+                    await self._serve_waiting()
+        except asyncio.CancelledError:
+            mine.cancel()  # the next call does not serve a caller who left
+            raise
+        return mine.result()
+
+    async def _serve_waiting(self) -> None:
+        callers = [caller for caller in self._waiting if not caller.done()]
+        self._waiting = []
+        try:
+            answers = await self._fetch(len(callers))
+        except asyncio.CancelledError:
+            self._waiting[:0] = callers  # the caller next in turn serves them
+            raise
+        except Exception as exc:
+            for caller in callers:
+                caller.set_exception(exc)
+            return
+        for caller, answer in zip(callers, answers, strict=True):
+            caller.set_result(answer)
+
+
 class SharedSendPace(BaseRequestMiddleware):
     def __init__(self, database: Database, clock: Clock, pace: Pace) -> None:
         self.database = database
         self.clock = clock
         self.pace = pace
+        self._slots = Shared(self._reserve)
 
     async def __call__(
         self,
@@ -111,12 +157,15 @@ class SharedSendPace(BaseRequestMiddleware):
     ) -> Response[TelegramType]:
         tolerance = self.pace.late_tolerance.total_seconds()
         while True:
-            slot = await delivery.reply_slot(self._uow(), pace=self.pace)
+            slot = await self._slots.get()
             await asyncio.sleep(max((slot - self.clock.now()).total_seconds(), 0.0))
-            # A slot missed (the process was busy), or paused by a 429 since it was given,
-            # is traded for a new one, as the outbox sender does.
+            # A slot missed (the process was busy), or paused by a 429 this process saw
+            # since it was given, is traded for a new one, as the outbox sender does. A
+            # pause recorded elsewhere is not read again here: the slot was given after
+            # any pause the schedule held, a moment ago, and a read before every reply
+            # would cost as much as the reservation it checks.
             late = (self.clock.now() - slot).total_seconds() > tolerance
-            if not late and not await self._paused(bot):
+            if not late and not paused_in_process(bot, self.clock.now()):
                 break
         try:
             return await make_request(bot, method)
@@ -126,12 +175,8 @@ class SharedSendPace(BaseRequestMiddleware):
             await delivery.pause(self._uow(), seconds=exc.retry_after)
             raise
 
-    async def _paused(self, bot: Bot) -> bool:
-        now = self.clock.now()
-        if paused_in_process(bot, now):
-            return True
-        until = await delivery.paused_until(self._uow())
-        return until is not None and until > now
+    async def _reserve(self, count: int) -> list[datetime]:
+        return await delivery.reply_slots(self._uow(), count, pace=self.pace)
 
     def _uow(self) -> UnitOfWork:
         return UnitOfWork(self.database, self.clock)

@@ -8,7 +8,7 @@ Pace. Telegram allows a bot about 30 messages a second, one a second per private
 gives each the next slot of the bot's one schedule (`outbox_pace`, locked for the moment
 of the claim, so every worker draws from the same schedule) and moves the chat's next
 free time past that slot. The bot's replies take their slots from the same schedule
-(`reply_slot`). A 429 pauses the whole schedule for its retry_after.
+(`reply_slots`). A 429 pauses the whole schedule for its retry_after.
 """
 
 from __future__ import annotations
@@ -141,24 +141,32 @@ async def _reserve_slots(
     return [start + step * n for n in range(count)]
 
 
+_LOCK_PACE = select(SendPace).where(SendPace.id == PACE_ROW).with_for_update()
+
+
 async def _pace_row(session: AsyncSession, now: datetime) -> SendPace:
-    await session.execute(
-        insert_ignoring_conflicts(session, SendPace, on=["id"]),
-        [{"id": PACE_ROW, "next_slot_at": now}],
-    )
-    row = await session.scalar(select(SendPace).where(SendPace.id == PACE_ROW).with_for_update())
+    """The schedule's row, locked; made by the first sender ever (one statement fewer for
+    every sender after it: replies take a slot each)."""
+    row = await session.scalar(_LOCK_PACE)
+    if row is None:
+        await session.execute(
+            insert_ignoring_conflicts(session, SendPace, on=["id"]),
+            [{"id": PACE_ROW, "next_slot_at": now}],
+        )
+        row = await session.scalar(_LOCK_PACE)
     assert row is not None
     return row
 
 
-async def reply_slot(uow: UnitOfWork, *, pace: Pace) -> datetime:
-    """A slot of the shared schedule for one reply to a resident, sent outside the outbox.
-    It is the next free one: after the few slots already given to claimed messages (under
-    a second's worth), never behind the outbox's queue, and the claims after it start one
-    slot later, so replies and the outbox together keep to `pace.per_second`."""
+async def reply_slots(uow: UnitOfWork, count: int, *, pace: Pace) -> list[datetime]:
+    """`count` slots of the shared schedule for replies to residents, sent outside the
+    outbox. They are the next free ones: after the few slots already given to claimed
+    messages (under a second's worth) and after any pause, never behind the outbox's
+    queue, and the claims after them start later, so replies and the outbox together keep
+    to `pace.per_second`. One transaction for many replies: the schedule's row is locked
+    by every sender, so one lock a reply would queue replies behind one another."""
     async with uow.write() as session:
-        [slot] = await _reserve_slots(session, 1, uow.now(), pace)
-        return slot
+        return await _reserve_slots(session, count, uow.now(), pace)
 
 
 async def paused_until(uow: UnitOfWork) -> datetime | None:

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.uow import UnitOfWork
@@ -49,14 +49,26 @@ class HouseholdCard:
     points: tuple[HouseholdPoints, ...]
 
 
+# Built once: every "My points" of a resident in a household reads these.
+_ACCOUNTS = select(Account).where(
+    (Account.owner_ref.in_(bindparam("owners", expanding=True)) & (Account.kind == WALLET))
+    | ((Account.owner_ref == bindparam("household")) & (Account.kind == HOUSEHOLD_BASE))
+)
+_POINT_TYPES = select(PointType).order_by(PointType.id)
+_MEMBERS = select(Resident.person_id).where(
+    Resident.household_id == bindparam("household_id"), Resident.status != "left"
+)
+
+
 async def household_points(
     session: AsyncSession, household_id: int, member_ids: Sequence[int]
 ) -> tuple[HouseholdPoints, ...]:
     """Per point type the household has a base in or its members hold."""
-    owners = [person_ref(person_id) for person_id in member_ids]
-    wallets = Account.owner_ref.in_(owners) & (Account.kind == WALLET)
-    bases = (Account.owner_ref == household_ref(household_id)) & (Account.kind == HOUSEHOLD_BASE)
-    accounts = (await session.scalars(select(Account).where(wallets | bases))).all()
+    params = {
+        "owners": [person_ref(person_id) for person_id in member_ids],
+        "household": household_ref(household_id),
+    }
+    accounts = (await session.scalars(_ACCOUNTS, params)).all()
     figures = await balances_of(session, accounts)
     held: dict[str, int] = defaultdict(int)
     spendable: dict[str, int] = defaultdict(int)
@@ -67,7 +79,7 @@ async def household_points(
             continue
         held[account.unit] += figures[account.id].posted
         spendable[account.unit] += max(figures[account.id].available, 0)
-    point_types = await session.scalars(select(PointType).order_by(PointType.id))
+    point_types = await session.scalars(_POINT_TYPES)
     return tuple(
         HouseholdPoints(
             point_type.code,
@@ -87,11 +99,7 @@ async def my_household_points(
     session: AsyncSession, household_id: int
 ) -> tuple[HouseholdPoints, ...]:
     """The same for a resident's wallet: only who the members are, not the roster."""
-    members = await session.scalars(
-        select(Resident.person_id).where(
-            Resident.household_id == household_id, Resident.status != "left"
-        )
-    )
+    members = await session.scalars(_MEMBERS, {"household_id": household_id})
     return await household_points(session, household_id, members.all())
 
 

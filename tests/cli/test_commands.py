@@ -261,3 +261,19 @@ def test_admin_create_refuses_a_role_that_is_not_for_the_panel(database_url: str
     assert created.returncode == 1
     assert "is not for the panel" in created.stderr
     assert asyncio.run(_count(database_url, StaffAccount)) == 0
+
+
+def test_the_log_level_setting_quiets_the_commands(tmp_path: Path) -> None:
+    """An operator sets MORALBANK_LOG_LEVEL (in any case) and the INFO lines go."""
+    env = moralbank_env(f"sqlite+aiosqlite:///{tmp_path / 'loud.db'}")
+    loud = _moralbank("migrate", env=env)
+    assert loud.returncode == 0, loud.stderr
+    assert "Running upgrade" in loud.stderr
+    env = {
+        **moralbank_env(f"sqlite+aiosqlite:///{tmp_path / 'quiet.db'}"),
+        "MORALBANK_LOG_LEVEL": "warning",
+    }
+    quiet = _moralbank("migrate", env=env)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "Running upgrade" not in quiet.stderr
+    assert (tmp_path / "quiet.db").stat().st_size > 0  # migrated all the same

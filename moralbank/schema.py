@@ -20,6 +20,7 @@ MODEL_MODULES = (
     "core.jobs.models",
     "rewards.messaging.models",
     "rewards.points.models",
+    "rewards.redemption.models",
 )
 
 

@@ -35,6 +35,7 @@ from rewards.messaging import reminders
 from rewards.messaging.delivery import requeue_abandoned
 from rewards.points import expiry
 from rewards.points.expiry import expire_chunk
+from rewards.redemption.checkout import expire_checkouts
 
 log = logging.getLogger(__name__)
 KEEP_PROCESSED_UPDATES = timedelta(days=7)
@@ -47,6 +48,11 @@ DEFAULT_CHUNK = 500
 async def _expire_holds(session: AsyncSession, job: ScheduledJob, now: datetime) -> None:
     if expired := await expire_holds(session, now=now):
         log.info("voided %d expired point holds", expired)
+
+
+async def _expire_checkouts(session: AsyncSession, job: ScheduledJob, now: datetime) -> None:
+    if expired := await expire_checkouts(session, now=now):
+        log.info("%d kiosk checkouts expired; points they held were released", expired)
 
 
 async def _prune_updates(session: AsyncSession, job: ScheduledJob, now: datetime) -> None:
@@ -78,6 +84,7 @@ def handlers(chunk: int = DEFAULT_CHUNK) -> Mapping[str, JobHandler]:
 HANDLERS: Mapping[str, JobHandler] = {
     "ledger.expire_holds": _expire_holds,
     "bot.prune_updates": _prune_updates,
+    "redemption.expire_checkouts": _expire_checkouts,
     "outbox.requeue_abandoned": _requeue_messages,
     reminders.JOB_KIND: reminders.send_reminder,
     expiry.JOB_KIND: _expiring_points(DEFAULT_CHUNK),
@@ -85,6 +92,7 @@ HANDLERS: Mapping[str, JobHandler] = {
 RECURRING = [
     Recurring("ledger.expire_holds", timedelta(minutes=1)),
     Recurring("bot.prune_updates", timedelta(hours=1)),
+    Recurring("redemption.expire_checkouts", timedelta(seconds=30)),
     Recurring("outbox.requeue_abandoned", timedelta(seconds=5)),
     Recurring(expiry.JOB_KIND, timedelta(hours=6)),
 ]

@@ -53,6 +53,7 @@ def test_every_domain_error_has_a_message(catalogues: Catalogues) -> None:
     from core.errors import DomainError
     from ledger import errors as ledger_errors  # noqa: F401  (registers the subclasses)
     from rewards import errors  # noqa: F401
+    from rewards.redemption import errors as redemption_errors  # noqa: F401
 
     def codes(cls: type[DomainError]) -> set[str]:
         return {cls.code}.union(*(codes(sub) for sub in cls.__subclasses__()))

@@ -1,0 +1,75 @@
+"""Every kiosk attempt is recorded, refused ones too, each in a transaction of its own (a
+refusal rolls the attempt's own work back, not its record). Wrong codes are counted from
+these rows, per operator and per address, so the throttle holds across every process
+without anything besides the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, or_, select
+
+from core.uow import UnitOfWork
+from rewards.redemption.errors import TooManyWrongCodes
+from rewards.redemption.models import RedemptionAttempt
+
+WRONG_CODE_WINDOW = timedelta(minutes=10)
+WRONG_CODES_PER_OPERATOR = 10
+WRONG_CODES_PER_ADDRESS = 30  # a shared address (the kiosks of one office behind NAT)
+WRONG = ("pay_code_unknown", "pay_code_expired", "pay_code_used", "too_many_wrong_codes")
+
+
+@dataclass(frozen=True)
+class Attempt:
+    step: str  # scan | confirm | offer | resident_confirm | complete | cancel
+    outlet_id: int | None
+    staff_id: int | None
+    address: str | None
+    person_id: int | None = None
+
+
+async def record_attempt(
+    uow: UnitOfWork, attempt: Attempt, outcome: str, checkout_id: int | None = None
+) -> None:
+    async with uow.write() as session:
+        session.add(
+            RedemptionAttempt(
+                at=uow.now(),
+                outlet_id=attempt.outlet_id,
+                staff_id=attempt.staff_id,
+                person_id=attempt.person_id,
+                address=attempt.address[:64] if attempt.address else None,
+                step=attempt.step,
+                outcome=outcome[:32],
+                checkout_id=checkout_id,
+            )
+        )
+
+
+async def refuse_guessers(uow: UnitOfWork, attempt: Attempt) -> None:
+    """Raises too_many_wrong_codes when this operator or address typed or scanned too
+    many codes that were not good in the last minutes."""
+    since = uow.now() - WRONG_CODE_WINDOW
+    async with uow.read() as session:
+        counts = (
+            await session.execute(
+                select(
+                    func.count().filter(RedemptionAttempt.staff_id == attempt.staff_id),
+                    func.count().filter(RedemptionAttempt.address == attempt.address),
+                ).where(
+                    RedemptionAttempt.at >= since,
+                    RedemptionAttempt.step == "scan",
+                    RedemptionAttempt.outcome.in_(WRONG),
+                    or_(
+                        RedemptionAttempt.staff_id == attempt.staff_id,
+                        RedemptionAttempt.address == attempt.address,
+                    ),
+                )
+            )
+        ).one()
+    by_operator, by_address = int(counts[0]), int(counts[1])
+    if by_operator >= WRONG_CODES_PER_OPERATOR or (
+        attempt.address is not None and by_address >= WRONG_CODES_PER_ADDRESS
+    ):
+        raise TooManyWrongCodes(minutes=int(WRONG_CODE_WINDOW.total_seconds() // 60))

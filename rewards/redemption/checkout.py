@@ -1,0 +1,668 @@
+"""A purchase at a kiosk, in either of its two ways (PRODUCT §4):
+
+- pay code: the operator scans the resident's code (`scan`), picks goods and confirms
+  (`confirm`): the points are held and the hold posted at once, the goods handed over;
+- kiosk QR: the operator picks goods and shows the checkout as a QR (`offer`); the resident
+  opens it in the bot (`checkout_for_resident`) and confirms (`resident_confirm`), which
+  holds the points; the operator hands the goods over and completes it (`complete`), or
+  cancels it (`cancel`), which voids the hold. Holds left alone expire (`expire_checkouts`).
+
+Every step locks the checkout's row first and checks in one order (state, outlet, person,
+items, stock, limits, points), so two taps, two kiosks or a tap racing the expiry job take
+turns and the second finds the first one's outcome: a confirmation repeated is answered
+with the same receipt and moves nothing. Stock is taken in the transaction that posts the
+hold, with the items' rows locked in id order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.uow import UnitOfWork
+from ledger.errors import HoldNotPending
+from ledger.holds import place_hold, post_hold, void_hold
+from ledger.models import Account
+from ledger.service import available, open_account
+from rewards.audit import record_audit
+from rewards.errors import RewardsError
+from rewards.people.models import Person, Resident
+from rewards.people.residents import ResidentView, load_verified_resident
+from rewards.points.accounts import WALLET, person_ref, person_wallet, wallet_code
+from rewards.points.models import PointType
+from rewards.points.periods import period_start
+from rewards.redemption import receipts
+from rewards.redemption.attempts import Attempt, record_attempt, refuse_guessers
+from rewards.redemption.codes import digest, find_pay_code, new_link_secret
+from rewards.redemption.errors import (
+    CheckoutFinished,
+    CheckoutGone,
+    CodeExpired,
+    CodeUnknown,
+    CodeUsed,
+    EmptyCheckout,
+    InvalidQuantity,
+    MixedPointTypes,
+    NoResidentYet,
+    NotEnoughPoints,
+    NotRedeemable,
+    OtherCommunity,
+    OutOfStock,
+    OverItemLimit,
+    UnknownItem,
+)
+from rewards.redemption.models import CatalogueItem, Checkout, CheckoutLine, FeeOffset
+from rewards.redemption.outlets import OutletView, load_outlet, outlet_at_counter, require_open
+from rewards.staff.service import StaffView
+
+# How long a checkout waits at each stage before it expires (and a held one's points
+# are released): a resident at the counter takes well under this.
+CHECKOUT_LIFETIME = timedelta(minutes=10)
+HOLD_LIFETIME = timedelta(minutes=5)
+MAX_QUANTITY = 99
+FINISHED = ("completed", "cancelled", "expired", "refunded")
+
+
+@dataclass(frozen=True)
+class LineView:
+    item_id: int
+    name: str
+    name_en: str | None
+    kind: str
+    quantity: int
+    price_points: int
+    value_fen: int
+
+    @property
+    def points(self) -> int:
+        return self.quantity * self.price_points
+
+
+@dataclass(frozen=True)
+class CheckoutView:
+    id: int
+    outlet_id: int
+    outlet_name: str
+    status: str
+    person_id: int | None
+    masked_name: str | None  # 张*红: what the counter shows of the resident
+    redeemable: int | None  # the resident's spendable points of the checkout's type
+    point_type: str | None
+    lines: tuple[LineView, ...]
+    total_points: int
+    total_fen: int
+    expires_at: datetime
+    completed_at: datetime | None
+    link_secret: str | None = None  # only in the answer to `offer`
+
+
+def mask_name(name: str) -> str:
+    """张*红 for 张晓红, 张* for 张红; the first and last character of longer names."""
+    name = name.strip()
+    if len(name) <= 1:
+        return name or "*"
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+async def scan(
+    uow: UnitOfWork,
+    *,
+    staff: StaffView,
+    outlet_id: int,
+    digits: str | None,
+    address: str | None,
+    zone: ZoneInfo,
+) -> CheckoutView:
+    """Take the resident's pay code at the counter: a new checkout for them. `digits` is
+    None when what was typed cannot be a code. Raises too_many_wrong_codes,
+    unknown_outlet, out_of_scope, not_your_outlet, outlet_closed, pay_code_unknown,
+    pay_code_expired, pay_code_used, pay_code_other_community, resident_left,
+    not_verified. Every attempt is recorded."""
+    attempt = Attempt("scan", outlet_id, staff.id, address)
+    return await _recorded(uow, attempt, _scan(uow, staff, outlet_id, digits, zone))
+
+
+async def _scan(
+    uow: UnitOfWork, staff: StaffView, outlet_id: int, digits: str | None, zone: ZoneInfo
+) -> CheckoutView:
+    await refuse_guessers(uow, Attempt("scan", outlet_id, staff.id, None))
+    async with uow.write() as session:
+        now = uow.now()
+        outlet = await outlet_at_counter(session, staff, outlet_id)
+        require_open(outlet, now, zone)
+        code = await find_pay_code(session, digits) if digits is not None else None
+        if code is None:
+            raise CodeUnknown()
+        if code.used_at is not None:
+            raise CodeUsed()
+        if code.expires_at <= now:
+            raise CodeExpired()
+        resident = await _payer(session, code.person_id, outlet)
+        code.used_at = now
+        checkout = Checkout(
+            outlet_id=outlet.id,
+            operator_staff_id=staff.id,
+            person_id=resident.person_id,
+            pay_code_id=code.id,
+            status="open",
+            created_at=now,
+            expires_at=now + CHECKOUT_LIFETIME,
+        )
+        session.add(checkout)
+        await session.flush()
+        return await _view(session, checkout, outlet)
+
+
+async def confirm(
+    uow: UnitOfWork,
+    *,
+    staff: StaffView,
+    checkout_id: int,
+    lines: Mapping[int, int],
+    address: str | None,
+    zone: ZoneInfo,
+) -> CheckoutView:
+    """The operator confirms a pay-code checkout with these items (item id → quantity):
+    the resident's points are held and posted, the stock taken, the receipt sent. Asked
+    again for a completed checkout it answers with its receipt and moves nothing. Raises
+    checkout_gone, checkout_finished, checkout_no_resident, checkout_empty,
+    invalid_quantity, unknown_item, checkout_mixed_point_types, out_of_stock,
+    over_item_limit, not_enough_points, resident_left, not_verified, and the outlet's."""
+    attempt = Attempt("confirm", None, staff.id, address)
+    return await _recorded(uow, attempt, _confirm(uow, staff, checkout_id, lines, zone))
+
+
+async def _confirm(
+    uow: UnitOfWork, staff: StaffView, checkout_id: int, lines: Mapping[int, int], zone: ZoneInfo
+) -> CheckoutView:
+    async with uow.write() as session:
+        now = uow.now()
+        checkout, outlet = await _operators_checkout(session, staff, checkout_id)
+        if checkout.status == "completed":
+            return await _view(session, checkout, outlet)  # a second tap: the same receipt
+        _require_status(checkout, now, "open")
+        if checkout.person_id is None:
+            raise NoResidentYet()
+        await _payer(session, checkout.person_id, outlet, lock=True)
+        items = await _put_lines(session, checkout, lines)
+        await _hold(session, checkout, items, now, zone)
+        await _capture(session, checkout, items, outlet, now, staff.id)
+        return await _view(session, checkout, outlet)
+
+
+async def offer(
+    uow: UnitOfWork,
+    *,
+    staff: StaffView,
+    outlet_id: int,
+    lines: Mapping[int, int],
+    address: str | None,
+    zone: ZoneInfo,
+) -> CheckoutView:
+    """A checkout of these items for a resident to confirm in the bot: the answer carries
+    the secret of its deep link (shown once, as a QR). Raises the outlet's errors,
+    checkout_empty, invalid_quantity, unknown_item, checkout_mixed_point_types,
+    out_of_stock."""
+    attempt = Attempt("offer", outlet_id, staff.id, address)
+    return await _recorded(uow, attempt, _offer(uow, staff, outlet_id, lines, zone))
+
+
+async def _offer(
+    uow: UnitOfWork, staff: StaffView, outlet_id: int, lines: Mapping[int, int], zone: ZoneInfo
+) -> CheckoutView:
+    secret = new_link_secret()
+    async with uow.write() as session:
+        now = uow.now()
+        outlet = await outlet_at_counter(session, staff, outlet_id)
+        require_open(outlet, now, zone)
+        checkout = Checkout(
+            outlet_id=outlet.id,
+            operator_staff_id=staff.id,
+            status="offered",
+            link_digest=digest(secret),
+            created_at=now,
+            expires_at=now + CHECKOUT_LIFETIME,
+        )
+        session.add(checkout)
+        await session.flush()
+        items = await _put_lines(session, checkout, lines)
+        _require_stock(items, _quantities(lines))
+        view = await _view(session, checkout, outlet)
+    return _with_secret(view, secret)
+
+
+async def checkout_for_resident(uow: UnitOfWork, *, person_id: int, secret: str) -> CheckoutView:
+    """What the resident who scanned a kiosk's QR is asked to confirm, with their own
+    spendable points. Raises checkout_gone (no such link, or another resident's),
+    checkout_finished."""
+    async with uow.read() as session:
+        checkout = await session.scalar(
+            select(Checkout).where(Checkout.link_digest == digest(secret))
+        )
+        if checkout is None or checkout.person_id not in (None, person_id):
+            raise CheckoutGone()
+        outlet = await load_outlet(session, checkout.outlet_id)
+        if checkout.status not in ("offered", "held", "completed"):
+            raise CheckoutFinished(status=checkout.status)
+        return await _view(session, checkout, outlet, person_id=person_id)
+
+
+async def resident_confirm(
+    uow: UnitOfWork, *, person_id: int, checkout_id: int, zone: ZoneInfo
+) -> CheckoutView:
+    """The resident confirms an offered checkout in the bot: their points are held until
+    the operator completes it. Confirming again answers as before and moves nothing.
+    Raises checkout_gone, checkout_finished, pay_code_other_community, resident_left,
+    not_verified, out_of_stock, over_item_limit, not_enough_points,
+    point_type_not_redeemable."""
+    attempt = Attempt("resident_confirm", None, None, None, person_id=person_id)
+    return await _recorded(uow, attempt, _resident_confirm(uow, person_id, checkout_id, zone))
+
+
+async def _resident_confirm(
+    uow: UnitOfWork, person_id: int, checkout_id: int, zone: ZoneInfo
+) -> CheckoutView:
+    async with uow.write() as session:
+        now = uow.now()
+        checkout = await _locked(session, checkout_id)
+        if checkout.person_id not in (None, person_id) or checkout.link_digest is None:
+            raise CheckoutGone()
+        outlet = await load_outlet(session, checkout.outlet_id)
+        if checkout.status in ("held", "completed"):
+            return await _view(session, checkout, outlet)
+        _require_status(checkout, now, "offered")
+        await _payer(session, person_id, outlet, lock=True)
+        checkout.person_id = person_id
+        items = await _items_of(session, checkout)
+        await _hold(session, checkout, items, now, zone)
+        checkout.status = "held"
+        checkout.expires_at = now + HOLD_LIFETIME
+        return await _view(session, checkout, outlet)
+
+
+async def complete(
+    uow: UnitOfWork, *, staff: StaffView, checkout_id: int, address: str | None
+) -> CheckoutView:
+    """The operator hands over the goods of a checkout the resident confirmed: the hold
+    is posted, the stock taken, the receipt sent. Raises checkout_gone,
+    checkout_finished (cancelled or expired meanwhile), out_of_stock, and the
+    outlet's errors."""
+    attempt = Attempt("complete", None, staff.id, address)
+    return await _recorded(uow, attempt, _complete(uow, staff, checkout_id))
+
+
+async def _complete(uow: UnitOfWork, staff: StaffView, checkout_id: int) -> CheckoutView:
+    async with uow.write() as session:
+        now = uow.now()
+        checkout, outlet = await _operators_checkout(session, staff, checkout_id)
+        if checkout.status == "completed":
+            return await _view(session, checkout, outlet)
+        _require_status(checkout, now, "held")
+        items = await _items_of(session, checkout)
+        await _capture(session, checkout, items, outlet, now, staff.id)
+        return await _view(session, checkout, outlet)
+
+
+async def cancel(
+    uow: UnitOfWork, *, staff: StaffView, checkout_id: int, address: str | None
+) -> CheckoutView:
+    """Give up a checkout that is not completed; points it held are released."""
+    attempt = Attempt("cancel", None, staff.id, address)
+    return await _recorded(uow, attempt, _cancel(uow, staff, checkout_id))
+
+
+async def _cancel(uow: UnitOfWork, staff: StaffView, checkout_id: int) -> CheckoutView:
+    async with uow.write() as session:
+        checkout, outlet = await _operators_checkout(session, staff, checkout_id)
+        if checkout.status in FINISHED:
+            raise CheckoutFinished(status=checkout.status)
+        await _release(session, checkout, uow.now(), "cancelled")
+        return await _view(session, checkout, outlet)
+
+
+async def checkout_at_counter(
+    uow: UnitOfWork, *, staff: StaffView, checkout_id: int
+) -> CheckoutView:
+    """The checkout as its kiosk page shows it (and polls it, for the resident's
+    confirmation). Raises checkout_gone and the outlet's errors."""
+    async with uow.read() as session:
+        checkout = await session.get(Checkout, checkout_id)
+        if checkout is None:
+            raise CheckoutGone()
+        outlet = await outlet_at_counter(session, staff, checkout.outlet_id)
+        return await _view(session, checkout, outlet)
+
+
+async def expire_checkouts(session: AsyncSession, *, now: datetime) -> int:
+    """Checkouts left past their time end as expired; points they held are released. (A
+    scheduled job: see moralbank.worker.)"""
+    due = await session.scalars(
+        select(Checkout.id)
+        .where(Checkout.status.in_(("open", "offered", "held")), Checkout.expires_at <= now)
+        .order_by(Checkout.id)
+        .limit(500)
+    )
+    expired = 0
+    for checkout_id in due.all():
+        checkout = await _locked(session, checkout_id)
+        if checkout.status in ("open", "offered", "held"):
+            await _release(session, checkout, now, "expired")
+            expired += 1
+    return expired
+
+
+# --- the steps, in the order every path takes them -------------------------------------
+
+
+async def _recorded(
+    uow: UnitOfWork, attempt: Attempt, work: Awaitable[CheckoutView]
+) -> CheckoutView:
+    """Run the step and record how it went, refusals in a transaction of their own."""
+    try:
+        result = await work
+    except RewardsError as refusal:
+        await record_attempt(uow, attempt, refusal.code)
+        raise
+    await record_attempt(uow, attempt, "ok", result.id)
+    return result
+
+
+async def _locked(session: AsyncSession, checkout_id: int) -> Checkout:
+    checkout = await session.scalar(
+        select(Checkout)
+        .where(Checkout.id == checkout_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if checkout is None:
+        raise CheckoutGone()
+    return checkout
+
+
+async def _operators_checkout(
+    session: AsyncSession, staff: StaffView, checkout_id: int
+) -> tuple[Checkout, OutletView]:
+    checkout = await _locked(session, checkout_id)
+    outlet = await outlet_at_counter(session, staff, checkout.outlet_id)
+    return checkout, outlet
+
+
+def _require_status(checkout: Checkout, now: datetime, status: str) -> None:
+    if checkout.status != status:
+        raise CheckoutFinished(status=checkout.status)
+    if checkout.expires_at <= now:
+        raise CheckoutFinished(status="expired")
+
+
+async def _payer(
+    session: AsyncSession, person_id: int, outlet: OutletView, *, lock: bool = False
+) -> ResidentView:
+    resident = await load_verified_resident(session, person_id, lock=lock)
+    if not resident.unit_path.startswith(outlet.unit_path):
+        raise OtherCommunity()
+    return resident
+
+
+def _quantities(lines: Mapping[int, int]) -> dict[int, int]:
+    wanted = {int(item): int(quantity) for item, quantity in lines.items() if quantity}
+    if not wanted:
+        raise EmptyCheckout()
+    if any(not 0 < quantity <= MAX_QUANTITY for quantity in wanted.values()):
+        raise InvalidQuantity()
+    return wanted
+
+
+async def _put_lines(
+    session: AsyncSession, checkout: Checkout, lines: Mapping[int, int]
+) -> list[tuple[CatalogueItem, int]]:
+    """The checkout's lines become these, at today's prices; the items come back locked
+    (in id order, as every writer takes them)."""
+    wanted = _quantities(lines)
+    items = list(
+        await session.scalars(
+            select(CatalogueItem)
+            .where(CatalogueItem.id.in_(sorted(wanted)))
+            .order_by(CatalogueItem.id)
+            .with_for_update()
+        )
+    )
+    if len(items) != len(wanted) or any(
+        item.outlet_id != checkout.outlet_id or not item.active for item in items
+    ):
+        raise UnknownItem()
+    if len({item.point_type for item in items}) > 1:
+        raise MixedPointTypes()
+    for old in await session.scalars(
+        select(CheckoutLine).where(CheckoutLine.checkout_id == checkout.id)
+    ):
+        await session.delete(old)
+    for item in items:
+        session.add(
+            CheckoutLine(
+                checkout_id=checkout.id,
+                item_id=item.id,
+                quantity=wanted[item.id],
+                price_points=item.price_points,
+                value_fen=item.value_fen,
+            )
+        )
+    checkout.point_type = items[0].point_type
+    checkout.total_points = sum(item.price_points * wanted[item.id] for item in items)
+    checkout.total_fen = sum(item.value_fen * wanted[item.id] for item in items)
+    return [(item, wanted[item.id]) for item in items]
+
+
+async def _items_of(session: AsyncSession, checkout: Checkout) -> list[tuple[CatalogueItem, int]]:
+    rows = await session.execute(
+        select(CatalogueItem, CheckoutLine.quantity)
+        .join(CheckoutLine, CheckoutLine.item_id == CatalogueItem.id)
+        .where(CheckoutLine.checkout_id == checkout.id)
+        .order_by(CatalogueItem.id)
+        .with_for_update(of=CatalogueItem)
+    )
+    return [(item, quantity) for item, quantity in rows]
+
+
+def _require_stock(items: list[tuple[CatalogueItem, int]], wanted: Mapping[int, int]) -> None:
+    for item, _ in items:
+        if item.stock is not None and item.stock < wanted[item.id]:
+            raise OutOfStock(item=item.name, left=item.stock)
+
+
+async def _hold(
+    session: AsyncSession,
+    checkout: Checkout,
+    items: list[tuple[CatalogueItem, int]],
+    now: datetime,
+    zone: ZoneInfo,
+) -> None:
+    """Check stock, limits and points, then reserve the points on the resident's wallet."""
+    assert checkout.person_id is not None
+    assert checkout.point_type is not None
+    _require_stock(items, {item.id: quantity for item, quantity in items})
+    await _require_within_limits(session, checkout.person_id, items, now, zone)
+    redeemable = await session.scalar(
+        select(PointType.redeemable).where(PointType.code == checkout.point_type)
+    )
+    if not redeemable:
+        raise NotRedeemable()
+    wallet = await person_wallet(session, checkout.person_id, checkout.point_type, now)
+    spendable = await available(session, wallet.id, lock=True)
+    if spendable < checkout.total_points:
+        raise NotEnoughPoints(needed=checkout.total_points, redeemable=max(spendable, 0))
+    spent = await open_account(
+        session,
+        code=f"redeemed:{checkout.point_type}",
+        unit=checkout.point_type,
+        kind="system",
+        now=now,
+    )
+    hold = await place_hold(
+        session,
+        idempotency_key=f"checkout:{checkout.id}:hold",
+        debit_account_id=wallet.id,
+        credit_account_id=spent.id,
+        amount=checkout.total_points,
+        now=now,
+        expires_at=now + HOLD_LIFETIME,
+        memo=f"checkout {checkout.id}",
+    )
+    checkout.hold_id = hold.id
+
+
+async def _require_within_limits(
+    session: AsyncSession,
+    person_id: int,
+    items: list[tuple[CatalogueItem, int]],
+    now: datetime,
+    zone: ZoneInfo,
+) -> None:
+    for item, quantity in items:
+        if item.limit_per_resident is None or item.limit_period is None:
+            continue
+        since = period_start(item.limit_period, now, zone)
+        bought = await session.scalar(
+            select(func.coalesce(func.sum(CheckoutLine.quantity), 0))
+            .join(Checkout, Checkout.id == CheckoutLine.checkout_id)
+            .where(
+                CheckoutLine.item_id == item.id,
+                Checkout.person_id == person_id,
+                Checkout.status.in_(("held", "completed")),
+                Checkout.created_at >= since,
+            )
+        )
+        if int(bought or 0) + quantity > item.limit_per_resident:
+            raise OverItemLimit(item=item.name, limit=item.limit_per_resident)
+
+
+async def _capture(
+    session: AsyncSession,
+    checkout: Checkout,
+    items: list[tuple[CatalogueItem, int]],
+    outlet: OutletView,
+    now: datetime,
+    staff_id: int,
+) -> None:
+    """Post the hold and take the stock, in this one transaction; the receipt joins it."""
+    assert checkout.hold_id is not None
+    assert checkout.person_id is not None
+    _require_stock(items, {item.id: quantity for item, quantity in items})
+    entry = await post_hold(
+        session,
+        hold_id=checkout.hold_id,
+        idempotency_key=f"checkout:{checkout.id}",
+        now=now,
+        actor=f"staff:{staff_id}",
+    )
+    household_id = await _household_of(session, checkout.person_id)
+    for item, quantity in items:
+        if item.stock is not None:
+            item.stock -= quantity
+        if item.kind == "fee_offset":
+            session.add(
+                FeeOffset(
+                    checkout_id=checkout.id,
+                    item_id=item.id,
+                    person_id=checkout.person_id,
+                    household_id=household_id,
+                    value_fen=item.value_fen * quantity,
+                    created_at=now,
+                )
+            )
+    checkout.entry_id = entry.id
+    checkout.status = "completed"
+    checkout.completed_at = now
+    record_audit(
+        session,
+        at=now,
+        actor_staff_id=staff_id,
+        action="checkout.complete",
+        target=f"checkout:{checkout.id}",
+        unit_path=outlet.unit_path,
+        details={"points": checkout.total_points, "point_type": checkout.point_type},
+    )
+    await receipts.send_receipt(session, checkout, now)
+
+
+async def _release(session: AsyncSession, checkout: Checkout, now: datetime, status: str) -> None:
+    if checkout.hold_id is not None and checkout.status == "held":
+        with contextlib.suppress(HoldNotPending):  # the ledger's own expiry released it
+            await void_hold(session, hold_id=checkout.hold_id, now=now)
+    checkout.status = status
+
+
+async def _household_of(session: AsyncSession, person_id: int) -> int | None:
+    return await session.scalar(
+        select(Resident.household_id).where(Resident.person_id == person_id)
+    )
+
+
+async def _view(
+    session: AsyncSession,
+    checkout: Checkout,
+    outlet: OutletView,
+    *,
+    person_id: int | None = None,
+) -> CheckoutView:
+    rows = await session.execute(
+        select(CheckoutLine, CatalogueItem.name, CatalogueItem.name_en, CatalogueItem.kind)
+        .join(CatalogueItem, CatalogueItem.id == CheckoutLine.item_id)
+        .where(CheckoutLine.checkout_id == checkout.id)
+        .order_by(CatalogueItem.id)
+    )
+    lines = tuple(
+        LineView(
+            line.item_id, name, name_en, kind, line.quantity, line.price_points, line.value_fen
+        )
+        for line, name, name_en, kind in rows
+    )
+    payer = checkout.person_id or person_id
+    masked, redeemable = None, None
+    if payer is not None:
+        name = await session.scalar(select(Person.display_name).where(Person.id == payer))
+        masked = mask_name(name or "")
+        redeemable = await _redeemable(session, payer, checkout.point_type)
+    return CheckoutView(
+        checkout.id,
+        outlet.id,
+        outlet.name,
+        checkout.status,
+        checkout.person_id,
+        masked,
+        redeemable,
+        checkout.point_type,
+        lines,
+        checkout.total_points,
+        checkout.total_fen,
+        checkout.expires_at,
+        checkout.completed_at,
+    )
+
+
+async def _redeemable(session: AsyncSession, person_id: int, point_type: str | None) -> int:
+    """Spendable points of the type (of every redeemable type, before items decide it)."""
+    query = (
+        select(Account.id)
+        .join(PointType, PointType.code == Account.unit)
+        .where(PointType.redeemable.is_(True))
+    )
+    if point_type is not None:
+        query = query.where(Account.code == wallet_code(person_id, point_type))
+    else:
+        query = query.where(Account.owner_ref == person_ref(person_id), Account.kind == WALLET)
+    total = 0
+    for account_id in (await session.scalars(query)).all():
+        total += max(await available(session, account_id), 0)
+    return total
+
+
+def _with_secret(view: CheckoutView, secret: str) -> CheckoutView:
+    return replace(view, link_secret=secret)

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
 
     database_url: str = DEFAULT_DATABASE_URL
     bot_token: SecretStr | None = None
+    # The bot's @username, without the @: kiosk pages link to it (t.me/<username>?start=…).
+    bot_username: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
     telegram_api_url: str = TELEGRAM_API_URL
     webhook_url: str | None = None
     # Updates the bot handles at once (polling and webhook); more wait their turn.
@@ -127,7 +129,9 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("bot_token", "secret_key", "webhook_url", "redis_url", mode="before")
+    @field_validator(
+        "bot_token", "secret_key", "webhook_url", "redis_url", "bot_username", mode="before"
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -16,9 +16,11 @@ from ledger.verify import verify
 from rewards.audit import AuditEntry
 from rewards.errors import NotVerified, OutOfScope
 from rewards.messaging.models import OutboxMessage
+from rewards.points.rules import PointTypeDraft, save_point_type
 from rewards.points.wallet import my_wallet
 from rewards.redemption import checkout as kiosk
 from rewards.redemption.attempts import WRONG_CODES_PER_OPERATOR
+from rewards.redemption.catalogue import add_item
 from rewards.redemption.codes import issue_pay_code, link_secret, pay_code_digits
 from rewards.redemption.errors import (
     CheckoutFinished,
@@ -26,6 +28,7 @@ from rewards.redemption.errors import (
     CodeUnknown,
     CodeUsed,
     NotEnoughPoints,
+    NotRedeemable,
     NotYourOutlet,
     OtherCommunity,
     OutOfStock,
@@ -289,3 +292,21 @@ async def confirm(
         uow, staff=shop.operator, checkout_id=checkout_id, lines=lines, address=ADDRESS,
         zone=ZONE,
     )  # fmt: skip
+
+
+async def test_points_that_are_not_redeemable_buy_nothing(uow: UnitOfWork, shop: Shop) -> None:
+    with pytest.raises(NotRedeemable):
+        await add_item(
+            uow, staff=shop.town.admin, outlet_id=shop.outlet.id, code="x", name="x",
+            point_type="staff", price_points=1, value_fen=1, stock=1,
+        )  # fmt: skip
+    started = await scan(uow, shop, (await issue_pay_code(uow, person_id=shop.town.alice)).digits)
+    # The community decides moral points can no longer be spent: the shelf stays, sales stop.
+    await save_point_type(
+        uow,
+        staff=shop.town.admin,
+        draft=PointTypeDraft(code="moral", name="道德积分", name_en="Moral", redeemable=False),
+    )
+    with pytest.raises(NotRedeemable):
+        await confirm(uow, shop, started.id, {shop.soap.id: 1})
+    assert await stock(uow, shop.soap.id) == 3

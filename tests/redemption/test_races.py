@@ -50,7 +50,7 @@ async def test_a_code_scanned_at_two_kiosks_at_once_opens_one_checkout(
                     digits=code.digits,
                     address=f"192.0.2.{n}",
                     zone=ZONE,
-                )  # fmt: skip
+                )
                 for staff in (shop.operator, second)
             ),
             return_exceptions=True,
@@ -80,7 +80,7 @@ async def test_two_taps_on_confirm_pay_once(
                     lines={shop.soap.id: 1},
                     address=None,
                     zone=ZONE,
-                )  # fmt: skip
+                )
                 for _ in range(2)
             )
         )

@@ -36,6 +36,7 @@ def upgrade() -> None:
             "org_unit_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
         sa.Column("opening_hours", sa.String(length=120), nullable=False),
+        sa.Column("alert_chat_id", sa.BigInteger(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(

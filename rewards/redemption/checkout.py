@@ -38,6 +38,7 @@ from rewards.points.accounts import WALLET, person_ref, person_wallet, wallet_co
 from rewards.points.models import PointType
 from rewards.points.periods import period_start
 from rewards.redemption import receipts
+from rewards.redemption.alerts import crossed_low, tell_low_stock
 from rewards.redemption.attempts import Attempt, record_attempt, refuse_guessers
 from rewards.redemption.codes import digest, find_pay_code, new_link_secret
 from rewards.redemption.errors import (
@@ -563,9 +564,12 @@ async def _capture(
         actor=f"staff:{staff_id}",
     )
     household_id = await _household_of(session, checkout.person_id)
+    running_low = []
     for item, quantity in items:
         if item.stock is not None:
             item.stock -= quantity
+            if crossed_low(item, quantity):
+                running_low.append(item)
         if item.kind == "fee_offset":
             session.add(
                 FeeOffset(
@@ -590,6 +594,7 @@ async def _capture(
         details={"points": checkout.total_points, "point_type": checkout.point_type},
     )
     await receipts.send_receipt(session, checkout, now)
+    await tell_low_stock(session, checkout.outlet_id, running_low, now)
 
 
 async def _release(session: AsyncSession, checkout: Checkout, now: datetime, status: str) -> None:

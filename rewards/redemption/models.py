@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import Base, BigIntId, id_column
@@ -31,6 +31,9 @@ class Outlet(Base):
     org_unit_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("org_units.id"), index=True)
     # "08:30-11:30,14:00-17:30" in the community's time zone; "" for always open.
     opening_hours: Mapped[str] = mapped_column(String(120), default="")
+    # The Telegram group of the outlet's staff (the bot is a member): low-stock alerts go
+    # there. Staff accounts have no chat of their own.
+    alert_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
 

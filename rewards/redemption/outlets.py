@@ -121,6 +121,7 @@ async def create_outlet(
     name: str,
     name_en: str | None = None,
     opening_hours: str = "",
+    alert_chat_id: int | None = None,
 ) -> OutletView:
     """Raises unknown_org_unit, out_of_scope; ValueError for opening hours unlike
     "08:30-11:30,14:00-17:30"."""
@@ -136,6 +137,7 @@ async def create_outlet(
             name_en=name_en,
             org_unit_id=unit_id,
             opening_hours=opening_hours,
+            alert_chat_id=alert_chat_id,
             created_at=uow.now(),
         )
         session.add(outlet)

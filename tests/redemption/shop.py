@@ -13,7 +13,10 @@ from rewards.staff.models import Role
 from rewards.staff.service import StaffView
 from tests.rewards.community import ZONE, Community, build_community, make_staff
 
-SWEEPS = 6  # Alice's sweeps: 6 × 5 = 30 moral points
+SWEEPS = 6
+STAFF_GROUP = (
+    -100500
+)  # the outlet staff's Telegram group  # Alice's sweeps: 6 × 5 = 30 moral points
 
 
 @dataclass(frozen=True)
@@ -31,8 +34,9 @@ class Shop:
 async def build_shop(uow: UnitOfWork) -> Shop:
     town = await build_community(uow)
     outlet = await create_outlet(
-        uow, staff=town.admin, unit_id=town.units["community"].id, code="shop", name="爱心超市"
-    )
+        uow, staff=town.admin, unit_id=town.units["community"].id, code="shop", name="爱心超市",
+        alert_chat_id=STAFF_GROUP,
+    )  # fmt: skip
     other = await create_outlet(
         uow, staff=town.admin, unit_id=town.units["grid-2"].id, code="shop2", name="二号超市"
     )

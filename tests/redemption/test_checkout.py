@@ -37,7 +37,7 @@ from rewards.redemption.errors import (
 )
 from rewards.redemption.models import CatalogueItem, FeeOffset, RedemptionAttempt
 from rewards.redemption.refunds import refund
-from tests.redemption.shop import SWEEPS, Shop, build_shop
+from tests.redemption.shop import STAFF_GROUP, SWEEPS, Shop, build_shop
 from tests.rewards.community import START, ZONE
 
 ADDRESS = "192.0.2.10"
@@ -310,3 +310,21 @@ async def test_points_that_are_not_redeemable_buy_nothing(uow: UnitOfWork, shop:
     with pytest.raises(NotRedeemable):
         await confirm(uow, shop, started.id, {shop.soap.id: 1})
     assert await stock(uow, shop.soap.id) == 3
+
+
+async def test_staff_hear_once_when_an_item_runs_low(uow: UnitOfWork, shop: Shop) -> None:
+    for _ in range(2):  # 3 soaps, low at 1: the second sale crosses, no other does
+        started = await scan(
+            uow, shop, (await issue_pay_code(uow, person_id=shop.town.alice)).digits
+        )
+        await confirm(uow, shop, started.id, {shop.soap.id: 1})
+    async with uow.read() as session:
+        alerts = (
+            await session.scalars(
+                select(OutboxMessage.text_params).where(
+                    OutboxMessage.chat_id == STAFF_GROUP,
+                    OutboxMessage.text_key == "redemption.low_stock",
+                )
+            )
+        ).all()
+    assert alerts == [{"outlet": "爱心超市", "item": "肥皂", "left": 1}]

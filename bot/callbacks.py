@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+# Database ids are BIGINT: a forged button's larger number must not reach a query.
+MAX_ID = 2**63 - 1
 
 
 class LanguageCallback(CallbackData, prefix="lang"):
@@ -32,3 +38,13 @@ class LeaveStep(CallbackData, prefix="lv"):
     """confirm | cancel"""
 
     action: str
+
+
+class PayCodeRefresh(CallbackData, prefix="pc"):
+    """A new pay code in place of the one shown."""
+
+
+class CheckoutConfirm(CallbackData, prefix="co"):
+    """The resident confirms a kiosk's checkout they opened by its QR."""
+
+    id: Annotated[int, Field(ge=1, le=MAX_ID)]

@@ -7,7 +7,9 @@ from aiogram.types import BotCommand
 
 from core.i18n import DEFAULT_LOCALE, Catalogues
 
-COMMANDS = ("start", "points", "rules", "help", "language", "privacy", "mydata", "leave", "cancel")
+COMMANDS = (
+    "start", "points", "rules", "pay", "help", "language", "privacy", "mydata", "leave", "cancel",
+)  # fmt: skip
 # Telegram picks the menu by the user's language_code; the default covers everyone else.
 TELEGRAM_LANGUAGE = {"en": "en"}
 

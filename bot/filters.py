@@ -9,11 +9,14 @@ with a filter aiogram would thread.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram.filters import Filter
-from aiogram.types import TelegramObject
+from aiogram.types import Message, TelegramObject
 from magic_filter import MagicFilter
+
+from core.i18n import Translator
 
 
 class Has(Filter):
@@ -24,3 +27,12 @@ class Has(Filter):
 
     async def __call__(self, event: TelegramObject, *args: Any, **kwargs: Any) -> Any:
         return self.magic.resolve(event)
+
+
+def is_menu(key: str) -> Callable[[Message, Translator], Awaitable[bool]]:
+    """A filter: the message is the main-menu button `key` in the reader's language."""
+
+    async def matches(message: Message, t: Translator) -> bool:
+        return message.text == t(key)
+
+    return matches

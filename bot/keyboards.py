@@ -9,7 +9,7 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
-from bot.callbacks import LanguageCallback, WalletPage
+from bot.callbacks import CheckoutConfirm, LanguageCallback, PayCodeRefresh, WalletPage
 from core.i18n import LOCALES, Translator
 
 
@@ -27,7 +27,10 @@ def language_kb(t: Translator) -> InlineKeyboardMarkup:
 def main_menu_kb(t: Translator) -> ReplyKeyboardMarkup:
     """The menu under the input field: large buttons, so nobody has to type a command."""
     return ReplyKeyboardMarkup(
-        keyboard=[[KeyboardButton(text=t("menu.points")), KeyboardButton(text=t("menu.rules"))]],
+        keyboard=[
+            [KeyboardButton(text=t("menu.points")), KeyboardButton(text=t("menu.rules"))],
+            [KeyboardButton(text=t("menu.pay"))],
+        ],
         resize_keyboard=True,
         is_persistent=True,
     )
@@ -67,3 +70,11 @@ def share_phone_kb(t: Translator) -> ReplyKeyboardMarkup:
         resize_keyboard=True,
         one_time_keyboard=True,
     )
+
+
+def pay_code_kb(t: Translator) -> InlineKeyboardMarkup:
+    return choices_kb([(t("pay.refresh"), PayCodeRefresh().pack())])
+
+
+def confirm_checkout_kb(t: Translator, checkout_id: int) -> InlineKeyboardMarkup:
+    return choices_kb([(t("checkout.confirm"), CheckoutConfirm(id=checkout_id).pack())])

@@ -60,6 +60,16 @@ def _length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+async def edit_text(message: Message, text: str, **kwargs: Any) -> None:
+    """Show `text` in place of the message. Telegram refuses an edit that changes nothing;
+    a second tap on a button whose answer is already shown is no failure."""
+    try:
+        await message.edit_text(text, **kwargs)
+    except TelegramBadRequest as error:
+        if "message is not modified" not in error.message:
+            raise
+
+
 async def tell(update: Update, text: str) -> None:
     if update.callback_query is not None:
         query = update.callback_query

@@ -8,12 +8,14 @@ from __future__ import annotations
 from aiogram import Router
 
 from bot.handlers import (
+    checkout,
     errors,
     fallback,
     help,
     joining,
     language,
     membership,
+    pay_code,
     start,
     wallet,
 )
@@ -21,5 +23,16 @@ from bot.handlers import (
 
 def get_routers() -> list[Router]:
     """Fresh routers on every call: a router can belong to one dispatcher only."""
-    features = (errors, start, help, language, wallet, membership, joining, fallback)
+    features = (
+        errors,
+        start,
+        help,
+        language,
+        wallet,
+        pay_code,
+        checkout,
+        membership,
+        joining,
+        fallback,
+    )
     return [feature.create_router() for feature in features]

@@ -1,5 +1,6 @@
 """/start: greet the person in their language, offer to switch it, and lead a newcomer
-into joining (an invite link's payload can fix their grid). /cancel leaves whatever
+into joining (an invite link's payload can fix their grid); a kiosk's QR opens its
+checkout instead. /cancel leaves whatever
 conversation the person is in."""
 
 from __future__ import annotations
@@ -9,12 +10,14 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, ReplyKeyboardRemove
 
+from bot.handlers.checkout import show_checkout
 from bot.handlers.joining import offer_joining
 from bot.keyboards import language_kb, main_menu_kb
 from core.i18n import Translator
 from core.uow import UnitOfWork
 from rewards.people.joining import residency
 from rewards.people.service import PersonView
+from rewards.redemption.codes import LINK_PREFIX
 
 
 async def cmd_start(
@@ -25,6 +28,10 @@ async def cmd_start(
     uow: UnitOfWork,
     state: FSMContext,
 ) -> None:
+    if command.args and command.args.startswith(LINK_PREFIX):
+        # At the counter: the checkout, not a welcome.
+        await show_checkout(message, t, person, uow, command.args)
+        return
     await message.answer(
         t("start.welcome", name=html.quote(person.display_name)), reply_markup=language_kb(t)
     )

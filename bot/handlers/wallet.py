@@ -6,7 +6,6 @@ commands. The statement pages with inline buttons that edit the same message.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from zoneinfo import ZoneInfo
 
 from aiogram import Router, html
@@ -14,6 +13,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import WalletPage
+from bot.filters import is_menu
 from bot.keyboards import main_menu_kb, pager_kb
 from bot.replies import answer_long
 from core.i18n import Translator
@@ -21,15 +21,6 @@ from core.uow import UnitOfWork
 from rewards.people.service import PersonView
 from rewards.points.rules import RuleView, rules_for_person
 from rewards.points.wallet import Wallet, my_wallet
-
-
-def _is_menu(key: str) -> Callable[[Message, Translator], Awaitable[bool]]:
-    """A filter: the message is the main-menu button `key` in the reader's language."""
-
-    async def matches(message: Message, t: Translator) -> bool:
-        return message.text == t(key)
-
-    return matches
 
 
 async def show_points(
@@ -149,8 +140,8 @@ def _local(t: Translator, chinese: str, english: str | None) -> str:
 def create_router() -> Router:
     router = Router(name=__name__)
     router.message.register(show_points, Command("points"))
-    router.message.register(show_points, _is_menu("menu.points"))
+    router.message.register(show_points, is_menu("menu.points"))
     router.message.register(show_rules, Command("rules"))
-    router.message.register(show_rules, _is_menu("menu.rules"))
+    router.message.register(show_rules, is_menu("menu.rules"))
     router.callback_query.register(turn_page, WalletPage.filter())
     return router

@@ -163,7 +163,7 @@ async def test_cancel_gives_a_resident_the_main_menu(
     alice = fake_api.user(501, first_name="爱丽丝", language_code="zh-hans")
     await alice.send("/cancel")
     await alice.expect_message(contains="已取消")
-    assert alice.reply_keyboard == [["💰 我的积分", "📖 积分规则"]]
+    assert alice.reply_keyboard == [["💰 我的积分", "📖 积分规则"], ["💳 付款码"]]
 
 
 async def test_rules_longer_than_one_message_come_in_several(
@@ -180,7 +180,7 @@ async def test_rules_longer_than_one_message_come_in_several(
     shown = (first.text or "") + (second.text or "")
     assert all(f"第{n:02d}条" in shown for n in range(40))
     assert "打扫楼道" in shown
-    assert alice.reply_keyboard == [["💰 我的积分", "📖 积分规则"]]
+    assert alice.reply_keyboard == [["💰 我的积分", "📖 积分规则"], ["💳 付款码"]]
 
 
 MARKUP_NAME = "A&B <楼>"

@@ -33,7 +33,7 @@ async def test_an_award_made_by_staff_shows_in_my_points(
     await alice.send("/points")
     empty = await alice.expect_message(contains="我的积分")
     assert "您现在还没有积分" in (empty.text or "")
-    assert alice.reply_keyboard == [["💰 我的积分", "📖 积分规则"]]
+    assert alice.reply_keyboard == [["💰 我的积分", "📖 积分规则"], ["💳 付款码"]]
     await award(uow, town, "panel-1")
     await alice.tap_reply_button("💰 我的积分")
     wallet = await alice.expect_message(contains="我的积分")

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from core.clock import SystemClock
 from core.db import Database
@@ -73,6 +74,9 @@ class RedeemBench:
     open_loop_arrivals: int
     open_loop_completed: int
     open_loop_refused: int
+    # Purchases that never got a connection from the pool in its 30 s (the kiosk page
+    # would have answered with an error): the open loop's arrivals beyond what it serves.
+    open_loop_failed: int
     open_loop_rate_per_s: float
     p50_ms: float
     p99_ms: float
@@ -105,6 +109,7 @@ class _Outcome:
     latencies: list[float]  # completed purchases only
     code_latencies: list[float]
     refused: int
+    failed: int
     arrivals: int
 
 
@@ -166,6 +171,7 @@ def _figures(
         open_loop_arrivals=opened.arrivals,
         open_loop_completed=len(opened.latencies),
         open_loop_refused=opened.refused,
+        open_loop_failed=opened.failed,
         open_loop_rate_per_s=round(len(opened.latencies) / opened.elapsed, 1),
         p50_ms=round(percentile_ms(opened.latencies, 50), 2),
         p99_ms=round(percentile_ms(opened.latencies, 99), 2),
@@ -238,6 +244,7 @@ async def _measure(
         [latency for outcome in outcomes for latency in outcome.latencies],
         [latency for outcome in outcomes for latency in outcome.code_latencies],
         sum(outcome.refused for outcome in outcomes),
+        sum(outcome.failed for outcome in outcomes),
         sum(outcome.arrivals for outcome in outcomes),
     )
 
@@ -291,10 +298,13 @@ class _Counter:
         self.latencies: list[float] = []
         self.code_latencies: list[float] = []
         self.refused = 0
+        self.failed = 0
         self.arrivals = 0
 
     def outcome(self, elapsed: float) -> _Outcome:
-        return _Outcome(elapsed, self.latencies, self.code_latencies, self.refused, self.arrivals)
+        return _Outcome(
+            elapsed, self.latencies, self.code_latencies, self.refused, self.failed, self.arrivals
+        )
 
     async def closed(self, n: int, lane: _Lane, staff: StaffView, until: float) -> None:
         rng = random.Random(n)
@@ -326,9 +336,12 @@ class _Counter:
     ) -> None:
         await asyncio.sleep(max(0.0, at - CODE_LEAD - time.perf_counter()))
         self.arrivals += 1
-        digits = await self._pay_code(person_id)
-        await asyncio.sleep(max(0.0, at - time.perf_counter()))
-        await self._purchase(lane.kiosk, staff, digits, rng, at)
+        try:
+            digits = await self._pay_code(person_id)
+            await asyncio.sleep(max(0.0, at - time.perf_counter()))
+            await self._purchase(lane.kiosk, staff, digits, rng, at)
+        except PoolTimeout:
+            self.failed += 1
 
     async def _pay_code(self, person_id: int) -> str:
         return (await issue_pay_code(self.uow, person_id=person_id)).digits

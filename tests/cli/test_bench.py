@@ -166,6 +166,7 @@ def test_bench_redeem_buys_at_kiosks_and_keeps_the_books(database_url: str) -> N
     # Each kiosk starts a purchase every second, whether or not the last one is done.
     assert figures["open_loop_arrivals"] == 4 * 2
     opened = figures["open_loop_completed"]
+    assert figures["open_loop_failed"] == 0  # eight purchases cannot exhaust the pool
     assert opened + figures["open_loop_refused"] == figures["open_loop_arrivals"]
     assert opened > 0
     assert figures["open_loop_rate_per_s"] > 0

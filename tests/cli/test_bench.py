@@ -3,14 +3,18 @@ asserted: absolute times on a shared machine are noise)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 
 from sqlalchemy import func, select
 
 from core.db import Database
-from ledger.models import Entry
+from ledger.models import Account, Entry
+from ledger.service import balance
 from moralbank.bench_ledger import run_bench
+from moralbank.bench_redeem_seed import GOODS, STOCK
+from rewards.redemption.models import CatalogueItem, Checkout, CheckoutLine
 from tests.conftest import ON_POSTGRES
 from tests.processes import MORALBANK, ROOT, moralbank_env
 
@@ -134,3 +138,64 @@ def test_bench_bot_measures_the_product_against_an_echo_bot(database_url: str) -
     )
     assert figures["p99_ms"] >= figures["p50_ms"] > 0
     assert 50 < figures["run_rss_mb"] < 2000
+
+
+def test_bench_redeem_buys_at_kiosks_and_keeps_the_books(database_url: str) -> None:
+    """A short run at four kiosks: every figure is there and matches what the database
+    holds, and the ledger verifies."""
+    command = ["bench", "redeem", "--database-url", database_url, "--kiosks", "4"]
+    result = subprocess.run(
+        [MORALBANK, *command, "--clients", "2", "--seconds", "2", "--json"],
+        cwd=ROOT,
+        env=moralbank_env(database_url),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (figures["kiosks"], figures["clients"]) == (4, 2)
+    assert figures["ledger_verified"] is True
+    assert figures["ledger_problems"] == []
+    assert figures["redemptions"] > 0
+    assert figures["redemptions_per_s"] > 0
+    assert figures["closed_p99_ms"] >= figures["closed_p50_ms"] > 0
+    assert figures["reference_tps"] > 0
+    expected = figures["redemptions_per_s"] / figures["reference_tps"]
+    assert abs(figures["ratio"] - expected) < 0.01
+    # Each kiosk starts a purchase every second, whether or not the last one is done.
+    assert figures["open_loop_arrivals"] == 4 * 2
+    opened = figures["open_loop_completed"]
+    assert figures["open_loop_failed"] == 0  # eight purchases cannot exhaust the pool
+    assert opened + figures["open_loop_refused"] == figures["open_loop_arrivals"]
+    assert opened > 0
+    assert figures["open_loop_rate_per_s"] > 0
+    assert figures["p99_ms"] >= figures["p50_ms"] > 0
+    asyncio.run(_matches_the_database(database_url, figures["redemptions"] + opened))
+
+
+async def _matches_the_database(url: str, purchases: int) -> None:
+    """Every purchase counted is a completed checkout whose points the ledger moved to
+    the redeemed account and whose goods left the shelf; none was counted twice."""
+    database = Database.from_url(url)
+    try:
+        async with database.read() as session:
+            completed = (
+                await session.execute(
+                    select(func.count(), func.sum(Checkout.total_points)).where(
+                        Checkout.status == "completed"
+                    )
+                )
+            ).one()
+            spent = await session.scalar(
+                select(Account.id).where(Account.code == "redeemed:moral")
+            )
+            assert spent is not None
+            redeemed = await balance(session, spent)
+            sold = await session.scalar(select(func.sum(CheckoutLine.quantity)))
+            stock = await session.scalar(select(func.sum(CatalogueItem.stock)))
+    finally:
+        await database.dispose()
+    assert completed[0] == purchases
+    assert redeemed == completed[1]
+    assert stock == 4 * len(GOODS) * STOCK - (sold or 0)

@@ -6,9 +6,10 @@ without anything besides the database."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.uow import UnitOfWork
 from rewards.redemption.errors import TooManyWrongCodes
@@ -29,45 +30,52 @@ class Attempt:
     person_id: int | None = None
 
 
-async def record_attempt(
-    uow: UnitOfWork, attempt: Attempt, outcome: str, checkout_id: int | None = None
-) -> None:
+def _row(
+    attempt: Attempt, outcome: str, at: datetime, checkout_id: int | None
+) -> RedemptionAttempt:
+    return RedemptionAttempt(
+        at=at,
+        outlet_id=attempt.outlet_id,
+        staff_id=attempt.staff_id,
+        person_id=attempt.person_id,
+        address=attempt.address[:64] if attempt.address else None,
+        step=attempt.step,
+        outcome=outcome[:32],
+        checkout_id=checkout_id,
+    )
+
+
+async def record_attempt(uow: UnitOfWork, attempt: Attempt, outcome: str) -> None:
+    """A refusal, in a transaction of its own: the step's own rolled back."""
     async with uow.write() as session:
-        session.add(
-            RedemptionAttempt(
-                at=uow.now(),
-                outlet_id=attempt.outlet_id,
-                staff_id=attempt.staff_id,
-                person_id=attempt.person_id,
-                address=attempt.address[:64] if attempt.address else None,
-                step=attempt.step,
-                outcome=outcome[:32],
-                checkout_id=checkout_id,
-            )
-        )
+        session.add(_row(attempt, outcome, uow.now(), None))
 
 
-async def refuse_guessers(uow: UnitOfWork, attempt: Attempt) -> None:
+def note_success(session: AsyncSession, attempt: Attempt, now: datetime, checkout_id: int) -> None:
+    """A step that went through, recorded in the step's own transaction."""
+    session.add(_row(attempt, "ok", now, checkout_id))
+
+
+async def refuse_guessers(session: AsyncSession, attempt: Attempt, now: datetime) -> None:
     """Raises too_many_wrong_codes when this operator or address typed or scanned too
     many codes that were not good in the last minutes."""
-    since = uow.now() - WRONG_CODE_WINDOW
-    async with uow.read() as session:
-        counts = (
-            await session.execute(
-                select(
-                    func.count().filter(RedemptionAttempt.staff_id == attempt.staff_id),
-                    func.count().filter(RedemptionAttempt.address == attempt.address),
-                ).where(
-                    RedemptionAttempt.at >= since,
-                    RedemptionAttempt.step == "scan",
-                    RedemptionAttempt.outcome.in_(WRONG),
-                    or_(
-                        RedemptionAttempt.staff_id == attempt.staff_id,
-                        RedemptionAttempt.address == attempt.address,
-                    ),
-                )
+    since = now - WRONG_CODE_WINDOW
+    counts = (
+        await session.execute(
+            select(
+                func.count().filter(RedemptionAttempt.staff_id == attempt.staff_id),
+                func.count().filter(RedemptionAttempt.address == attempt.address),
+            ).where(
+                RedemptionAttempt.at >= since,
+                RedemptionAttempt.step == "scan",
+                RedemptionAttempt.outcome.in_(WRONG),
+                or_(
+                    RedemptionAttempt.staff_id == attempt.staff_id,
+                    RedemptionAttempt.address == attempt.address,
+                ),
             )
-        ).one()
+        )
+    ).one()
     by_operator, by_address = int(counts[0]), int(counts[1])
     if by_operator >= WRONG_CODES_PER_OPERATOR or (
         attempt.address is not None and by_address >= WRONG_CODES_PER_ADDRESS

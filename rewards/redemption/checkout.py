@@ -32,14 +32,13 @@ from ledger.models import Account
 from ledger.service import available, open_account
 from rewards.audit import record_audit
 from rewards.errors import RewardsError
-from rewards.people.models import Person, Resident
-from rewards.people.residents import ResidentView, load_verified_resident
+from rewards.people.residents import ResidentView, load_resident, load_verified_resident
 from rewards.points.accounts import WALLET, person_ref, person_wallet, wallet_code
 from rewards.points.models import PointType
 from rewards.points.periods import period_start
 from rewards.redemption import receipts
 from rewards.redemption.alerts import crossed_low, tell_low_stock
-from rewards.redemption.attempts import Attempt, record_attempt, refuse_guessers
+from rewards.redemption.attempts import Attempt, note_success, record_attempt, refuse_guessers
 from rewards.redemption.codes import digest, find_pay_code, new_link_secret
 from rewards.redemption.errors import (
     CheckoutFinished,
@@ -128,16 +127,16 @@ async def scan(
     pay_code_expired, pay_code_used, pay_code_other_community, resident_left,
     not_verified. Every attempt is recorded."""
     attempt = Attempt("scan", outlet_id, staff.id, address)
-    return await _recorded(uow, attempt, _scan(uow, staff, outlet_id, digits, zone))
+    return await _recorded(uow, attempt, _scan(uow, attempt, staff, digits, zone))
 
 
 async def _scan(
-    uow: UnitOfWork, staff: StaffView, outlet_id: int, digits: str | None, zone: ZoneInfo
+    uow: UnitOfWork, attempt: Attempt, staff: StaffView, digits: str | None, zone: ZoneInfo
 ) -> CheckoutView:
-    await refuse_guessers(uow, Attempt("scan", outlet_id, staff.id, None))
     async with uow.write() as session:
         now = uow.now()
-        outlet = await outlet_at_counter(session, staff, outlet_id)
+        await refuse_guessers(session, attempt, now)
+        outlet = await outlet_at_counter(session, staff, attempt.outlet_id or 0)
         require_open(outlet, now, zone)
         code = await find_pay_code(session, digits) if digits is not None else None
         if code is None:
@@ -159,7 +158,8 @@ async def _scan(
         )
         session.add(checkout)
         await session.flush()
-        return await _view(session, checkout, outlet)
+        note_success(session, attempt, now, checkout.id)
+        return await _view(session, checkout, outlet, payer=resident)
 
 
 async def confirm(
@@ -178,25 +178,32 @@ async def confirm(
     invalid_quantity, unknown_item, checkout_mixed_point_types, out_of_stock,
     over_item_limit, not_enough_points, resident_left, not_verified, and the outlet's."""
     attempt = Attempt("confirm", None, staff.id, address)
-    return await _recorded(uow, attempt, _confirm(uow, staff, checkout_id, lines, zone))
+    step = _confirm(uow, attempt, staff, checkout_id, lines, zone)
+    return await _recorded(uow, attempt, step)
 
 
 async def _confirm(
-    uow: UnitOfWork, staff: StaffView, checkout_id: int, lines: Mapping[int, int], zone: ZoneInfo
+    uow: UnitOfWork,
+    attempt: Attempt,
+    staff: StaffView,
+    checkout_id: int,
+    lines: Mapping[int, int],
+    zone: ZoneInfo,
 ) -> CheckoutView:
     async with uow.write() as session:
         now = uow.now()
         checkout, outlet = await _operators_checkout(session, staff, checkout_id)
+        note_success(session, attempt, now, checkout.id)
         if checkout.status == "completed":
             return await _view(session, checkout, outlet)  # a second tap: the same receipt
         _require_status(checkout, now, "open")
         if checkout.person_id is None:
             raise NoResidentYet()
-        await _payer(session, checkout.person_id, outlet, lock=True)
+        payer = await _payer(session, checkout.person_id, outlet, lock=True)
         items = await _put_lines(session, checkout, lines)
-        await _hold(session, checkout, items, now, zone)
-        await _capture(session, checkout, items, outlet, now, staff.id)
-        return await _view(session, checkout, outlet)
+        left = await _hold(session, checkout, items, now, zone)
+        await _capture(session, checkout, items, outlet, now, staff.id, payer, left)
+        return _view_of(checkout, outlet, _lines_of(items), payer, left)
 
 
 async def offer(
@@ -213,11 +220,16 @@ async def offer(
     checkout_empty, invalid_quantity, unknown_item, checkout_mixed_point_types,
     out_of_stock."""
     attempt = Attempt("offer", outlet_id, staff.id, address)
-    return await _recorded(uow, attempt, _offer(uow, staff, outlet_id, lines, zone))
+    return await _recorded(uow, attempt, _offer(uow, attempt, staff, outlet_id, lines, zone))
 
 
 async def _offer(
-    uow: UnitOfWork, staff: StaffView, outlet_id: int, lines: Mapping[int, int], zone: ZoneInfo
+    uow: UnitOfWork,
+    attempt: Attempt,
+    staff: StaffView,
+    outlet_id: int,
+    lines: Mapping[int, int],
+    zone: ZoneInfo,
 ) -> CheckoutView:
     secret = new_link_secret()
     async with uow.write() as session:
@@ -236,7 +248,8 @@ async def _offer(
         await session.flush()
         items = await _put_lines(session, checkout, lines)
         _require_stock(items, _quantities(lines))
-        view = await _view(session, checkout, outlet)
+        note_success(session, attempt, now, checkout.id)
+        view = _view_of(checkout, outlet, _lines_of(items), None, None)
     return _with_secret(view, secret)
 
 
@@ -265,15 +278,17 @@ async def resident_confirm(
     not_verified, out_of_stock, over_item_limit, not_enough_points,
     point_type_not_redeemable."""
     attempt = Attempt("resident_confirm", None, None, None, person_id=person_id)
-    return await _recorded(uow, attempt, _resident_confirm(uow, person_id, checkout_id, zone))
+    step = _resident_confirm(uow, attempt, person_id, checkout_id, zone)
+    return await _recorded(uow, attempt, step)
 
 
 async def _resident_confirm(
-    uow: UnitOfWork, person_id: int, checkout_id: int, zone: ZoneInfo
+    uow: UnitOfWork, attempt: Attempt, person_id: int, checkout_id: int, zone: ZoneInfo
 ) -> CheckoutView:
     async with uow.write() as session:
         now = uow.now()
         checkout = await _locked(session, checkout_id)
+        note_success(session, attempt, now, checkout.id)
         if checkout.person_id not in (None, person_id) or checkout.link_digest is None:
             raise CheckoutGone()
         outlet = await load_outlet(session, checkout.outlet_id)
@@ -297,19 +312,25 @@ async def complete(
     checkout_finished (cancelled or expired meanwhile), out_of_stock, and the
     outlet's errors."""
     attempt = Attempt("complete", None, staff.id, address)
-    return await _recorded(uow, attempt, _complete(uow, staff, checkout_id))
+    return await _recorded(uow, attempt, _complete(uow, attempt, staff, checkout_id))
 
 
-async def _complete(uow: UnitOfWork, staff: StaffView, checkout_id: int) -> CheckoutView:
+async def _complete(
+    uow: UnitOfWork, attempt: Attempt, staff: StaffView, checkout_id: int
+) -> CheckoutView:
     async with uow.write() as session:
         now = uow.now()
         checkout, outlet = await _operators_checkout(session, staff, checkout_id)
+        note_success(session, attempt, now, checkout.id)
         if checkout.status == "completed":
             return await _view(session, checkout, outlet)
         _require_status(checkout, now, "held")
+        assert checkout.person_id is not None
+        payer = await load_resident(session, checkout.person_id)
         items = await _items_of(session, checkout)
-        await _capture(session, checkout, items, outlet, now, staff.id)
-        return await _view(session, checkout, outlet)
+        left = await _redeemable(session, checkout.person_id, checkout.point_type)
+        await _capture(session, checkout, items, outlet, now, staff.id, payer, left)
+        return await _view(session, checkout, outlet, payer=payer)  # lines as offered
 
 
 async def cancel(
@@ -317,12 +338,15 @@ async def cancel(
 ) -> CheckoutView:
     """Give up a checkout that is not completed; points it held are released."""
     attempt = Attempt("cancel", None, staff.id, address)
-    return await _recorded(uow, attempt, _cancel(uow, staff, checkout_id))
+    return await _recorded(uow, attempt, _cancel(uow, attempt, staff, checkout_id))
 
 
-async def _cancel(uow: UnitOfWork, staff: StaffView, checkout_id: int) -> CheckoutView:
+async def _cancel(
+    uow: UnitOfWork, attempt: Attempt, staff: StaffView, checkout_id: int
+) -> CheckoutView:
     async with uow.write() as session:
         checkout, outlet = await _operators_checkout(session, staff, checkout_id)
+        note_success(session, attempt, uow.now(), checkout.id)
         if checkout.status in FINISHED:
             raise CheckoutFinished(status=checkout.status)
         await _release(session, checkout, uow.now(), "cancelled")
@@ -366,14 +390,13 @@ async def expire_checkouts(session: AsyncSession, *, now: datetime) -> int:
 async def _recorded(
     uow: UnitOfWork, attempt: Attempt, work: Awaitable[CheckoutView]
 ) -> CheckoutView:
-    """Run the step and record how it went, refusals in a transaction of their own."""
+    """Run the step; a refusal is recorded in a transaction of its own (the step records
+    its success in its own transaction: one transaction less for every good attempt)."""
     try:
-        result = await work
+        return await work
     except RewardsError as refusal:
         await record_attempt(uow, attempt, refusal.code)
         raise
-    await record_attempt(uow, attempt, "ok", result.id)
-    return result
 
 
 async def _locked(session: AsyncSession, checkout_id: int) -> Checkout:
@@ -484,8 +507,9 @@ async def _hold(
     items: list[tuple[CatalogueItem, int]],
     now: datetime,
     zone: ZoneInfo,
-) -> None:
-    """Check stock, limits and points, then reserve the points on the resident's wallet."""
+) -> int:
+    """Check stock, limits and points, then reserve the points on the resident's wallet.
+    Returns what the resident can still spend."""
     assert checkout.person_id is not None
     assert checkout.point_type is not None
     _require_stock(items, {item.id: quantity for item, quantity in items})
@@ -517,6 +541,7 @@ async def _hold(
         memo=f"checkout {checkout.id}",
     )
     checkout.hold_id = hold.id
+    return spendable - checkout.total_points
 
 
 async def _require_within_limits(
@@ -551,8 +576,11 @@ async def _capture(
     outlet: OutletView,
     now: datetime,
     staff_id: int,
+    payer: ResidentView,
+    left: int,
 ) -> None:
-    """Post the hold and take the stock, in this one transaction; the receipt joins it."""
+    """Post the hold and take the stock, in this one transaction; the receipt (with the
+    `left` points the resident can still spend) joins it."""
     assert checkout.hold_id is not None
     assert checkout.person_id is not None
     _require_stock(items, {item.id: quantity for item, quantity in items})
@@ -563,7 +591,6 @@ async def _capture(
         now=now,
         actor=f"staff:{staff_id}",
     )
-    household_id = await _household_of(session, checkout.person_id)
     running_low = []
     for item, quantity in items:
         if item.stock is not None:
@@ -576,7 +603,7 @@ async def _capture(
                     checkout_id=checkout.id,
                     item_id=item.id,
                     person_id=checkout.person_id,
-                    household_id=household_id,
+                    household_id=payer.household_id,
                     value_fen=item.value_fen * quantity,
                     created_at=now,
                 )
@@ -593,7 +620,9 @@ async def _capture(
         unit_path=outlet.unit_path,
         details={"points": checkout.total_points, "point_type": checkout.point_type},
     )
-    await receipts.send_receipt(session, checkout, now)
+    await receipts.send_receipt(
+        session, checkout, payer, outlet, _names(items), left, now, key="redemption.receipt"
+    )
     await tell_low_stock(session, checkout.outlet_id, running_low, now)
 
 
@@ -604,19 +633,15 @@ async def _release(session: AsyncSession, checkout: Checkout, now: datetime, sta
     checkout.status = status
 
 
-async def _household_of(session: AsyncSession, person_id: int) -> int | None:
-    return await session.scalar(
-        select(Resident.household_id).where(Resident.person_id == person_id)
-    )
-
-
 async def _view(
     session: AsyncSession,
     checkout: Checkout,
     outlet: OutletView,
     *,
     person_id: int | None = None,
+    payer: ResidentView | None = None,
 ) -> CheckoutView:
+    """The checkout read back: its lines, and the resident's name and spendable points."""
     rows = await session.execute(
         select(CheckoutLine, CatalogueItem.name, CatalogueItem.name_en, CatalogueItem.kind)
         .join(CatalogueItem, CatalogueItem.id == CheckoutLine.item_id)
@@ -629,19 +654,30 @@ async def _view(
         )
         for line, name, name_en, kind in rows
     )
-    payer = checkout.person_id or person_id
-    masked, redeemable = None, None
-    if payer is not None:
-        name = await session.scalar(select(Person.display_name).where(Person.id == payer))
-        masked = mask_name(name or "")
-        redeemable = await _redeemable(session, payer, checkout.point_type)
+    paying = checkout.person_id or person_id
+    if paying is None:
+        return _view_of(checkout, outlet, lines, None, None)
+    if payer is None:
+        payer = await load_resident(session, paying)
+    left = await _redeemable(session, paying, checkout.point_type)
+    return _view_of(checkout, outlet, lines, payer, left)
+
+
+def _view_of(
+    checkout: Checkout,
+    outlet: OutletView,
+    lines: tuple[LineView, ...],
+    payer: ResidentView | None,
+    redeemable: int | None,
+) -> CheckoutView:
+    """The view from what the step has in hand (the hot path reads nothing back)."""
     return CheckoutView(
         checkout.id,
         outlet.id,
         outlet.name,
         checkout.status,
         checkout.person_id,
-        masked,
+        mask_name(payer.display_name) if payer is not None else None,
         redeemable,
         checkout.point_type,
         lines,
@@ -650,6 +686,25 @@ async def _view(
         checkout.expires_at,
         checkout.completed_at,
     )
+
+
+def _lines_of(items: list[tuple[CatalogueItem, int]]) -> tuple[LineView, ...]:
+    return tuple(
+        LineView(
+            item.id,
+            item.name,
+            item.name_en,
+            item.kind,
+            quantity,
+            item.price_points,
+            item.value_fen,
+        )
+        for item, quantity in items
+    )
+
+
+def _names(items: list[tuple[CatalogueItem, int]]) -> list[tuple[str, str | None, int]]:
+    return [(item.name, item.name_en, quantity) for item, quantity in items]
 
 
 async def _redeemable(session: AsyncSession, person_id: int, point_type: str | None) -> int:

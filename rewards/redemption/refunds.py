@@ -6,9 +6,11 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from core.uow import UnitOfWork
-from ledger.service import reverse_entry
+from ledger.service import available, reverse_entry
 from rewards.audit import record_audit
 from rewards.errors import ReasonRequired
+from rewards.people.residents import load_resident
+from rewards.points.accounts import person_wallet
 from rewards.redemption import receipts
 from rewards.redemption.errors import AlreadyRefunded, CheckoutFinished, CheckoutGone
 from rewards.redemption.models import CatalogueItem, Checkout, CheckoutLine, FeeOffset
@@ -70,5 +72,13 @@ async def refund(uow: UnitOfWork, *, staff: StaffView, checkout_id: int, reason:
             reason=reason,
             details={"points": checkout.total_points, "point_type": checkout.point_type},
         )
-        await receipts.send_receipt(session, checkout, now, key="redemption.refunded")
+        assert checkout.person_id is not None
+        assert checkout.point_type is not None
+        payer = await load_resident(session, checkout.person_id)
+        wallet = await person_wallet(session, checkout.person_id, checkout.point_type, now)
+        left = await available(session, wallet.id)
+        names = await receipts.sold(session, checkout.id)
+        await receipts.send_receipt(
+            session, checkout, payer, outlet, names, left, now, key="redemption.refunded"
+        )
         return entry.id

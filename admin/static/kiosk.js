@@ -26,7 +26,12 @@
 
   for (const row of document.querySelectorAll("[data-item]")) {
     for (const button of row.querySelectorAll("[data-step]")) {
-      button.addEventListener("click", () => step(row, Number(button.dataset.step)));
+      button.addEventListener("click", () => {
+        step(row, Number(button.dataset.step));
+        // Back to the code field: the scanner types wherever the focus is.
+        const field = document.getElementById("item-code");
+        if (field) field.focus({ preventScroll: true });
+      });
     }
     row.querySelector("input").addEventListener("input", refreshTotal);
     row.classList.toggle("picked", Number(row.querySelector("input").value) > 0);

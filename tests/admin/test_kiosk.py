@@ -16,10 +16,11 @@ from core.i18n import Catalogues
 from core.uow import UnitOfWork
 from rewards.redemption.codes import issue_pay_code
 from rewards.redemption.models import Checkout
+from rewards.staff.models import Role
 from tests.admin.conftest import csrf_of, log_in
 from tests.admin.kiosk_support import balance, stock
 from tests.redemption.shop import SWEEPS, Shop, build_shop
-from tests.rewards.community import PASSWORD, START
+from tests.rewards.community import PASSWORD, START, make_staff
 
 
 @pytest.fixture
@@ -159,3 +160,32 @@ async def test_staff_who_do_not_redeem_have_no_kiosk(
     assert 'href="/kiosk"' not in (await client.get("/")).text
     assert (await client.get("/kiosk")).status_code == 403
     assert (await client.get(f"/kiosk/{shop.outlet.id}")).status_code == 403
+
+
+async def test_an_operator_not_listed_at_the_outlet_is_told_so(
+    shop: Shop, uow: UnitOfWork, client: httpx.AsyncClient, catalogues: Catalogues
+) -> None:
+    await make_staff(uow, "kiosk3", Role.KIOSK_OPERATOR, shop.town.units["community"])
+    await signed_in(client, "kiosk3")
+    choice = await client.get("/kiosk")
+    assert choice.status_code == 200
+    assert said(catalogues, "kiosk.no_outlets") in choice.text
+    page = await client.get(f"/kiosk/{shop.outlet.id}")
+    assert page.status_code == 400
+    assert said(catalogues, "error.not_your_outlet") in page.text
+
+
+async def test_without_the_bot_username_the_qr_page_says_what_is_missing(
+    shop: Shop, uow: UnitOfWork, client: httpx.AsyncClient, catalogues: Catalogues
+) -> None:
+    await signed_in(client, "kiosk")
+    token = await csrf_of(client, f"/kiosk/{shop.outlet.id}")
+    offered = await client.post(
+        f"/kiosk/{shop.outlet.id}/offer", data={f"qty_{shop.soap.id}": "1", "csrf_token": token}
+    )
+    assert offered.status_code == 200
+    assert alert(offered.text) == said(catalogues, "kiosk.no_bot_username")
+    assert "<svg" not in offered.text
+    async with uow.read() as session:
+        status = await session.scalar(select(Checkout.status))
+    assert status == "offered"

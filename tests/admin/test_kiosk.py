@@ -15,7 +15,7 @@ from core.db import Database
 from core.i18n import Catalogues
 from core.uow import UnitOfWork
 from rewards.redemption.codes import issue_pay_code
-from rewards.redemption.models import Checkout
+from rewards.redemption.models import Checkout, RedemptionAttempt
 from rewards.staff.models import Role
 from tests.admin.conftest import csrf_of, log_in
 from tests.admin.kiosk_support import balance, stock
@@ -189,3 +189,22 @@ async def test_without_the_bot_username_the_qr_page_says_what_is_missing(
     async with uow.read() as session:
         status = await session.scalar(select(Checkout.status))
     assert status == "offered"
+
+
+async def test_a_code_scanned_at_an_outlet_that_does_not_exist_is_refused_and_recorded(
+    shop: Shop, uow: UnitOfWork, client: httpx.AsyncClient
+) -> None:
+    await signed_in(client, "kiosk")
+    token = await csrf_of(client, f"/kiosk/{shop.outlet.id}")
+    for action, form in (("scan", {"code": "123412341234"}), ("offer", {"qty_1": "1"})):
+        refused = await client.post(f"/kiosk/999999/{action}", data={**form, "csrf_token": token})
+        assert refused.status_code == 403
+    async with uow.read() as session:
+        rows = (
+            await session.execute(
+                select(
+                    RedemptionAttempt.step, RedemptionAttempt.outcome, RedemptionAttempt.outlet_id
+                )
+            )
+        ).all()
+    assert sorted(rows) == [("offer", "unknown_outlet", None), ("scan", "unknown_outlet", None)]

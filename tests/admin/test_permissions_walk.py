@@ -33,7 +33,7 @@ from rewards.redemption.outlets import add_operator, create_outlet
 from rewards.staff.models import Role, StaffAccount, StaffRole
 from rewards.staff.permissions import PERMISSIONS, STAFF_ROLES, Action
 from rewards.staff.service import create_staff
-from tests.admin.conftest import csrf_of, log_in
+from tests.admin.conftest import RECORDS_REFUSALS, csrf_of, log_in
 from tests.rewards.community import (
     APPROVAL_ABOVE,
     PASSWORD,
@@ -274,11 +274,6 @@ def test_every_route_has_an_entry_and_every_entry_a_route(panel: FastAPI) -> Non
     routes = set(app_routes(panel))
     assert routes - ROUTES.keys() == set(), "routes without an entry in ROUTES"
     assert ROUTES.keys() - routes == set(), "entries in ROUTES for routes that are gone"
-
-
-# Tables a refused request may still write to, by design: every kiosk attempt is
-# recorded, refused ones too (rewards.redemption.attempts), so guessing leaves a trace.
-RECORDS_REFUSALS = {"redemption_attempts"}
 
 
 async def digest(database: Database) -> list[tuple[str, list[tuple[Any, ...]]]]:

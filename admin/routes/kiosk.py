@@ -87,7 +87,7 @@ async def _counter_page(
 ) -> Response:
     t = translator_for(request, staff.language)
     shop = await counter(uow, staff=staff, outlet_id=outlet_id)
-    context = {"error": None, "typed": "", "picked": {}, **extra}
+    context = {"error": None, "picked": {}, **extra}
     return render(
         request,
         "kiosk_counter.html",
@@ -115,13 +115,12 @@ async def scan(
     zone: Zone,
     code: Annotated[str, Form()] = "",
 ) -> Response:
-    typed = code[:MAX_TYPED]
     try:
         view = await kiosk.scan(
             uow,
             staff=staff,
             outlet_id=outlet_id,
-            digits=pay_code_digits(typed),
+            digits=pay_code_digits(code[:MAX_TYPED]),
             address=_client(request),
             zone=zone,
         )

@@ -21,6 +21,7 @@ from admin.routes import (
     health,
     home,
     households,
+    kiosk,
     residents,
     rules,
 )
@@ -75,7 +76,7 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The page routers carry the CSRF check themselves (see admin.routes.page_router).
-    routers = (health, auth, home, rules, residents, households, broadcasts, changes)
+    routers = (health, auth, home, rules, residents, households, broadcasts, changes, kiosk)
     for router in (module.router for module in routers):
         app.include_router(router)
     _install_error_pages(app)

@@ -56,6 +56,7 @@ from rewards.redemption.errors import (
     OutOfStock,
     OverItemLimit,
     UnknownItem,
+    UnknownOutlet,
 )
 from rewards.redemption.models import CatalogueItem, Checkout, CheckoutLine, FeeOffset
 from rewards.redemption.outlets import OutletView, load_outlet, outlet_at_counter, require_open
@@ -395,6 +396,8 @@ async def _recorded(
     try:
         return await work
     except RewardsError as refusal:
+        if isinstance(refusal, UnknownOutlet):  # no outlet's row for the record to name
+            attempt = replace(attempt, outlet_id=None)
         await record_attempt(uow, attempt, refusal.code)
         raise
 

@@ -100,7 +100,9 @@ async def load_outlet(session: AsyncSession, outlet_id: int) -> OutletView:
 
 
 async def my_outlets(uow: UnitOfWork, *, staff: StaffView) -> list[OutletView]:
-    """The outlets whose counter this staff member works (the kiosk page's choice)."""
+    """The outlets whose counter this staff member works (the kiosk page's choice).
+    Raises out_of_scope for staff who redeem nowhere (an empty list would hide that)."""
+    staff.require_somewhere(Action.REDEEM)
     async with uow.read() as session:
         ids = await session.scalars(
             select(OutletOperator.outlet_id)

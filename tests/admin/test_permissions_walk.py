@@ -26,16 +26,21 @@ from rewards.people.residents import found_household
 from rewards.points.corrections import adjust
 from rewards.points.models import RuleApproval
 from rewards.points.rules import save_rule
+from rewards.redemption import checkout as kiosk
+from rewards.redemption.catalogue import add_item
+from rewards.redemption.codes import issue_pay_code
+from rewards.redemption.outlets import add_operator, create_outlet
 from rewards.staff.models import Role, StaffAccount, StaffRole
 from rewards.staff.permissions import PERMISSIONS, STAFF_ROLES, Action
 from rewards.staff.service import create_staff
-from tests.admin.conftest import csrf_of, log_in
+from tests.admin.conftest import RECORDS_REFUSALS, csrf_of, log_in
 from tests.rewards.community import (
     APPROVAL_ABOVE,
     PASSWORD,
     ZONE,
     Community,
     build_community,
+    make_staff,
     rule,
 )
 
@@ -63,6 +68,20 @@ class Targets:
     broadcast: int  # made by the walker
     posted_change: int  # +5, paid
     pending_rule: int  # a rule version worth +500, asked by someone else, waiting
+    kiosk: KioskTargets
+
+
+@dataclass(frozen=True)
+class KioskTargets:
+    """An outlet at the community whose counter the walker works (listed there, whatever
+    their role: the role alone decides), and checkouts another operator started."""
+
+    outlet: int
+    item: int  # 1 point, plenty on the shelf
+    pay_code: str  # Alice's, for the walker to scan
+    open: int  # Alice's pay code scanned, goods not chosen yet
+    held: int  # offered, confirmed by Alice in the bot
+    offered: int  # offered, nobody confirmed
 
 
 Request = Callable[[Targets], tuple[str, dict[str, Any] | None]]
@@ -168,6 +187,36 @@ ROUTES: dict[tuple[str, str], tuple[Need, Request]] = {
         Action.UNDO_CHANGES,
         lambda x: (f"/changes/{x.posted_change}/undo", {"reason": "记错了"}),
     ),
+    ("GET", "/kiosk"): (Action.REDEEM, lambda x: ("/kiosk", None)),
+    ("GET", "/kiosk/{outlet_id}"): (Action.REDEEM, lambda x: (f"/kiosk/{x.kiosk.outlet}", None)),
+    ("POST", "/kiosk/{outlet_id}/scan"): (
+        Action.REDEEM,
+        lambda x: (f"/kiosk/{x.kiosk.outlet}/scan", {"code": x.kiosk.pay_code}),
+    ),
+    ("POST", "/kiosk/{outlet_id}/offer"): (
+        Action.REDEEM,
+        lambda x: (f"/kiosk/{x.kiosk.outlet}/offer", {f"qty_{x.kiosk.item}": "1"}),
+    ),
+    ("GET", "/kiosk/checkouts/{checkout_id}"): (
+        Action.REDEEM,
+        lambda x: (f"/kiosk/checkouts/{x.kiosk.held}", None),
+    ),
+    ("GET", "/kiosk/checkouts/{checkout_id}/state"): (
+        Action.REDEEM,
+        lambda x: (f"/kiosk/checkouts/{x.kiosk.held}/state", None),
+    ),
+    ("POST", "/kiosk/checkouts/{checkout_id}/confirm"): (
+        Action.REDEEM,
+        lambda x: (f"/kiosk/checkouts/{x.kiosk.open}/confirm", {f"qty_{x.kiosk.item}": "1"}),
+    ),
+    ("POST", "/kiosk/checkouts/{checkout_id}/complete"): (
+        Action.REDEEM,
+        lambda x: (f"/kiosk/checkouts/{x.kiosk.held}/complete", {}),
+    ),
+    ("POST", "/kiosk/checkouts/{checkout_id}/cancel"): (
+        Action.REDEEM,
+        lambda x: (f"/kiosk/checkouts/{x.kiosk.offered}/cancel", {}),
+    ),
     ("GET", "/rule-approvals"): (Action.APPROVE_RULES, lambda x: ("/rule-approvals", None)),
     ("POST", "/rule-approvals/{approval_id}/{decision}"): (
         Action.APPROVE_RULES,
@@ -181,7 +230,15 @@ LAST = [("POST", "/login"), ("POST", "/logout")]
 # The panel's menu: each link and what it needs.
 MENU: list[tuple[str, Need]] = [
     (url, ROUTES[("GET", url)][0])
-    for url in ("/residents", "/households", "/rules", "/adjustments", "/broadcasts", "/audit")
+    for url in (
+        "/residents",
+        "/households",
+        "/rules",
+        "/adjustments",
+        "/broadcasts",
+        "/kiosk",
+        "/audit",
+    )
 ]
 
 
@@ -224,6 +281,8 @@ async def digest(database: Database) -> list[tuple[str, list[tuple[Any, ...]]]]:
     snapshot = []
     async with database.read() as session:
         for table in Base.metadata.sorted_tables:
+            if table.name in RECORDS_REFUSALS:
+                continue
             key = list(table.primary_key.columns) or list(table.columns)
             rows = (await session.execute(select(table).order_by(*key))).all()
             snapshot.append((table.name, [tuple(row) for row in rows]))
@@ -302,7 +361,33 @@ async def prepare(uow: UnitOfWork, role: Role) -> Targets:
     async with uow.read() as session:
         pending_rule = await session.scalar(select(RuleApproval.id))
     assert pending_rule is not None
-    return Targets(town, walker, change.id, household, broadcast, posted.id, pending_rule)
+    counter = await prepare_kiosk(uow, town, walker)
+    return Targets(town, walker, change.id, household, broadcast, posted.id, pending_rule, counter)
+
+
+async def prepare_kiosk(uow: UnitOfWork, town: Community, walker: int) -> KioskTargets:
+    admin, unit = town.admin, town.units["community"]
+    outlet = await create_outlet(uow, staff=admin, unit_id=unit.id, code="walk", name="超市")
+    operator = await make_staff(uow, "kiosk", Role.KIOSK_OPERATOR, unit)
+    for staff_id in (operator.id, walker):
+        await add_operator(uow, staff=admin, outlet_id=outlet.id, operator_id=staff_id)
+    item = await add_item(
+        uow, staff=admin, outlet_id=outlet.id, code="1", name="盐", point_type="moral",
+        price_points=1, value_fen=100, stock=50,
+    )  # fmt: skip
+    scanned = await issue_pay_code(uow, person_id=town.alice)
+    opened = await kiosk.scan(
+        uow, staff=operator, outlet_id=outlet.id, digits=scanned.digits, address=None, zone=ZONE
+    )
+    held, offered = [
+        await kiosk.offer(
+            uow, staff=operator, outlet_id=outlet.id, lines={item.id: 1}, address=None, zone=ZONE
+        )
+        for _ in range(2)
+    ]
+    await kiosk.resident_confirm(uow, person_id=town.alice, checkout_id=held.id, zone=ZONE)
+    code = await issue_pay_code(uow, person_id=town.alice)
+    return KioskTargets(outlet.id, item.id, code.digits, opened.id, held.id, offered.id)
 
 
 def outcome(response: httpx.Response, *, signing_out: bool) -> str:

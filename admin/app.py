@@ -22,6 +22,7 @@ from admin.routes import (
     home,
     households,
     kiosk,
+    outlet_reports,
     residents,
     rules,
 )
@@ -76,7 +77,10 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The page routers carry the CSRF check themselves (see admin.routes.page_router).
-    routers = (health, auth, home, rules, residents, households, broadcasts, changes, kiosk)
+    routers = (
+        health, auth, home, rules, residents, households, broadcasts, changes, kiosk,
+        outlet_reports,
+    )  # fmt: skip
     for router in (module.router for module in routers):
         app.include_router(router)
     _install_error_pages(app)

@@ -74,7 +74,9 @@ def _day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
 async def settlements(
     uow: UnitOfWork, *, staff: StaffView, day: date, zone: ZoneInfo
 ) -> list[Settlement]:
-    """Each outlet the staff member manages, on the local `day`."""
+    """Each outlet the staff member manages, on the local `day`. Raises out_of_scope for
+    staff who manage no outlet anywhere."""
+    staff.require_somewhere(Action.MANAGE_OUTLETS)
     start, end = _day_bounds(day, zone)
     async with uow.read() as session:
         outlets = await _managed_outlets(session, staff)
@@ -140,6 +142,7 @@ async def _settlement(
 
 async def stock_levels(uow: UnitOfWork, *, staff: StaffView) -> list[StockLine]:
     """Goods on the shelves of the outlets the staff member manages, lowest first."""
+    staff.require_somewhere(Action.MANAGE_OUTLETS)
     async with uow.read() as session:
         rows = await session.execute(
             select(Outlet.name, CatalogueItem)
@@ -161,6 +164,7 @@ async def stock_levels(uow: UnitOfWork, *, staff: StaffView) -> list[StockLine]:
 async def liabilities(uow: UnitOfWork, *, staff: StaffView) -> list[Liability]:
     """Per community (or village) the staff member reaches and redeemable point type:
     what its residents can spend now (posted less held), in points and in yuan."""
+    staff.require_somewhere(Action.MANAGE_OUTLETS)
     async with uow.read() as session:
         communities = await session.execute(
             select(OrgUnit.name, OrgUnit.path)

@@ -188,6 +188,19 @@ ROUTES: dict[tuple[str, str], tuple[Need, Request]] = {
         lambda x: (f"/changes/{x.posted_change}/undo", {"reason": "记错了"}),
     ),
     ("GET", "/kiosk"): (Action.REDEEM, lambda x: ("/kiosk", None)),
+    ("GET", "/outlets/reports"): (Action.MANAGE_OUTLETS, lambda x: ("/outlets/reports", None)),
+    ("GET", "/outlets/reports/settlement.xlsx"): (
+        Action.MANAGE_OUTLETS,
+        lambda x: ("/outlets/reports/settlement.xlsx", None),
+    ),
+    ("GET", "/outlets/reports/stock.xlsx"): (
+        Action.MANAGE_OUTLETS,
+        lambda x: ("/outlets/reports/stock.xlsx", None),
+    ),
+    ("GET", "/outlets/reports/liability.xlsx"): (
+        Action.MANAGE_OUTLETS,
+        lambda x: ("/outlets/reports/liability.xlsx", None),
+    ),
     ("GET", "/kiosk/{outlet_id}"): (Action.REDEEM, lambda x: (f"/kiosk/{x.kiosk.outlet}", None)),
     ("POST", "/kiosk/{outlet_id}/scan"): (
         Action.REDEEM,

@@ -23,6 +23,7 @@ from admin.routes import (
     households,
     kiosk,
     outlet_reports,
+    outlets,
     residents,
     rules,
 )
@@ -79,7 +80,7 @@ def create_app(
     # The page routers carry the CSRF check themselves (see admin.routes.page_router).
     routers = (
         health, auth, home, rules, residents, households, broadcasts, changes, kiosk,
-        outlet_reports,
+        outlet_reports, outlets,
     )  # fmt: skip
     for router in (module.router for module in routers):
         app.include_router(router)

@@ -108,3 +108,21 @@ class InvalidQuantity(RewardsError):
 
 class AlreadyRefunded(RewardsError):
     code = "already_refunded"
+
+
+class UnknownStaffName(RewardsError):
+    """No staff account has this username."""
+
+    code = "unknown_staff_name"
+
+
+class CannotRedeemHere(RewardsError):
+    """The account holds no role that redeems at this outlet's place."""
+
+    code = "cannot_redeem_here"
+
+
+class InvalidOpeningHours(RewardsError):
+    """Not like 08:30-11:30,14:00-17:30 (`params["hours"]` as typed)."""
+
+    code = "invalid_opening_hours"

@@ -15,7 +15,12 @@ from core.uow import UnitOfWork
 from rewards.audit import record_audit
 from rewards.errors import UnknownOrgUnit
 from rewards.org.models import OrgUnit
-from rewards.redemption.errors import NotYourOutlet, OutletClosed, UnknownOutlet
+from rewards.redemption.errors import (
+    InvalidOpeningHours,
+    NotYourOutlet,
+    OutletClosed,
+    UnknownOutlet,
+)
 from rewards.redemption.models import Outlet, OutletOperator
 from rewards.staff.permissions import Action
 from rewards.staff.service import StaffView
@@ -125,9 +130,12 @@ async def create_outlet(
     opening_hours: str = "",
     alert_chat_id: int | None = None,
 ) -> OutletView:
-    """Raises unknown_org_unit, out_of_scope; ValueError for opening hours unlike
-    "08:30-11:30,14:00-17:30"."""
-    opening_spans(opening_hours)
+    """Raises invalid_opening_hours (unlike "08:30-11:30,14:00-17:30"),
+    unknown_org_unit, out_of_scope."""
+    try:
+        opening_spans(opening_hours)
+    except ValueError:
+        raise InvalidOpeningHours(hours=opening_hours[:60]) from None
     async with uow.write() as session:
         unit = await session.get(OrgUnit, unit_id)
         if unit is None:

@@ -82,6 +82,8 @@ class KioskTargets:
     open: int  # Alice's pay code scanned, goods not chosen yet
     held: int  # offered, confirmed by Alice in the bot
     offered: int  # offered, nobody confirmed
+    completed: int  # paid for, to be refunded
+    operator: int  # the other operator's staff id
 
 
 Request = Callable[[Targets], tuple[str, dict[str, Any] | None]]
@@ -189,6 +191,51 @@ ROUTES: dict[tuple[str, str], tuple[Need, Request]] = {
     ),
     ("GET", "/kiosk"): (Action.REDEEM, lambda x: ("/kiosk", None)),
     ("GET", "/outlets/reports"): (Action.MANAGE_OUTLETS, lambda x: ("/outlets/reports", None)),
+    ("GET", "/outlets"): (Action.MANAGE_OUTLETS, lambda x: ("/outlets", None)),
+    ("POST", "/outlets"): (
+        Action.MANAGE_OUTLETS,
+        lambda x: (
+            "/outlets",
+            {"unit_id": str(x.community.units["community"].id), "code": _key(), "name": "店"},
+        ),
+    ),
+    ("GET", "/outlets/{outlet_id}"): (
+        Action.MANAGE_OUTLETS,
+        lambda x: (f"/outlets/{x.kiosk.outlet}", None),
+    ),
+    ("POST", "/outlets/{outlet_id}/operators"): (
+        Action.MANAGE_OUTLETS,
+        lambda x: (f"/outlets/{x.kiosk.outlet}/operators", {"username": "kiosk"}),
+    ),
+    ("POST", "/outlets/{outlet_id}/operators/{operator_id}/remove"): (
+        Action.MANAGE_OUTLETS,
+        lambda x: (f"/outlets/{x.kiosk.outlet}/operators/{x.kiosk.operator}/remove", {}),
+    ),
+    ("POST", "/outlets/{outlet_id}/items"): (
+        Action.MANAGE_OUTLETS,
+        lambda x: (
+            f"/outlets/{x.kiosk.outlet}/items",
+            {
+                "code": _key(),
+                "name": "醋",
+                "point_type": "moral",
+                "price_points": "2",
+                "value_yuan": "2",
+                "stock": "5",
+            },
+        ),
+    ),
+    ("POST", "/outlets/items/{item_id}/restock"): (
+        Action.MANAGE_OUTLETS,
+        lambda x: (f"/outlets/items/{x.kiosk.item}/restock", {"added": "3", "reason": "到货"}),
+    ),
+    ("POST", "/outlets/{outlet_id}/checkouts/{checkout_id}/refund"): (
+        Action.MANAGE_OUTLETS,
+        lambda x: (
+            f"/outlets/{x.kiosk.outlet}/checkouts/{x.kiosk.completed}/refund",
+            {"reason": "退货"},
+        ),
+    ),
     ("GET", "/outlets/reports/settlement.xlsx"): (
         Action.MANAGE_OUTLETS,
         lambda x: ("/outlets/reports/settlement.xlsx", None),
@@ -250,6 +297,7 @@ MENU: list[tuple[str, Need]] = [
         "/adjustments",
         "/broadcasts",
         "/kiosk",
+        "/outlets",
         "/audit",
     )
 ]
@@ -399,8 +447,17 @@ async def prepare_kiosk(uow: UnitOfWork, town: Community, walker: int) -> KioskT
         for _ in range(2)
     ]
     await kiosk.resident_confirm(uow, person_id=town.alice, checkout_id=held.id, zone=ZONE)
+    paid = await kiosk.scan(
+        uow, staff=operator, outlet_id=outlet.id, address=None, zone=ZONE,
+        digits=(await issue_pay_code(uow, person_id=town.alice)).digits,
+    )  # fmt: skip
+    await kiosk.confirm(
+        uow, staff=operator, checkout_id=paid.id, lines={item.id: 1}, address=None, zone=ZONE
+    )
     code = await issue_pay_code(uow, person_id=town.alice)
-    return KioskTargets(outlet.id, item.id, code.digits, opened.id, held.id, offered.id)
+    return KioskTargets(
+        outlet.id, item.id, code.digits, opened.id, held.id, offered.id, paid.id, operator.id
+    )
 
 
 def outcome(response: httpx.Response, *, signing_out: bool) -> str:

@@ -29,11 +29,13 @@ async def get_current_staff(request: Request, uow: Uow) -> StaffView:
     """The staff member of the session, with roles read now (never cached): a deactivated
     account, an expired session or one ended by logout is sent back to the login page."""
     staff_id = request.session.get("staff_id")
-    fresh = not session_expired(request.session.get("login_at"), uow.now())
+    session = request.session
+    fresh = not session_expired(session.get("login_at"), session.get("seen_at"), uow.now())
     staff = await get_staff(uow, staff_id) if fresh and isinstance(staff_id, int) else None
-    if staff is None or request.session.get("generation") != staff.session_generation:
-        request.session.clear()
+    if staff is None or session.get("generation") != staff.session_generation:
+        session.clear()
         raise LoginRequired()
+    session["seen_at"] = uow.now().timestamp()
     return staff
 
 

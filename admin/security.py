@@ -21,6 +21,9 @@ from core.i18n import LOCALES
 
 SESSION_COOKIE = "moralbank_session"
 SESSION_SECONDS = 8 * 3600
+# A session nobody used for this long ends too: kiosk tablets and office computers are
+# shared, and the next person at the counter must not act as the last one.
+IDLE_SECONDS = 30 * 60
 LANGUAGE_COOKIE = "moralbank_lang"
 LANGUAGE_SECONDS = 365 * 24 * 3600
 CSRF_FIELD = "csrf_token"
@@ -78,18 +81,21 @@ def start_session(request: Request, staff_id: int, generation: int, now: datetim
         staff_id=staff_id,
         generation=generation,
         login_at=now.timestamp(),
+        seen_at=now.timestamp(),
         csrf=secrets.token_urlsafe(32),
     )
 
 
-def session_expired(login_at: object, now: datetime) -> bool:
-    """True when the session is older than its lifetime, counted from the login itself.
+def session_expired(login_at: object, seen_at: object, now: datetime) -> bool:
+    """True when the session is older than its lifetime, counted from the login itself,
+    or nobody used it for IDLE_SECONDS.
 
-    The cookie's own expiry is renewed whenever the session changes; this is not.
+    The cookie's own expiry is renewed whenever the session changes; these are not.
     """
-    if not isinstance(login_at, int | float):
+    if not isinstance(login_at, int | float) or not isinstance(seen_at, int | float):
         return True
-    return not 0 <= now.timestamp() - login_at <= SESSION_SECONDS
+    age, idle = now.timestamp() - login_at, now.timestamp() - seen_at
+    return not (0 <= age <= SESSION_SECONDS and idle <= IDLE_SECONDS)
 
 
 def local_path(target: str) -> str:

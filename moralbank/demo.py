@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from core.uow import UnitOfWork
 from moralbank.demo_points import load_points_demo
+from moralbank.demo_shop import load_shop_demo
 from rewards.org.models import OrgLevel
 from rewards.org.service import add_unit, find_unit
 from rewards.staff.models import Role
@@ -54,6 +55,7 @@ STAFF = (
     DemoStaff("wangge1", "第一网格 王网格员", Role.GRID_WORKER, "demo-grid-1"),
     DemoStaff("wangge2", "第二网格 李网格员", Role.GRID_WORKER, "demo-grid-2"),
     DemoStaff("wangge3", "第三网格 赵网格员", Role.GRID_WORKER, "demo-grid-3"),
+    DemoStaff("chaoshi", "爱心超市 收银员", Role.KIOSK_OPERATOR, "demo-community"),
 )
 
 
@@ -79,6 +81,7 @@ async def load_demo(
         zone=zone,
         approval_above=approval_above,
     )
+    await load_shop_demo(uow, manager=_present(views["shequ"]), cashier=_present(views["chaoshi"]))
     return known
 
 

@@ -17,6 +17,7 @@ from moralbank.cli_support import run_async
 from rewards.org.models import OrgUnit
 from rewards.people.models import Household, Resident
 from rewards.points.models import PointChange
+from rewards.redemption.models import CatalogueItem, Outlet
 from rewards.staff.models import StaffAccount
 from tests.processes import MORALBANK, ROOT, moralbank_env
 
@@ -91,12 +92,15 @@ def test_demo_is_idempotent_and_keeps_passwords_out_of_its_output(
         for line in (tmp_path / "var/demo-logins.txt").read_text().splitlines()
         if not line.startswith("#")
     )
-    assert set(logins) >= {"admin", "shequ", "wangge1"}
+    assert set(logins) >= {"admin", "shequ", "wangge1", "chaoshi"}
     assert all(password not in result.stdout + result.stderr for password in logins.values())
     assert (tmp_path / "var/demo-logins.txt").stat().st_mode & 0o077 == 0
     assert (tmp_path / "var/secret_key").stat().st_mode & 0o077 == 0
     assert asyncio.run(_count(database_url, OrgUnit)) == 11
-    assert asyncio.run(_count(database_url, StaffAccount)) == 5
+    assert asyncio.run(_count(database_url, StaffAccount)) == 6
+    # The love supermarket with its cashier and shelf, loaded once.
+    assert asyncio.run(_count(database_url, Outlet)) == 1
+    assert asyncio.run(_count(database_url, CatalogueItem)) == 5
     # Residents in households with a quarter of points history, loaded once.
     assert asyncio.run(_count(database_url, Resident)) == 32
     assert asyncio.run(_count(database_url, Household)) == 12

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.uow import UnitOfWork
 from rewards.audit import record_audit
 from rewards.points.models import PointType
-from rewards.redemption.errors import InvalidQuantity, NotRedeemable, UnknownItem
+from rewards.redemption.errors import InvalidQuantity, ItemCodeTaken, NotRedeemable, UnknownItem
 from rewards.redemption.models import CatalogueItem
 from rewards.redemption.outlets import load_outlet
 from rewards.staff.permissions import Action
@@ -118,7 +119,10 @@ async def add_item(
             created_at=uow.now(),
         )
         session.add(item)
-        await session.flush()
+        try:
+            await session.flush()
+        except IntegrityError:  # one code per outlet's shelf: the scanner reads it
+            raise ItemCodeTaken(code=code) from None
         record_audit(
             session,
             at=uow.now(),

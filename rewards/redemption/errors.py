@@ -126,3 +126,15 @@ class InvalidOpeningHours(RewardsError):
     """Not like 08:30-11:30,14:00-17:30 (`params["hours"]` as typed)."""
 
     code = "invalid_opening_hours"
+
+
+class OutletCodeTaken(RewardsError):
+    """Another outlet has this code (`params["code"]`)."""
+
+    code = "outlet_code_taken"
+
+
+class ItemCodeTaken(RewardsError):
+    """The outlet already sells something under this code (`params["code"]`)."""
+
+    code = "item_code_taken"

@@ -9,6 +9,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.uow import UnitOfWork
@@ -19,6 +20,7 @@ from rewards.redemption.errors import (
     InvalidOpeningHours,
     NotYourOutlet,
     OutletClosed,
+    OutletCodeTaken,
     UnknownOutlet,
 )
 from rewards.redemption.models import Outlet, OutletOperator
@@ -151,7 +153,10 @@ async def create_outlet(
             created_at=uow.now(),
         )
         session.add(outlet)
-        await session.flush()
+        try:
+            await session.flush()
+        except IntegrityError:  # the code is unique: taken (perhaps a moment ago)
+            raise OutletCodeTaken(code=code) from None
         record_audit(
             session,
             at=uow.now(),

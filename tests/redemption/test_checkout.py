@@ -27,15 +27,18 @@ from rewards.redemption.errors import (
     CodeExpired,
     CodeUnknown,
     CodeUsed,
+    ItemCodeTaken,
     NotEnoughPoints,
     NotRedeemable,
     NotYourOutlet,
     OtherCommunity,
+    OutletCodeTaken,
     OutOfStock,
     OverItemLimit,
     TooManyWrongCodes,
 )
 from rewards.redemption.models import CatalogueItem, FeeOffset, RedemptionAttempt
+from rewards.redemption.outlets import create_outlet
 from rewards.redemption.refunds import refund
 from tests.redemption.shop import STAFF_GROUP, SWEEPS, Shop, build_shop
 from tests.rewards.community import START, ZONE
@@ -328,3 +331,22 @@ async def test_staff_hear_once_when_an_item_runs_low(uow: UnitOfWork, shop: Shop
             )
         ).all()
     assert alerts == [{"outlet": "爱心超市", "item": "肥皂", "left": 1}]
+
+
+async def test_codes_already_taken_are_refused_in_words(uow: UnitOfWork, shop: Shop) -> None:
+    with pytest.raises(OutletCodeTaken):
+        await create_outlet(
+            uow, staff=shop.town.admin, unit_id=shop.town.units["community"].id, code="shop",
+            name="又一个",
+        )  # fmt: skip
+    with pytest.raises(ItemCodeTaken):
+        await add_item(
+            uow, staff=shop.town.admin, outlet_id=shop.outlet.id, code="6901", name="香皂",
+            point_type="moral", price_points=5, value_fen=500, stock=1,
+        )  # fmt: skip
+    # The same code on another outlet's shelf is another item.
+    other = await add_item(
+        uow, staff=shop.town.admin, outlet_id=shop.other.id, code="6901", name="肥皂",
+        point_type="moral", price_points=5, value_fen=500, stock=1,
+    )  # fmt: skip
+    assert other.outlet_id == shop.other.id

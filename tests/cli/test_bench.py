@@ -7,6 +7,7 @@ import asyncio
 import json
 import subprocess
 
+import pytest
 from sqlalchemy import func, select
 
 from core.db import Database
@@ -85,7 +86,9 @@ async def test_refused_spends_are_reported_apart_from_committed_transfers(
         )
     assert figures.refused_spends > 0
     assert figures.single_transfers == committed
-    assert abs(figures.single_tps - committed / figures.single_seconds) < 0.2
+    # Both figures are rounded for the report (seconds to the millisecond): the rate
+    # agrees to within that rounding, whatever the rate.
+    assert figures.single_tps == pytest.approx(committed / figures.single_seconds, rel=2e-3)
 
 
 def test_bench_broadcast_counts_what_the_fake_telegram_received(database_url: str) -> None:

@@ -113,17 +113,24 @@ async def post_hold(
     now: datetime,
     amount: int | None = None,
     actor: str | None = None,
+    placed: HoldView | None = None,
 ) -> EntryView:
     """Turn the hold into a posted entry of `amount` (default: all of it); the rest is
-    released. Raises ledger_unknown_hold, ledger_hold_resolved (with its status),
-    ledger_invalid_amount, idempotency_conflict."""
-    try:
-        hold = await _pending(session, hold_id, now)
-    except HoldNotPending:
-        replayed = await find_entry(session, idempotency_key)
-        if replayed is not None and replayed.view.meta_hold_id == hold_id:
-            return replayed.view
-        raise
+    released. `placed` is the hold as `place_hold` returned it earlier in this same
+    transaction, when the caller captures at once: the row is this transaction's own and
+    pending, so it is not read and locked again. Raises ledger_unknown_hold,
+    ledger_hold_resolved (with its status), ledger_invalid_amount, idempotency_conflict."""
+    hold: Hold | HoldView
+    if placed is not None and placed.id == hold_id and placed.status == "pending":
+        hold = placed
+    else:
+        try:
+            hold = await _pending(session, hold_id, now)
+        except HoldNotPending:
+            replayed = await find_entry(session, idempotency_key)
+            if replayed is not None and replayed.view.meta_hold_id == hold_id:
+                return replayed.view
+            raise
     amount = hold.amount if amount is None else amount
     if not isinstance(amount, int) or not 0 < amount <= hold.amount:
         raise InvalidAmount()

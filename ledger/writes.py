@@ -71,11 +71,21 @@ async def insert_new_entries(
         return await _insert_sqlite(session, entries, now)
 
 
+# Built once: every transfer runs them, and building one took as long as sending it.
+_UNITS = select(Account.id, Account.unit).where(Account.id.in_(bindparam("ids", expanding=True)))
+_LOCK_BOUNDED = (
+    select(Account.id)
+    .where(Account.id.in_(bindparam("ids", expanding=True)), Account.posted.is_not(None))
+    .order_by(Account.id)
+    .with_for_update()
+)
+
+
 async def check_accounts(session: AsyncSession, legs: Sequence[Sequence[Leg]]) -> None:
     """Raise ledger_unknown_account or ledger_mixed_units when some entry's accounts
     cannot be used together."""
     ids = {leg.account_id for entry_legs in legs for leg in entry_legs}
-    rows = await session.execute(select(Account.id, Account.unit).where(Account.id.in_(ids)))
+    rows = await session.execute(_UNITS, {"ids": list(ids)})
     problem = _problem(legs, {account_id: unit for account_id, unit in rows})
     if problem is not None:
         raise problem
@@ -263,9 +273,4 @@ async def lock_bounded(session: AsyncSession, account_ids: Sequence[int]) -> Non
     """Lock the bounded ones among these accounts in ascending id order, before a write
     that touches them in another order (SQLite's one writer needs no row locks)."""
     if on_postgres(session):
-        await session.execute(
-            select(Account.id)
-            .where(Account.id.in_(set(account_ids)), Account.posted.is_not(None))
-            .order_by(Account.id)
-            .with_for_update()
-        )
+        await session.execute(_LOCK_BOUNDED, {"ids": list(set(account_ids))})

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.uow import UnitOfWork
@@ -30,51 +31,53 @@ class Attempt:
     person_id: int | None = None
 
 
-def _row(
-    attempt: Attempt, outcome: str, at: datetime, checkout_id: int | None
-) -> RedemptionAttempt:
-    return RedemptionAttempt(
-        at=at,
-        outlet_id=attempt.outlet_id,
-        staff_id=attempt.staff_id,
-        person_id=attempt.person_id,
-        address=attempt.address[:64] if attempt.address else None,
-        step=attempt.step,
-        outcome=outcome[:32],
-        checkout_id=checkout_id,
-    )
+# Built once: a kiosk records two attempts a purchase, and building the statement anew
+# cost as much as sending it.
+_INSERT = insert(RedemptionAttempt)
+
+
+def _row(attempt: Attempt, outcome: str, at: datetime, checkout_id: int | None) -> dict[str, Any]:
+    return {
+        "at": at,
+        "outlet_id": attempt.outlet_id,
+        "staff_id": attempt.staff_id,
+        "person_id": attempt.person_id,
+        "address": attempt.address[:64] if attempt.address else None,
+        "step": attempt.step,
+        "outcome": outcome[:32],
+        "checkout_id": checkout_id,
+    }
 
 
 async def record_attempt(uow: UnitOfWork, attempt: Attempt, outcome: str) -> None:
     """A refusal, in a transaction of its own: the step's own rolled back."""
     async with uow.write() as session:
-        session.add(_row(attempt, outcome, uow.now(), None))
+        await session.execute(_INSERT, _row(attempt, outcome, uow.now(), None))
 
 
-def note_success(session: AsyncSession, attempt: Attempt, now: datetime, checkout_id: int) -> None:
+async def note_success(
+    session: AsyncSession, attempt: Attempt, now: datetime, checkout_id: int
+) -> None:
     """A step that went through, recorded in the step's own transaction."""
-    session.add(_row(attempt, "ok", now, checkout_id))
+    await session.execute(_INSERT, _row(attempt, "ok", now, checkout_id))
+
+
+_BY_OPERATOR = RedemptionAttempt.staff_id == bindparam("staff_id")
+_BY_ADDRESS = RedemptionAttempt.address == bindparam("address")
+_WRONG_CODES = select(func.count().filter(_BY_OPERATOR), func.count().filter(_BY_ADDRESS)).where(
+    RedemptionAttempt.at >= bindparam("since"),
+    RedemptionAttempt.step == "scan",
+    RedemptionAttempt.outcome.in_(WRONG),
+    or_(_BY_OPERATOR, _BY_ADDRESS),
+)
 
 
 async def refuse_guessers(session: AsyncSession, attempt: Attempt, now: datetime) -> None:
     """Raises too_many_wrong_codes when this operator or address typed or scanned too
     many codes that were not good in the last minutes."""
-    since = now - WRONG_CODE_WINDOW
+    params = {"staff_id": attempt.staff_id, "address": attempt.address}
     counts = (
-        await session.execute(
-            select(
-                func.count().filter(RedemptionAttempt.staff_id == attempt.staff_id),
-                func.count().filter(RedemptionAttempt.address == attempt.address),
-            ).where(
-                RedemptionAttempt.at >= since,
-                RedemptionAttempt.step == "scan",
-                RedemptionAttempt.outcome.in_(WRONG),
-                or_(
-                    RedemptionAttempt.staff_id == attempt.staff_id,
-                    RedemptionAttempt.address == attempt.address,
-                ),
-            )
-        )
+        await session.execute(_WRONG_CODES, {**params, "since": now - WRONG_CODE_WINDOW})
     ).one()
     by_operator, by_address = int(counts[0]), int(counts[1])
     if by_operator >= WRONG_CODES_PER_OPERATOR or (

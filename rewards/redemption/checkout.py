@@ -22,30 +22,29 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, case, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from core.uow import UnitOfWork
 from ledger.errors import HoldNotPending
-from ledger.holds import place_hold, post_hold, void_hold
+from ledger.holds import HoldView, place_hold, post_hold, void_hold
 from ledger.models import Account
-from ledger.service import available, open_account
+from ledger.service import AccountView, open_account
 from rewards.audit import record_audit
 from rewards.errors import RewardsError
 from rewards.people.residents import ResidentView, load_resident, load_verified_resident
-from rewards.points.accounts import WALLET, person_ref, person_wallet, wallet_code
+from rewards.points.accounts import WALLET, person_ref, wallet_code
 from rewards.points.models import PointType
 from rewards.points.periods import period_start
 from rewards.redemption import receipts
 from rewards.redemption.alerts import crossed_low, tell_low_stock
 from rewards.redemption.attempts import Attempt, note_success, record_attempt, refuse_guessers
-from rewards.redemption.codes import digest, find_pay_code, new_link_secret
+from rewards.redemption.codes import digest, new_link_secret, use_pay_code
 from rewards.redemption.errors import (
     CheckoutFinished,
     CheckoutGone,
-    CodeExpired,
     CodeUnknown,
-    CodeUsed,
     EmptyCheckout,
     InvalidQuantity,
     MixedPointTypes,
@@ -68,6 +67,35 @@ CHECKOUT_LIFETIME = timedelta(minutes=10)
 HOLD_LIFETIME = timedelta(minutes=5)
 MAX_QUANTITY = 99
 FINISHED = ("completed", "cancelled", "expired", "refunded")
+
+# The statements every purchase runs, built once (building one anew took about as long as
+# sending it to the database).
+_LOCK_CHECKOUT = (
+    select(Checkout)
+    .where(Checkout.id == bindparam("checkout_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_LOCK_ITEMS = (
+    select(CatalogueItem)
+    .where(CatalogueItem.id.in_(bindparam("ids", expanding=True)))
+    .order_by(CatalogueItem.id)
+    .with_for_update()
+)
+_REDEEMED = aliased(Account)
+# The wallet, locked, what it can spend, where spent points go and whether the type may
+# be spent at all.
+_LOCK_WALLET = (
+    select(
+        Account.id,
+        Account.posted - Account.held,
+        select(_REDEEMED.id).where(_REDEEMED.code == bindparam("redeemed")).scalar_subquery(),
+        PointType.redeemable,
+    )
+    .join(PointType, PointType.code == Account.unit)
+    .where(Account.code == bindparam("wallet"))
+    .with_for_update(of=Account)
+)
 
 
 @dataclass(frozen=True)
@@ -139,28 +167,44 @@ async def _scan(
         await refuse_guessers(session, attempt, now)
         outlet = await outlet_at_counter(session, staff, attempt.outlet_id or 0)
         require_open(outlet, now, zone)
-        code = await find_pay_code(session, digits) if digits is not None else None
-        if code is None:
+        if digits is None:
             raise CodeUnknown()
-        if code.used_at is not None:
-            raise CodeUsed()
-        if code.expires_at <= now:
-            raise CodeExpired()
-        resident = await _payer(session, code.person_id, outlet)
-        code.used_at = now
-        checkout = Checkout(
-            outlet_id=outlet.id,
-            operator_staff_id=staff.id,
-            person_id=resident.person_id,
-            pay_code_id=code.id,
-            status="open",
-            created_at=now,
-            expires_at=now + CHECKOUT_LIFETIME,
+        code_id, person_id = await use_pay_code(session, digits, now)
+        resident = await _payer(session, person_id, outlet)
+        # Core, not an entity: the new checkout has no lines yet and nothing else in this
+        # step reads it back, so the view is built from what is in hand.
+        expires_at = now + CHECKOUT_LIFETIME
+        checkout_id = await session.scalar(
+            insert(Checkout)
+            .values(
+                outlet_id=outlet.id,
+                operator_staff_id=staff.id,
+                person_id=resident.person_id,
+                pay_code_id=code_id,
+                status="open",
+                created_at=now,
+                expires_at=expires_at,
+            )
+            .returning(Checkout.id)
         )
-        session.add(checkout)
-        await session.flush()
-        note_success(session, attempt, now, checkout.id)
-        return await _view(session, checkout, outlet, payer=resident)
+        assert checkout_id is not None
+        await note_success(session, attempt, now, checkout_id)
+        left = await _redeemable(session, resident.person_id, None)
+        return CheckoutView(
+            checkout_id,
+            outlet.id,
+            outlet.name,
+            "open",
+            resident.person_id,
+            mask_name(resident.display_name),
+            left,
+            None,
+            (),
+            0,
+            0,
+            expires_at,
+            None,
+        )
 
 
 async def confirm(
@@ -194,16 +238,18 @@ async def _confirm(
     async with uow.write() as session:
         now = uow.now()
         checkout, outlet = await _operators_checkout(session, staff, checkout_id)
-        note_success(session, attempt, now, checkout.id)
+        await note_success(session, attempt, now, checkout.id)
         if checkout.status == "completed":
             return await _view(session, checkout, outlet)  # a second tap: the same receipt
         _require_status(checkout, now, "open")
         if checkout.person_id is None:
             raise NoResidentYet()
         payer = await _payer(session, checkout.person_id, outlet, lock=True)
-        items = await _put_lines(session, checkout, lines)
-        left = await _hold(session, checkout, items, now, zone)
-        await _capture(session, checkout, items, outlet, now, staff.id, payer, left)
+        # The checkout's row changes at several steps below; written once, at the end.
+        with session.no_autoflush:
+            items = await _put_lines(session, checkout, lines)
+            hold, left = await _hold(session, checkout, items, now, zone)
+            await _capture(session, checkout, items, outlet, now, staff.id, payer, left, hold)
         return _view_of(checkout, outlet, _lines_of(items), payer, left)
 
 
@@ -249,7 +295,7 @@ async def _offer(
         await session.flush()
         items = await _put_lines(session, checkout, lines)
         _require_stock(items, _quantities(lines))
-        note_success(session, attempt, now, checkout.id)
+        await note_success(session, attempt, now, checkout.id)
         view = _view_of(checkout, outlet, _lines_of(items), None, None)
     return _with_secret(view, secret)
 
@@ -289,7 +335,7 @@ async def _resident_confirm(
     async with uow.write() as session:
         now = uow.now()
         checkout = await _locked(session, checkout_id)
-        note_success(session, attempt, now, checkout.id)
+        await note_success(session, attempt, now, checkout.id)
         if checkout.person_id not in (None, person_id) or checkout.link_digest is None:
             raise CheckoutGone()
         outlet = await load_outlet(session, checkout.outlet_id)
@@ -322,7 +368,7 @@ async def _complete(
     async with uow.write() as session:
         now = uow.now()
         checkout, outlet = await _operators_checkout(session, staff, checkout_id)
-        note_success(session, attempt, now, checkout.id)
+        await note_success(session, attempt, now, checkout.id)
         if checkout.status == "completed":
             return await _view(session, checkout, outlet)
         _require_status(checkout, now, "held")
@@ -347,7 +393,7 @@ async def _cancel(
 ) -> CheckoutView:
     async with uow.write() as session:
         checkout, outlet = await _operators_checkout(session, staff, checkout_id)
-        note_success(session, attempt, uow.now(), checkout.id)
+        await note_success(session, attempt, uow.now(), checkout.id)
         if checkout.status in FINISHED:
             raise CheckoutFinished(status=checkout.status)
         await _release(session, checkout, uow.now(), "cancelled")
@@ -403,12 +449,7 @@ async def _recorded(
 
 
 async def _locked(session: AsyncSession, checkout_id: int) -> Checkout:
-    checkout = await session.scalar(
-        select(Checkout)
-        .where(Checkout.id == checkout_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    checkout = await session.scalar(_LOCK_CHECKOUT, {"checkout_id": checkout_id})
     if checkout is None:
         raise CheckoutGone()
     return checkout
@@ -450,37 +491,31 @@ def _quantities(lines: Mapping[int, int]) -> dict[int, int]:
 async def _put_lines(
     session: AsyncSession, checkout: Checkout, lines: Mapping[int, int]
 ) -> list[tuple[CatalogueItem, int]]:
-    """The checkout's lines become these, at today's prices; the items come back locked
-    (in id order, as every writer takes them)."""
+    """The checkout's lines, at today's prices; the items come back locked (in id order,
+    as every writer takes them). A checkout gets its lines once: when it is offered, or
+    when its scanned code is confirmed (an open checkout has none: the confirmation
+    either commits with them or leaves none behind)."""
     wanted = _quantities(lines)
-    items = list(
-        await session.scalars(
-            select(CatalogueItem)
-            .where(CatalogueItem.id.in_(sorted(wanted)))
-            .order_by(CatalogueItem.id)
-            .with_for_update()
-        )
-    )
+    items = list(await session.scalars(_LOCK_ITEMS, {"ids": sorted(wanted)}))
     if len(items) != len(wanted) or any(
         item.outlet_id != checkout.outlet_id or not item.active for item in items
     ):
         raise UnknownItem()
     if len({item.point_type for item in items}) > 1:
         raise MixedPointTypes()
-    for old in await session.scalars(
-        select(CheckoutLine).where(CheckoutLine.checkout_id == checkout.id)
-    ):
-        await session.delete(old)
-    for item in items:
-        session.add(
-            CheckoutLine(
-                checkout_id=checkout.id,
-                item_id=item.id,
-                quantity=wanted[item.id],
-                price_points=item.price_points,
-                value_fen=item.value_fen,
-            )
-        )
+    await session.execute(
+        insert(CheckoutLine),
+        [
+            {
+                "checkout_id": checkout.id,
+                "item_id": item.id,
+                "quantity": wanted[item.id],
+                "price_points": item.price_points,
+                "value_fen": item.value_fen,
+            }
+            for item in items
+        ],
+    )
     checkout.point_type = items[0].point_type
     checkout.total_points = sum(item.price_points * wanted[item.id] for item in items)
     checkout.total_fen = sum(item.value_fen * wanted[item.id] for item in items)
@@ -510,41 +545,69 @@ async def _hold(
     items: list[tuple[CatalogueItem, int]],
     now: datetime,
     zone: ZoneInfo,
-) -> int:
+) -> tuple[HoldView, int]:
     """Check stock, limits and points, then reserve the points on the resident's wallet.
-    Returns what the resident can still spend."""
+    Returns the hold and what the resident can still spend."""
     assert checkout.person_id is not None
     assert checkout.point_type is not None
     _require_stock(items, {item.id: quantity for item, quantity in items})
     await _require_within_limits(session, checkout.person_id, items, now, zone)
-    redeemable = await session.scalar(
-        select(PointType.redeemable).where(PointType.code == checkout.point_type)
-    )
-    if not redeemable:
-        raise NotRedeemable()
-    wallet = await person_wallet(session, checkout.person_id, checkout.point_type, now)
-    spendable = await available(session, wallet.id, lock=True)
-    if spendable < checkout.total_points:
+    wallet = await _spendable_wallet(session, checkout.person_id, checkout.point_type)
+    if wallet is None or wallet.spendable < checkout.total_points:
+        spendable = wallet.spendable if wallet is not None else 0
         raise NotEnoughPoints(needed=checkout.total_points, redeemable=max(spendable, 0))
-    spent = await open_account(
-        session,
-        code=f"redeemed:{checkout.point_type}",
-        unit=checkout.point_type,
-        kind="system",
-        now=now,
-    )
+    spent_id = wallet.redeemed_id
+    if spent_id is None:  # the type's first purchase anywhere
+        spent_id = (await _redeemed_account(session, checkout.point_type, now)).id
     hold = await place_hold(
         session,
         idempotency_key=f"checkout:{checkout.id}:hold",
         debit_account_id=wallet.id,
-        credit_account_id=spent.id,
+        credit_account_id=spent_id,
         amount=checkout.total_points,
         now=now,
         expires_at=now + HOLD_LIFETIME,
         memo=f"checkout {checkout.id}",
     )
     checkout.hold_id = hold.id
-    return spendable - checkout.total_points
+    return hold, wallet.spendable - checkout.total_points
+
+
+@dataclass(frozen=True)
+class _Wallet:
+    id: int
+    spendable: int
+    redeemed_id: int | None  # the account spent points go to, once it exists
+
+
+async def _redeemed_account(session: AsyncSession, point_type: str, now: datetime) -> AccountView:
+    return await open_account(
+        session, code=_redeemed_code(point_type), unit=point_type, kind="system", now=now
+    )
+
+
+def _redeemed_code(point_type: str) -> str:
+    return f"redeemed:{point_type}"
+
+
+async def _spendable_wallet(
+    session: AsyncSession, person_id: int, point_type: str
+) -> _Wallet | None:
+    """The resident's wallet of the type, locked, what it can spend, and where spent
+    points go: one statement on the way to every purchase. Raises
+    point_type_not_redeemable; None when the resident never had points of the type."""
+    params = {"wallet": wallet_code(person_id, point_type), "redeemed": _redeemed_code(point_type)}
+    row = (await session.execute(_LOCK_WALLET, params)).one_or_none()
+    if row is None:
+        redeemable = await session.scalar(
+            select(PointType.redeemable).where(PointType.code == point_type)
+        )
+        if not redeemable:
+            raise NotRedeemable()
+        return None
+    if not row[3]:
+        raise NotRedeemable()
+    return _Wallet(row[0], int(row[1]), row[2])
 
 
 async def _require_within_limits(
@@ -581,9 +644,11 @@ async def _capture(
     staff_id: int,
     payer: ResidentView,
     left: int,
+    placed: HoldView | None = None,
 ) -> None:
     """Post the hold and take the stock, in this one transaction; the receipt (with the
-    `left` points the resident can still spend) joins it."""
+    `left` points the resident can still spend) joins it. `placed`: the hold, when this
+    transaction placed it."""
     assert checkout.hold_id is not None
     assert checkout.person_id is not None
     _require_stock(items, {item.id: quantity for item, quantity in items})
@@ -593,6 +658,7 @@ async def _capture(
         idempotency_key=f"checkout:{checkout.id}",
         now=now,
         actor=f"staff:{staff_id}",
+        placed=placed,
     )
     running_low = []
     for item, quantity in items:
@@ -711,9 +777,12 @@ def _names(items: list[tuple[CatalogueItem, int]]) -> list[tuple[str, str | None
 
 
 async def _redeemable(session: AsyncSession, person_id: int, point_type: str | None) -> int:
-    """Spendable points of the type (of every redeemable type, before items decide it)."""
+    """Spendable points of the type (of every redeemable type, before items decide it).
+    Wallets are bounded accounts, whose posted and held figures the ledger keeps on the
+    row: one sum, however many types the resident holds."""
+    spendable = Account.posted - Account.held
     query = (
-        select(Account.id)
+        select(func.coalesce(func.sum(case((spendable > 0, spendable), else_=0)), 0))
         .join(PointType, PointType.code == Account.unit)
         .where(PointType.redeemable.is_(True))
     )
@@ -721,10 +790,7 @@ async def _redeemable(session: AsyncSession, person_id: int, point_type: str | N
         query = query.where(Account.code == wallet_code(person_id, point_type))
     else:
         query = query.where(Account.owner_ref == person_ref(person_id), Account.kind == WALLET)
-    total = 0
-    for account_id in (await session.scalars(query)).all():
-        total += max(await available(session, account_id), 0)
-    return total
+    return int(await session.scalar(query) or 0)
 
 
 def _with_secret(view: CheckoutView, secret: str) -> CheckoutView:

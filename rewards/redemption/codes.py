@@ -17,12 +17,13 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.uow import UnitOfWork
 from rewards.people.residents import load_verified_resident
+from rewards.redemption.errors import CodeExpired, CodeUnknown, CodeUsed
 from rewards.redemption.models import PayCode
 
 PAY_CODE_LIFETIME = timedelta(minutes=2)
@@ -84,24 +85,47 @@ async def issue_pay_code(
                     .where(PayCode.person_id == person_id, PayCode.used_at.is_(None))
                     .values(used_at=now)
                 )
-                session.add(
-                    PayCode(
+                await session.execute(
+                    insert(PayCode).values(
                         digest=digest(digits),
                         person_id=person_id,
                         created_at=now,
                         expires_at=now + lifetime,
                     )
                 )
-                await session.flush()
             return PayCodeView(digits, now + lifetime)
         except IntegrityError:
             continue
     raise RuntimeError("could not draw a fresh pay code")
 
 
-async def find_pay_code(session: AsyncSession, digits: str) -> PayCode | None:
-    """The code's row, locked: of two kiosks scanning it at once the second waits and
-    then finds it used."""
-    return await session.scalar(
-        select(PayCode).where(PayCode.digest == digest(digits)).with_for_update()
+_USE = (
+    update(PayCode)
+    .where(
+        PayCode.digest == bindparam("code"),
+        PayCode.used_at.is_(None),
+        PayCode.expires_at > bindparam("now"),
     )
+    .values(used_at=bindparam("now"))
+    .returning(PayCode.id, PayCode.person_id)
+    .execution_options(synchronize_session=False)
+)
+
+
+async def use_pay_code(session: AsyncSession, digits: str, now: datetime) -> tuple[int, int]:
+    """Mark the code used and return its id and resident. Of two kiosks scanning it at
+    once, the second waits on the row and then finds it used. Raises pay_code_unknown,
+    pay_code_used, pay_code_expired."""
+    code = digest(digits)
+    taken = (await session.execute(_USE, {"code": code, "now": now})).one_or_none()
+    if taken is not None:
+        return taken.id, taken.person_id
+    # Only a refusal reads the row again, to say why.
+    found = (
+        await session.execute(select(PayCode.used_at).where(PayCode.digest == code))
+    ).one_or_none()
+    if found is None:
+        raise CodeUnknown()
+    if found.used_at is not None:
+        raise CodeUsed()
+    raise CodeExpired()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -62,19 +62,17 @@ def is_open(hours: str, at: datetime, zone: ZoneInfo) -> bool:
     return not spans or any(start <= local < end for start, end in spans)
 
 
-async def outlet_at_counter(
-    session: AsyncSession, staff: StaffView, outlet_id: int, *, lock: bool = False
-) -> OutletView:
+async def outlet_at_counter(session: AsyncSession, staff: StaffView, outlet_id: int) -> OutletView:
     """The outlet, when this staff member may work its counter now. Raises unknown_outlet,
     out_of_scope (no role that redeems there), not_your_outlet."""
-    outlet = await load_outlet(session, outlet_id)
+    row = (
+        await session.execute(_AT_COUNTER, {"outlet_id": outlet_id, "staff_id": staff.id})
+    ).one_or_none()
+    if row is None:
+        raise UnknownOutlet()
+    outlet = OutletView(*row[:-1])
     staff.require(Action.REDEEM, outlet.unit_path)
-    listed = await session.scalar(
-        select(OutletOperator.staff_id).where(
-            OutletOperator.outlet_id == outlet_id, OutletOperator.staff_id == staff.id
-        )
-    )
-    if listed is None or not outlet.active:
+    if not row[-1] or not outlet.active:
         raise NotYourOutlet()
     return outlet
 
@@ -84,26 +82,35 @@ def require_open(outlet: OutletView, now: datetime, zone: ZoneInfo) -> None:
         raise OutletClosed(hours=outlet.opening_hours)
 
 
+_OUTLET_ROW = select(
+    Outlet.id,
+    Outlet.code,
+    Outlet.name,
+    Outlet.name_en,
+    OrgUnit.path,
+    Outlet.opening_hours,
+    Outlet.active,
+).join(OrgUnit, OrgUnit.id == Outlet.org_unit_id)
+
+
+_OUTLET = _OUTLET_ROW.where(Outlet.id == bindparam("outlet_id"))
+# The outlet and whether the operator is listed for it, in one statement built once:
+# every kiosk step asks.
+_AT_COUNTER = _OUTLET.add_columns(
+    select(OutletOperator.staff_id)
+    .where(
+        OutletOperator.outlet_id == Outlet.id,
+        OutletOperator.staff_id == bindparam("staff_id"),
+    )
+    .exists()
+)
+
+
 async def load_outlet(session: AsyncSession, outlet_id: int) -> OutletView:
-    row = (
-        await session.execute(
-            select(Outlet, OrgUnit.path)
-            .join(OrgUnit, OrgUnit.id == Outlet.org_unit_id)
-            .where(Outlet.id == outlet_id)
-        )
-    ).one_or_none()
+    row = (await session.execute(_OUTLET, {"outlet_id": outlet_id})).one_or_none()
     if row is None:
         raise UnknownOutlet()
-    outlet, path = row
-    return OutletView(
-        outlet.id,
-        outlet.code,
-        outlet.name,
-        outlet.name_en,
-        path,
-        outlet.opening_hours,
-        outlet.active,
-    )
+    return OutletView(*row)
 
 
 async def my_outlets(uow: UnitOfWork, *, staff: StaffView) -> list[OutletView]:

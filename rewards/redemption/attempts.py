@@ -14,12 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.uow import UnitOfWork
 from rewards.redemption.errors import TooManyWrongCodes
-from rewards.redemption.models import RedemptionAttempt
+from rewards.redemption.models import WRONG_CODE, RedemptionAttempt
 
 WRONG_CODE_WINDOW = timedelta(minutes=10)
 WRONG_CODES_PER_OPERATOR = 10
 WRONG_CODES_PER_ADDRESS = 30  # a shared address (the kiosks of one office behind NAT)
-WRONG = ("pay_code_unknown", "pay_code_expired", "pay_code_used", "too_many_wrong_codes")
 
 
 @dataclass(frozen=True)
@@ -65,9 +64,8 @@ async def note_success(
 _BY_OPERATOR = RedemptionAttempt.staff_id == bindparam("staff_id")
 _BY_ADDRESS = RedemptionAttempt.address == bindparam("address")
 _WRONG_CODES = select(func.count().filter(_BY_OPERATOR), func.count().filter(_BY_ADDRESS)).where(
+    WRONG_CODE,
     RedemptionAttempt.at >= bindparam("since"),
-    RedemptionAttempt.step == "scan",
-    RedemptionAttempt.outcome.in_(WRONG),
     or_(_BY_OPERATOR, _BY_ADDRESS),
 )
 

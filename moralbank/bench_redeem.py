@@ -16,6 +16,12 @@ Two loops, each from a settled server (moralbank.bench_ledger.settle):
   issued a moment before. Latency runs from the scheduled start to the committed
   confirmation, so time spent queueing counts.
 
+Each loop first runs `warmup` seconds as it will be measured, and counts none of it: a
+kiosk server runs for days, so its pool's connections are open and its statements
+prepared, where a fresh client process spends its first seconds opening and preparing
+them (at 100 purchases a second that queued the first three seconds' purchases for up to
+two seconds). The warm-up's purchases are reported apart, with its open-loop p99.
+
 The clients, and the kiosks, are spread over client processes as `bench ledger` spreads
 its clients. The ledger is verified afterwards (`moralbank ledger verify`'s checks): the
 command fails when the run broke the books, whatever its speed.
@@ -49,6 +55,7 @@ from rewards.redemption.codes import issue_pay_code
 from rewards.staff.service import StaffView, staff_by_username
 
 ARRIVAL_PERIOD = 1.0  # seconds between a kiosk's purchases in the open loop
+WARMUP_SECONDS = 5.0
 CODE_LEAD = 0.5  # the resident opens their pay code this long before their turn
 MOST_ITEMS = 3
 
@@ -80,6 +87,9 @@ class RedeemBench:
     open_loop_rate_per_s: float
     p50_ms: float
     p99_ms: float
+    warmup_s: float  # run before each loop as it is measured, not counted
+    warmup_purchases: int  # completed in the two warm-ups (checkouts the books also hold)
+    open_loop_warmup_p99_ms: float
     ledger_verified: bool
     ledger_problems: list[str]  # what the verifier found, when it found anything
 
@@ -100,20 +110,24 @@ class _Share:
     kiosks: int  # all kiosks, to stagger the open loop's arrivals
     first: int  # the first lane's number among all lanes
     start_at: float
+    warmup: float
     seconds: float
 
 
 @dataclass(frozen=True)
 class _Outcome:
-    elapsed: float
+    elapsed: float  # of the measured part, after the warm-up
     latencies: list[float]  # completed purchases only
     code_latencies: list[float]
     refused: int
     failed: int
     arrivals: int
+    warmup_latencies: list[float]  # completed during the warm-up
 
 
-async def run_bench(url: str, *, kiosks: int, clients: int, seconds: float) -> RedeemBench:
+async def run_bench(
+    url: str, *, kiosks: int, clients: int, seconds: float, warmup: float = WARMUP_SECONDS
+) -> RedeemBench:
     """Seed (once) and measure the database at `url`, which must already be migrated."""
     if clients > kiosks * RESIDENTS_PER_KIOSK:
         raise ValueError("more clients than residents to serve them")
@@ -126,17 +140,18 @@ async def run_bench(url: str, *, kiosks: int, clients: int, seconds: float) -> R
         reference.initialise(scale=max(clients, 1))
         before = await asyncio.to_thread(reference.tps, clients=clients, seconds=half)
         await settle(database, tables=None)
-        closed = await _measure(url, "closed", _closed_lanes(shop, clients), processes, seconds)
+        closed_lanes = _closed_lanes(shop, clients)
+        closed = await _measure(url, "closed", closed_lanes, processes, warmup, seconds)
         after = await asyncio.to_thread(reference.tps, clients=clients, seconds=half)
         await settle(database, tables=None)
         lanes = tuple(_Lane(kiosk, kiosk.residents) for kiosk in shop)
-        opened = await _measure(url, "open", lanes, processes, seconds)
+        opened = await _measure(url, "open", lanes, processes, warmup, seconds)
         problems = await _verify(database)
     finally:
         await database.dispose()
     return _figures(
-        database.dialect, kiosks, clients, processes, seconds, closed, opened, reference,
-        (before + after) / 2, problems,
+        database.dialect, kiosks, clients, processes, seconds, warmup, closed, opened,
+        reference, (before + after) / 2, problems,
     )  # fmt: skip
 
 
@@ -146,6 +161,7 @@ def _figures(
     clients: int,
     processes: int,
     seconds: float,
+    warmup: float,
     closed: _Outcome,
     opened: _Outcome,
     reference: PgbenchReference | _SqliteTpcb,
@@ -175,6 +191,9 @@ def _figures(
         open_loop_rate_per_s=round(len(opened.latencies) / opened.elapsed, 1),
         p50_ms=round(percentile_ms(opened.latencies, 50), 2),
         p99_ms=round(percentile_ms(opened.latencies, 99), 2),
+        warmup_s=warmup,
+        warmup_purchases=len(closed.warmup_latencies) + len(opened.warmup_latencies),
+        open_loop_warmup_p99_ms=round(percentile_ms(opened.warmup_latencies, 99), 2),
         ledger_verified=not problems,
         ledger_problems=problems,
     )
@@ -220,7 +239,7 @@ def _reference(url: str, dialect: str, clients: int) -> PgbenchReference | _Sqli
 
 
 async def _measure(
-    url: str, loop: str, lanes: tuple[_Lane, ...], processes: int, seconds: float
+    url: str, loop: str, lanes: tuple[_Lane, ...], processes: int, warmup: float, seconds: float
 ) -> _Outcome:
     """One loop with its lanes spread over `processes` client processes."""
     processes = min(processes, len(lanes))
@@ -228,7 +247,9 @@ async def _measure(
     firsts = [sum(sizes[:p]) for p in range(processes)]
     start_at = time.time() + (STARTUP_SECONDS if processes > 1 else 0.0)
     shares = [
-        _Share(url, loop, lanes[first : first + size], len(lanes), first, start_at, seconds)
+        _Share(
+            url, loop, lanes[first : first + size], len(lanes), first, start_at, warmup, seconds
+        )
         for first, size in zip(firsts, sizes, strict=True)
     ]
     if len(shares) == 1:
@@ -246,6 +267,7 @@ async def _measure(
         sum(outcome.refused for outcome in outcomes),
         sum(outcome.failed for outcome in outcomes),
         sum(outcome.arrivals for outcome in outcomes),
+        [latency for outcome in outcomes for latency in outcome.warmup_latencies],
     )
 
 
@@ -260,14 +282,15 @@ async def _clients(share: _Share) -> _Outcome:
         database = Database.from_url(share.url, pool_size=len(share.lanes), max_overflow=0)
     else:  # the open loop meets the pool the application runs with
         database = Database.from_url(share.url)
-    counter = _Counter(UnitOfWork(database, SystemClock()))
+    uow = UnitOfWork(database, SystemClock())
     try:
-        operators = [await _operator(counter.uow, lane.kiosk) for lane in share.lanes]
+        operators = [await _operator(uow, lane.kiosk) for lane in share.lanes]
         await asyncio.sleep(max(0.0, share.start_at - time.time()))
         started = time.perf_counter()
+        counter = _Counter(uow, measure_from=started + share.warmup)
         numbered = list(enumerate(zip(share.lanes, operators, strict=True), share.first))
         if share.loop == "closed":
-            until = started + share.seconds
+            until = counter.measure_from + share.seconds
             await asyncio.gather(
                 *(counter.closed(n, lane, op, until) for n, (lane, op) in numbered)
             )
@@ -275,11 +298,13 @@ async def _clients(share: _Share) -> _Outcome:
             every = ARRIVAL_PERIOD / share.kiosks
             await asyncio.gather(
                 *(
-                    counter.open(lane, op, started + n * every, started + share.seconds)
+                    counter.open(
+                        lane, op, started + n * every, counter.measure_from + share.seconds
+                    )
                     for n, (lane, op) in numbered
                 )
             )
-        return counter.outcome(time.perf_counter() - started)
+        return counter.outcome(time.perf_counter() - counter.measure_from)
     finally:
         await database.dispose()
 
@@ -291,10 +316,13 @@ async def _operator(uow: UnitOfWork, kiosk: Kiosk) -> StaffView:
 
 
 class _Counter:
-    """One process's purchases and what they took."""
+    """One process's purchases and what they took: those started before `measure_from`
+    (the warm-up) apart."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, *, measure_from: float) -> None:
         self.uow = uow
+        self.measure_from = measure_from
+        self.warmup_latencies: list[float] = []
         self.latencies: list[float] = []
         self.code_latencies: list[float] = []
         self.refused = 0
@@ -303,7 +331,13 @@ class _Counter:
 
     def outcome(self, elapsed: float) -> _Outcome:
         return _Outcome(
-            elapsed, self.latencies, self.code_latencies, self.refused, self.failed, self.arrivals
+            elapsed,
+            self.latencies,
+            self.code_latencies,
+            self.refused,
+            self.failed,
+            self.arrivals,
+            self.warmup_latencies,
         )
 
     async def closed(self, n: int, lane: _Lane, staff: StaffView, until: float) -> None:
@@ -315,8 +349,9 @@ class _Counter:
             asked = time.perf_counter()
             digits = await self._pay_code(person_id)
             started = time.perf_counter()
-            self.code_latencies.append(started - asked)
-            await self._purchase(lane.kiosk, staff, digits, rng, started)
+            if started >= self.measure_from:
+                self.code_latencies.append(started - asked)
+            self._count(started, await self._purchase(lane.kiosk, staff, digits, rng, started))
 
     async def open(self, lane: _Lane, staff: StaffView, first: float, until: float) -> None:
         """Purchases at this kiosk every ARRIVAL_PERIOD from `first`, each its own task."""
@@ -335,21 +370,33 @@ class _Counter:
         self, lane: _Lane, staff: StaffView, person_id: int, rng: random.Random, at: float
     ) -> None:
         await asyncio.sleep(max(0.0, at - CODE_LEAD - time.perf_counter()))
-        self.arrivals += 1
+        measured = at >= self.measure_from
+        self.arrivals += measured
         try:
             digits = await self._pay_code(person_id)
             await asyncio.sleep(max(0.0, at - time.perf_counter()))
-            await self._purchase(lane.kiosk, staff, digits, rng, at)
+            self._count(at, await self._purchase(lane.kiosk, staff, digits, rng, at))
         except PoolTimeout:
-            self.failed += 1
+            self.failed += measured
+
+    def _count(self, since: float, latency: float | None) -> None:
+        """A purchase's outcome (None: refused), in the warm-up's figures or the run's."""
+        if since < self.measure_from:
+            if latency is not None:
+                self.warmup_latencies.append(latency)
+        elif latency is None:
+            self.refused += 1
+        else:
+            self.latencies.append(latency)
 
     async def _pay_code(self, person_id: int) -> str:
         return (await issue_pay_code(self.uow, person_id=person_id)).digits
 
     async def _purchase(
         self, kiosk: Kiosk, staff: StaffView, digits: str, rng: random.Random, since: float
-    ) -> None:
-        """Scan and confirm 1–3 of the kiosk's goods; the latency counts from `since`."""
+    ) -> float | None:
+        """Scan and confirm 1–3 of the kiosk's goods: the latency from `since`, or None
+        when the kiosk was refused."""
         chosen = rng.sample(kiosk.items, rng.randint(1, min(MOST_ITEMS, len(kiosk.items))))
         address = f"10.8.{kiosk.outlet_id // 250}.{kiosk.outlet_id % 250}"
         try:
@@ -362,6 +409,5 @@ class _Counter:
                 lines={item: 1 for item in chosen}, address=address, zone=ZONE,
             )  # fmt: skip
         except RewardsError:
-            self.refused += 1
-        else:
-            self.latencies.append(time.perf_counter() - since)
+            return None
+        return time.perf_counter() - since

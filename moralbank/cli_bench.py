@@ -149,9 +149,21 @@ def bench_bot(
     "--kiosks", default=100, show_default=True, help="Kiosks, each starting a purchase a second."
 )
 @click.option("--seconds", default=20.0, show_default=True, help="Length of each loop.")
+@click.option(
+    "--warmup",
+    default=5.0,
+    show_default=True,
+    help="Seconds each loop runs first, as measured, without counting (connections opened, "
+    "statements prepared).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def bench_redeem(
-    database_url: str | None, clients: int, kiosks: int, seconds: float, as_json: bool
+    database_url: str | None,
+    clients: int,
+    kiosks: int,
+    seconds: float,
+    warmup: float,
+    as_json: bool,
 ) -> None:
     """Love-supermarket purchases (pay code, scan, confirm) per second with operators
     buying without pause, against pgbench TPC-B (on SQLite, sqlite3) in the same run; and
@@ -164,7 +176,9 @@ def bench_redeem(
     if database_url is None:
         database_url = _fresh_sqlite("bench-redeem.db")
     migrations.upgrade(database_url)
-    result = run_async(run_bench(database_url, kiosks=kiosks, clients=clients, seconds=seconds))
+    result = run_async(
+        run_bench(database_url, kiosks=kiosks, clients=clients, seconds=seconds, warmup=warmup)
+    )
     click.echo(json.dumps(asdict(result)) if as_json else as_table(result))
     if not result.ledger_verified:  # fast figures from broken books are worth nothing
         raise SystemExit(1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.sql import insert_ignoring_conflicts
@@ -68,17 +68,19 @@ async def enqueue(session: AsyncSession, messages: list[OutboxMessage]) -> None:
     await session.flush()
 
 
+# Built once: every notice (a receipt, an award) asks it.
+_KNOWN_CHATS = select(
+    OutboxChat.chat_id, OutboxChat.unreachable_since, OutboxChat.unreachable_reason
+).where(OutboxChat.chat_id.in_(bindparam("chats", expanding=True)))
+
+
 async def _known_chats(session: AsyncSession, chats: set[int]) -> dict[int, str | None]:
     """The chats that already have a row: chat id → why it is unreachable (None if not)."""
     known: dict[int, str | None] = {}
     ordered = sorted(chats)
     # Chunks keep the parameter count within every database's limit.
     for start in range(0, len(ordered), 500):
-        rows = await session.execute(
-            select(
-                OutboxChat.chat_id, OutboxChat.unreachable_since, OutboxChat.unreachable_reason
-            ).where(OutboxChat.chat_id.in_(ordered[start : start + 500]))
-        )
+        rows = await session.execute(_KNOWN_CHATS, {"chats": ordered[start : start + 500]})
         for chat_id, since, reason in rows:
             known[chat_id] = (reason or "unreachable") if since is not None else None
     return known

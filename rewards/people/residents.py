@@ -37,6 +37,7 @@ class ResidentView:
     unit_path: str
     household_id: int | None
     status: str
+    chat_id: int | None = None  # their private chat with the bot, when they have one
 
     @property
     def verified(self) -> bool:
@@ -64,6 +65,12 @@ _RESIDENT = (
         OrgUnit.path,
         Resident.household_id,
         Resident.status,
+        # Read along: a receipt or a notice to the resident follows most loads.
+        select(PersonChannel.external_id)
+        .where(PersonChannel.person_id == Person.id, PersonChannel.channel == TELEGRAM)
+        .order_by(PersonChannel.id)
+        .limit(1)
+        .scalar_subquery(),
     )
     .join(Person, Person.id == Resident.person_id)
     .join(OrgUnit, OrgUnit.id == Resident.org_unit_id)

@@ -33,6 +33,7 @@ from ledger.models import Account
 from ledger.service import AccountView, open_account
 from rewards.audit import record_audit
 from rewards.errors import RewardsError
+from rewards.org.models import OrgUnit
 from rewards.people.residents import ResidentView, load_resident, load_verified_resident
 from rewards.points.accounts import WALLET, person_ref, wallet_code
 from rewards.points.models import PointType
@@ -57,8 +58,16 @@ from rewards.redemption.errors import (
     UnknownItem,
     UnknownOutlet,
 )
-from rewards.redemption.models import CatalogueItem, Checkout, CheckoutLine, FeeOffset
-from rewards.redemption.outlets import OutletView, load_outlet, outlet_at_counter, require_open
+from rewards.redemption.models import CatalogueItem, Checkout, CheckoutLine, FeeOffset, Outlet
+from rewards.redemption.outlets import (
+    LISTED,
+    OUTLET_COLUMNS,
+    OutletView,
+    at_counter,
+    load_outlet,
+    outlet_at_counter,
+    require_open,
+)
 from rewards.staff.service import StaffView
 
 # How long a checkout waits at each stage before it expires (and a held one's points
@@ -74,6 +83,14 @@ _LOCK_CHECKOUT = (
     select(Checkout)
     .where(Checkout.id == bindparam("checkout_id"))
     .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_LOCK_CHECKOUT_AT_COUNTER = (
+    select(Checkout, *OUTLET_COLUMNS, LISTED)
+    .join(Outlet, Outlet.id == Checkout.outlet_id)
+    .join(OrgUnit, OrgUnit.id == Outlet.org_unit_id)
+    .where(Checkout.id == bindparam("checkout_id"))
+    .with_for_update(of=Checkout)
     .execution_options(populate_existing=True)
 )
 _LOCK_ITEMS = (
@@ -458,9 +475,12 @@ async def _locked(session: AsyncSession, checkout_id: int) -> Checkout:
 async def _operators_checkout(
     session: AsyncSession, staff: StaffView, checkout_id: int
 ) -> tuple[Checkout, OutletView]:
-    checkout = await _locked(session, checkout_id)
-    outlet = await outlet_at_counter(session, staff, checkout.outlet_id)
-    return checkout, outlet
+    """The checkout, locked, and its outlet, when this operator may work its counter."""
+    params = {"checkout_id": checkout_id, "staff_id": staff.id}
+    row = (await session.execute(_LOCK_CHECKOUT_AT_COUNTER, params)).one_or_none()
+    if row is None:
+        raise CheckoutGone()
+    return row[0], at_counter(staff, row[1:])
 
 
 def _require_status(checkout: Checkout, now: datetime, status: str) -> None:

@@ -4,8 +4,10 @@ with a role that allows redeeming there; staff who manage outlets set up the res
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select
@@ -62,6 +64,33 @@ def is_open(hours: str, at: datetime, zone: ZoneInfo) -> bool:
     return not spans or any(start <= local < end for start, end in spans)
 
 
+# An outlet as its view needs it, and whether the staff member (the "staff_id"
+# parameter) is listed to work its counter: built once, for every kiosk step asks.
+OUTLET_COLUMNS = (
+    Outlet.id,
+    Outlet.code,
+    Outlet.name,
+    Outlet.name_en,
+    OrgUnit.path,
+    Outlet.opening_hours,
+    Outlet.active,
+)
+LISTED = (
+    select(OutletOperator.staff_id)
+    .where(
+        OutletOperator.outlet_id == Outlet.id,
+        OutletOperator.staff_id == bindparam("staff_id"),
+    )
+    .exists()
+)
+_OUTLET = (
+    select(*OUTLET_COLUMNS)
+    .join(OrgUnit, OrgUnit.id == Outlet.org_unit_id)
+    .where(Outlet.id == bindparam("outlet_id"))
+)
+_AT_COUNTER = _OUTLET.add_columns(LISTED)
+
+
 async def outlet_at_counter(session: AsyncSession, staff: StaffView, outlet_id: int) -> OutletView:
     """The outlet, when this staff member may work its counter now. Raises unknown_outlet,
     out_of_scope (no role that redeems there), not_your_outlet."""
@@ -70,6 +99,12 @@ async def outlet_at_counter(session: AsyncSession, staff: StaffView, outlet_id: 
     ).one_or_none()
     if row is None:
         raise UnknownOutlet()
+    return at_counter(staff, row)
+
+
+def at_counter(staff: StaffView, row: Sequence[Any]) -> OutletView:
+    """The outlet of a row of OUTLET_COLUMNS and LISTED, when this staff member may work
+    its counter. Raises out_of_scope, not_your_outlet."""
     outlet = OutletView(*row[:-1])
     staff.require(Action.REDEEM, outlet.unit_path)
     if not row[-1] or not outlet.active:
@@ -80,30 +115,6 @@ async def outlet_at_counter(session: AsyncSession, staff: StaffView, outlet_id: 
 def require_open(outlet: OutletView, now: datetime, zone: ZoneInfo) -> None:
     if not is_open(outlet.opening_hours, now, zone):
         raise OutletClosed(hours=outlet.opening_hours)
-
-
-_OUTLET_ROW = select(
-    Outlet.id,
-    Outlet.code,
-    Outlet.name,
-    Outlet.name_en,
-    OrgUnit.path,
-    Outlet.opening_hours,
-    Outlet.active,
-).join(OrgUnit, OrgUnit.id == Outlet.org_unit_id)
-
-
-_OUTLET = _OUTLET_ROW.where(Outlet.id == bindparam("outlet_id"))
-# The outlet and whether the operator is listed for it, in one statement built once:
-# every kiosk step asks.
-_AT_COUNTER = _OUTLET.add_columns(
-    select(OutletOperator.staff_id)
-    .where(
-        OutletOperator.outlet_id == Outlet.id,
-        OutletOperator.staff_id == bindparam("staff_id"),
-    )
-    .exists()
-)
 
 
 async def load_outlet(session: AsyncSession, outlet_id: int) -> OutletView:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rewards.messaging.outbox import notify
-from rewards.people.residents import ResidentView, telegram_chat
+from rewards.people.residents import ResidentView
 from rewards.redemption.models import CatalogueItem, Checkout, CheckoutLine
 from rewards.redemption.outlets import OutletView
 
@@ -27,8 +27,8 @@ async def send_receipt(
     key: str,
 ) -> None:
     """Queued in the checkout's own transaction: it goes out once that commits. Built
-    from what the checkout's step has in hand; only the resident's chat is read."""
-    chat_id = await telegram_chat(session, payer.person_id)
+    from what the checkout's step has in hand (the resident's chat came with them)."""
+    chat_id = payer.chat_id
     if chat_id is None:
         return
     english = payer.language.startswith("en")

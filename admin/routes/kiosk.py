@@ -31,6 +31,9 @@ from rewards.staff.service import StaffView
 router = page_router()
 QUANTITY_FIELD = "qty_"  # qty_<item id> = how many, from the catalogue's buttons
 MAX_TYPED = 64  # longer than any code a scanner or a person types
+# The operator's latest offer, [checkout id, link secret], in their session (which the
+# browser holds signed: the secret is the one the QR on their screen shows anyway).
+OFFERED = "kiosk_offer"
 
 
 class Step(Protocol):
@@ -144,10 +147,26 @@ async def offer(
         return await _counter_page(
             request, staff, uow, outlet_id, 400, error=message, picked=lines
         )
-    # The link's secret exists only in this answer (the database keeps its digest), so
-    # the QR is drawn here rather than behind a redirect.
+    # The link's secret exists only in this answer (the database keeps its digest). It
+    # waits in the operator's session for the page behind the redirect, so that reloading
+    # that page shows the same QR instead of posting a second offer.
     assert view.link_secret is not None
-    link = checkout_link(request.app.state.settings.bot_username, view.link_secret)
+    request.session[OFFERED] = [view.id, view.link_secret]
+    return RedirectResponse(f"/kiosk/checkouts/{view.id}/qr", status_code=303)
+
+
+@router.get("/kiosk/checkouts/{checkout_id}/qr")
+async def offer_page(
+    request: Request, checkout_id: IdPath, staff: CurrentStaff, uow: Uow
+) -> Response:
+    """The QR the resident scans. Only the operator's latest offer has its secret at
+    hand; an older one goes back to its checkout page."""
+    view = await kiosk.checkout_at_counter(uow, staff=staff, checkout_id=checkout_id)
+    offered = request.session.get(OFFERED)
+    # Confirmed or ended meanwhile, the QR has done its job.
+    if not offered or offered[0] != checkout_id or view.status != "offered":
+        return RedirectResponse(f"/kiosk/checkouts/{checkout_id}", status_code=303)
+    link = checkout_link(request.app.state.settings.bot_username, offered[1])
     t = translator_for(request, staff.language)
     qr = Markup(qr_svg(link)) if link else None  # noqa: S704 (our own SVG, no input in it)
     return render(request, "kiosk_offer.html", t, staff=staff, checkout=view, qr=qr)

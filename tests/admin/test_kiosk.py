@@ -180,15 +180,42 @@ async def test_without_the_bot_username_the_qr_page_says_what_is_missing(
 ) -> None:
     await signed_in(client, "kiosk")
     token = await csrf_of(client, f"/kiosk/{shop.outlet.id}")
-    offered = await client.post(
+    posted = await client.post(
         f"/kiosk/{shop.outlet.id}/offer", data={f"qty_{shop.soap.id}": "1", "csrf_token": token}
     )
+    assert posted.status_code == 303
+    offered = await client.get(posted.headers["location"])
     assert offered.status_code == 200
     assert alert(offered.text) == said(catalogues, "kiosk.no_bot_username")
     assert "<svg" not in offered.text
     async with uow.read() as session:
         status = await session.scalar(select(Checkout.status))
     assert status == "offered"
+
+
+async def test_only_the_operators_latest_offer_shows_its_qr(
+    shop: Shop, uow: UnitOfWork, client: httpx.AsyncClient
+) -> None:
+    """The secret behind a QR is kept only in the answer to the offer (the operator's
+    session holds the latest one): an older offer's QR page goes to its checkout page."""
+    await signed_in(client, "kiosk")
+    token = await csrf_of(client, f"/kiosk/{shop.outlet.id}")
+    pages = []
+    for _ in range(2):
+        posted = await client.post(
+            f"/kiosk/{shop.outlet.id}/offer",
+            data={f"qty_{shop.soap.id}": "1", "csrf_token": token},
+        )
+        assert posted.status_code == 303
+        pages.append(posted.headers["location"])
+    first, second = (int(page.split("/")[-2]) for page in pages)
+    assert (await client.get(pages[1])).status_code == 200
+    older = await client.get(pages[0])
+    assert older.status_code == 303
+    assert older.headers["location"] == f"/kiosk/checkouts/{first}"
+    async with uow.read() as session:
+        offered = (await session.scalars(select(Checkout.id).order_by(Checkout.id))).all()
+    assert offered == [first, second]
 
 
 async def test_a_code_scanned_at_an_outlet_that_does_not_exist_is_refused_and_recorded(

@@ -100,9 +100,14 @@ async def test_a_qr_confirmed_in_the_bot_is_completed_at_the_counter(
         await page.get_by_role("button", name="居民扫码支付").click()
         await expect(page.locator("#qr svg")).to_be_visible()
         await expect(page.locator("#receipt-total")).to_have_text("25")
+        shown = await page.locator("#qr").inner_html()
+        await page.reload()  # a reload shows the same QR and offers nothing again
+        await expect(page.locator("#qr svg")).to_be_visible()
+        assert await page.locator("#qr").inner_html() == shown
         async with uow.read() as session:
-            offered = await session.scalar(select(Checkout).where(Checkout.status == "offered"))
-        assert offered is not None
+            offers = (await session.scalars(select(Checkout))).all()
+        assert [checkout.status for checkout in offers] == ["offered"]
+        offered = offers[0]
         # The resident, in the bot, confirms; nobody touches the kiosk.
         await kiosk.resident_confirm(
             uow, person_id=shop.town.alice, checkout_id=offered.id, zone=ZONE

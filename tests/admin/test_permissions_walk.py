@@ -261,6 +261,10 @@ ROUTES: dict[tuple[str, str], tuple[Need, Request]] = {
         Action.REDEEM,
         lambda x: (f"/kiosk/checkouts/{x.kiosk.held}", None),
     ),
+    ("GET", "/kiosk/checkouts/{checkout_id}/qr"): (
+        Action.REDEEM,
+        lambda x: (f"/kiosk/checkouts/{x.kiosk.offered}/qr", None),
+    ),
     ("GET", "/kiosk/checkouts/{checkout_id}/state"): (
         Action.REDEEM,
         lambda x: (f"/kiosk/checkouts/{x.kiosk.held}/state", None),

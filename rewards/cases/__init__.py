@@ -1,0 +1,2 @@
+"""Snap-and-report (随手拍): a resident's photo of a problem, from report to a closed,
+rated case."""

@@ -21,6 +21,7 @@ MODEL_MODULES = (
     "rewards.messaging.models",
     "rewards.points.models",
     "rewards.redemption.models",
+    "rewards.cases.models",
 )
 
 

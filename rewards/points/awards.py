@@ -30,7 +30,9 @@ from rewards.audit import record_audit
 from rewards.errors import (
     CapReached,
     NotAllowedToAward,
+    NotVerified,
     RequestKeyReused,
+    ResidentLeft,
     RuleNotApplicable,
     RuleNotInForce,
 )
@@ -85,7 +87,7 @@ async def apply_rule(
             staff.require(Action.AWARD_BY_RULE, resident.unit_path)
             rule = await current_rule(session, rule_code)
             _check_rule(rule, staff, resident, now)
-            change = await _new_change(session, staff, resident, rule, request_key, note, now)
+            change = await _new_change(session, staff.id, resident, rule, request_key, note, now)
             if rule.second_approver:
                 audit_change(session, change, staff.id, "points.requested", now)
                 return change_view(change)
@@ -99,6 +101,49 @@ async def apply_rule(
         if earlier is None:
             raise
         return earlier
+
+
+async def award_in(
+    session: AsyncSession,
+    *,
+    person_id: int,
+    rule_code: str,
+    request_key: str,
+    requested_by: int | None,
+    note: str | None,
+    zone: ZoneInfo,
+    now: datetime,
+) -> ChangeView | None:
+    """Pay a rule to a resident inside the caller's transaction, for a step the caller
+    took (a report verified, an attendance confirmed): the rule and its caps decide, not
+    the actor's right to award. Once per request key. None, and the step still stands,
+    when the resident earns nothing (not verified, or left, or the cap is reached) or the
+    rule is not in force for them."""
+    earlier = await _replay(session, request_key, person_id, rule_code)
+    if earlier is not None:
+        return earlier
+    try:
+        resident = await load_verified_resident(session, person_id)
+    except (NotVerified, ResidentLeft):
+        return None
+    rule = await current_rule(session, rule_code)
+    if not rule.in_force(now) or not resident.unit_path.startswith(rule.unit_path):
+        return None
+    try:
+        # A savepoint: a cap already reached leaves no trace of the change, and the
+        # caller's step stands.
+        async with session.begin_nested():
+            change = await _new_change(
+                session, requested_by, resident, rule, request_key, note, now
+            )
+            if rule.second_approver:
+                audit_change(session, change, requested_by, "points.requested", now)
+                return change_view(change)
+            await pay(session, change, rule, zone=zone, now=now)
+    except CapReached:
+        return None
+    audit_change(session, change, requested_by, f"points.{change.kind}", now)
+    return change_view(change)
 
 
 def _check_rule(rule: RuleView, staff: StaffView, resident: ResidentView, now: datetime) -> None:
@@ -119,7 +164,7 @@ def _check_rule(rule: RuleView, staff: StaffView, resident: ResidentView, now: d
 
 async def _new_change(
     session: AsyncSession,
-    staff: StaffView,
+    requested_by: int | None,
     resident: ResidentView,
     rule: RuleView,
     request_key: str,
@@ -136,7 +181,7 @@ async def _new_change(
         asked_points=rule.points,
         note=note,
         status="pending",
-        requested_by_staff_id=staff.id,
+        requested_by_staff_id=requested_by,
         created_at=now,
         # A snapshot of what the resident reads about it, kept with the ledger entry too.
         details={

@@ -189,38 +189,62 @@ async def undo(uow: UnitOfWork, *, staff: StaffView, change_id: int, reason: str
         staff.require(Action.UNDO_CHANGES, resident.unit_path)
         if change.status != "posted" or change.entry_id is None:
             raise NotPending()
-        await reverse_entry(
-            session,
-            entry_id=change.entry_id,
-            idempotency_key=f"points:{change.id}:reversal",
-            now=now,
-            memo=reason[:500],
-            actor=f"staff:{staff.id}",
-        )
-        if "cap_usage" in change.details:
-            await session.execute(
-                update(CapUsage)
-                .where(CapUsage.id == int(change.details["cap_usage"]))
-                .values(used=CapUsage.used - change.points)
-            )
-        change.status = "reversed"
-        change.decided_by_staff_id = staff.id
-        change.decided_at = now
-        audit_change(session, change, staff.id, "points.reversed", now, reason=reason[:500])
-        wallet = await person_wallet(
-            session, change.person_id, str(change.details["point_type"]), now
-        )
-        await tell_resident(
-            session,
-            person_id=change.person_id,
-            wallet_id=wallet.id,
-            details=change.details,
-            points=-change.points,  # the opposite move
-            asked_points=-change.points,
-            now=now,
-            key="points.undone",
-        )
+        await _reverse(session, change, staff.id, reason, now)
         return change_view(change)
+
+
+async def reverse_in(
+    session: AsyncSession,
+    *,
+    request_key: str,
+    actor_staff_id: int,
+    reason: str,
+    now: datetime,
+) -> ChangeView | None:
+    """Take back the change made for `request_key`, inside the caller's transaction (a
+    report found false). None when nothing was paid for it (or it was taken back)."""
+    change = await session.scalar(
+        select(PointChange).where(PointChange.request_key == request_key).with_for_update()
+    )
+    if change is None or change.status != "posted" or change.entry_id is None:
+        return None
+    await _reverse(session, change, actor_staff_id, reason, now)
+    return change_view(change)
+
+
+async def _reverse(
+    session: AsyncSession, change: PointChange, actor: int, reason: str, now: datetime
+) -> None:
+    assert change.entry_id is not None
+    await reverse_entry(
+        session,
+        entry_id=change.entry_id,
+        idempotency_key=f"points:{change.id}:reversal",
+        now=now,
+        memo=reason[:500],
+        actor=f"staff:{actor}",
+    )
+    if "cap_usage" in change.details:
+        await session.execute(
+            update(CapUsage)
+            .where(CapUsage.id == int(change.details["cap_usage"]))
+            .values(used=CapUsage.used - change.points)
+        )
+    change.status = "reversed"
+    change.decided_by_staff_id = actor
+    change.decided_at = now
+    audit_change(session, change, actor, "points.reversed", now, reason=reason[:500])
+    wallet = await person_wallet(session, change.person_id, str(change.details["point_type"]), now)
+    await tell_resident(
+        session,
+        person_id=change.person_id,
+        wallet_id=wallet.id,
+        details=change.details,
+        points=-change.points,  # the opposite move
+        asked_points=-change.points,
+        now=now,
+        key="points.undone",
+    )
 
 
 @dataclass(frozen=True)

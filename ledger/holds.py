@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -149,12 +149,7 @@ async def post_hold(
     )
     if entry.replayed:  # the key was used for another entry: not this hold's
         raise IdempotencyConflict(key=idempotency_key)
-    await session.execute(
-        update(Hold)
-        .where(Hold.id == hold_id)
-        .values(resolution_entry_id=entry.id)
-        .execution_options(synchronize_session=False)
-    )
+    await session.execute(_SET_RESOLUTION, {"hold_id": hold_id, "entry_id": entry.id})
     return entry
 
 
@@ -183,6 +178,25 @@ async def expire_holds(session: AsyncSession, *, now: datetime) -> int:
     for hold_id in due.all():
         expired += await _resolve(session, hold_id, now, "expired", strict=False)
     return expired
+
+
+# Built once: every captured hold runs them, and building one took as long as sending it.
+_RESOLVE = (
+    update(Hold)
+    .where(Hold.id == bindparam("hold_id"), Hold.status == "pending")
+    .values(
+        status=bindparam("to_status"),
+        resolved_at=bindparam("now"),
+        posted_amount=bindparam("amount_posted"),
+    )
+    .execution_options(synchronize_session=False)
+)
+_SET_RESOLUTION = (
+    update(Hold)
+    .where(Hold.id == bindparam("hold_id"))
+    .values(resolution_entry_id=bindparam("entry_id"))
+    .execution_options(synchronize_session=False)
+)
 
 
 async def _pending(
@@ -215,10 +229,8 @@ async def _resolve(
 ) -> bool:
     """Move the hold out of pending (its trigger releases the reserved amount)."""
     result = await session.execute(
-        update(Hold)
-        .where(Hold.id == hold_id, Hold.status == "pending")
-        .values(status=status, resolved_at=now, posted_amount=posted_amount)
-        .execution_options(synchronize_session=False)
+        _RESOLVE,
+        {"hold_id": hold_id, "to_status": status, "now": now, "amount_posted": posted_amount},
     )
     assert isinstance(result, CursorResult)
     if result.rowcount != 1 and strict:

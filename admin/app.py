@@ -26,6 +26,7 @@ from admin.routes import (
     outlets,
     residents,
     rules,
+    telegram_link,
 )
 from admin.security import (
     SESSION_COOKIE,
@@ -80,7 +81,7 @@ def create_app(
     # The page routers carry the CSRF check themselves (see admin.routes.page_router).
     routers = (
         health, auth, home, rules, residents, households, broadcasts, changes, kiosk,
-        outlet_reports, outlets,
+        outlet_reports, outlets, telegram_link,
     )  # fmt: skip
     for router in (module.router for module in routers):
         app.include_router(router)

@@ -214,3 +214,15 @@ class TooManyCodeGuesses(RewardsError):
     """Household invite codes are throttled per person, against guessing."""
 
     code = "too_many_code_guesses"
+
+
+class StaffLinkInvalid(RewardsError):
+    """A staff link that is unknown, used or expired: make a new one in the panel."""
+
+    code = "staff_link_invalid"
+
+
+class TelegramTakenByStaff(RewardsError):
+    """This Telegram account is linked to another staff account already."""
+
+    code = "telegram_taken_by_staff"

@@ -13,8 +13,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from markupsafe import Markup
 
+from admin.bot_links import checkout_link, qr_svg
 from admin.deps import CurrentStaff, Uow, Zone
-from admin.kiosk_qr import checkout_link, qr_svg
 from admin.params import MAX_ID, IdPath
 from admin.rendering import render, translator_for
 from admin.routes import page_router

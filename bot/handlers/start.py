@@ -1,7 +1,7 @@
 """/start: greet the person in their language, offer to switch it, and lead a newcomer
 into joining (an invite link's payload can fix their grid); a kiosk's QR opens its
-checkout instead. /cancel leaves whatever
-conversation the person is in."""
+checkout instead, and a staff member's link from the panel links their Telegram.
+/cancel leaves whatever conversation the person is in."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ from aiogram.types import Message, ReplyKeyboardRemove
 
 from bot.handlers.checkout import show_checkout
 from bot.handlers.joining import offer_joining
+from bot.handlers.staff_link import link_staff
 from bot.keyboards import language_kb, main_menu_kb
 from core.i18n import Translator
 from core.uow import UnitOfWork
 from rewards.people.joining import residency
 from rewards.people.service import PersonView
 from rewards.redemption.codes import LINK_PREFIX
+from rewards.staff.telegram import LINK_PREFIX as STAFF_LINK_PREFIX
 
 
 async def cmd_start(
@@ -31,6 +33,9 @@ async def cmd_start(
     if command.args and command.args.startswith(LINK_PREFIX):
         # At the counter: the checkout, not a welcome.
         await show_checkout(message, t, person, uow, command.args)
+        return
+    if command.args and command.args.startswith(STAFF_LINK_PREFIX):
+        await link_staff(message, t, uow, command.args)
         return
     await message.answer(
         t("start.welcome", name=html.quote(person.display_name)), reply_markup=language_kb(t)

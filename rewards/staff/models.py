@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models import Base, BigIntId, id_column
@@ -73,3 +73,31 @@ class StaffRole(Base):
     org_unit_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("org_units.id"), index=True)
 
     staff: Mapped[StaffAccount] = relationship(back_populates="roles")
+
+
+class StaffChat(Base):
+    """The Telegram account a staff member linked, once, from the panel: cases and alerts
+    reach them there, and they act on them with buttons (within their roles)."""
+
+    __tablename__ = "staff_chats"
+
+    staff_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("staff_accounts.id"), primary_key=True
+    )
+    # A private chat's id is the user's id; one Telegram account serves one staff account.
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    linked_at: Mapped[datetime]
+
+
+class StaffLinkCode(Base):
+    """A one-time link the panel shows (a deep link and its QR): kept as its SHA-256,
+    short-lived, and spent by the first /start that brings it."""
+
+    __tablename__ = "staff_link_codes"
+
+    id: Mapped[int] = id_column()
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("staff_accounts.id"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

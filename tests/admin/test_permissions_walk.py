@@ -101,6 +101,9 @@ ROUTES: dict[tuple[str, str], tuple[Need, Request]] = {
     ("GET", "/login"): (PUBLIC, lambda x: ("/login", None)),
     ("POST", "/language"): (PUBLIC, lambda x: ("/language", {"locale": "zh_Hans"})),
     ("GET", "/"): (STAFF, lambda x: ("/", None)),
+    ("GET", "/telegram"): (STAFF, lambda x: ("/telegram", None)),
+    ("POST", "/telegram/link"): (STAFF, lambda x: ("/telegram/link", {})),
+    ("POST", "/telegram/unlink"): (STAFF, lambda x: ("/telegram/unlink", {})),
     ("GET", "/residents"): (Action.SEE_RESIDENTS, lambda x: ("/residents", None)),
     ("GET", "/residents/{person_id}"): (
         Action.SEE_RESIDENTS,

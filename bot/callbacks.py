@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
@@ -48,3 +48,12 @@ class CheckoutConfirm(CallbackData, prefix="co"):
     """The resident confirms a kiosk's checkout they opened by its QR."""
 
     id: Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class CaseStep(CallbackData, prefix="cs"):
+    """A staff member's step on a case from its alert, at the version they saw
+    (rewards.cases.staff_alerts writes these)."""
+
+    id: Annotated[int, Field(ge=1, le=MAX_ID)]
+    step: Literal["verify", "reject"]
+    version: Annotated[int, Field(ge=1, le=MAX_ID)]

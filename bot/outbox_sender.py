@@ -22,6 +22,7 @@ import contextlib
 import dataclasses
 import html
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from aiogram import Bot
@@ -205,7 +206,7 @@ class OutboxSender:
 
     async def _send_now(self, message: Claimed) -> Message:
         text, mode = self._render(message)
-        markup = _markup(message.reply_markup)
+        markup = _markup(message.reply_markup, self.catalogues.translator(message.locale or ""))
         if message.kind == "photo" and message.photo is not None:
             photo = BufferedInputFile(message.photo, filename="photo.png")
             return await self.bot.send_photo(
@@ -281,5 +282,21 @@ def _reason(exc: Exception) -> str:
     return exc.message if isinstance(exc, TelegramAPIError) else f"{type(exc).__name__}: {exc}"
 
 
-def _markup(data: dict[str, Any] | None) -> InlineKeyboardMarkup | None:
-    return InlineKeyboardMarkup.model_validate(data) if data else None
+def _markup(
+    data: dict[str, Any] | None, translate: Callable[[str], str]
+) -> InlineKeyboardMarkup | None:
+    """The message's buttons; a button may name its label by catalogue key ("text_key"),
+    said in the message's language (services write no text of their own)."""
+    if not data:
+        return None
+    rows = [
+        [_button(button, translate) for button in row] for row in data.get("inline_keyboard", [])
+    ]
+    return InlineKeyboardMarkup.model_validate({**data, "inline_keyboard": rows})
+
+
+def _button(button: dict[str, Any], translate: Callable[[str], str]) -> dict[str, Any]:
+    if "text_key" not in button:
+        return button
+    rest = {name: value for name, value in button.items() if name != "text_key"}
+    return {**rest, "text": translate(button["text_key"])}

@@ -226,3 +226,9 @@ class TelegramTakenByStaff(RewardsError):
     """This Telegram account is linked to another staff account already."""
 
     code = "telegram_taken_by_staff"
+
+
+class StaffNotLinked(RewardsError):
+    """A staff button tapped from a Telegram account no staff account is linked to."""
+
+    code = "staff_not_linked"

@@ -8,6 +8,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from bot.handlers import (
+    cases_staff,
     checkout,
     errors,
     fallback,
@@ -31,6 +32,7 @@ def get_routers() -> list[Router]:
         wallet,
         pay_code,
         checkout,
+        cases_staff,
         membership,
         joining,
         fallback,

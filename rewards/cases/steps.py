@@ -31,6 +31,7 @@ from rewards.cases.errors import (
 from rewards.cases.lifecycle import STAFF_NEEDS, Move, Status, Step, next_level, step
 from rewards.cases.models import Case, CaseCategory, CaseEvent, CasePhoto
 from rewards.cases.notices import tell_reporter
+from rewards.cases.staff_alerts import tell_handlers
 from rewards.org.models import OrgUnit
 from rewards.points.awards import award_in
 from rewards.points.corrections import reverse_in
@@ -79,6 +80,7 @@ async def submit(uow: UnitOfWork, *, person_id: int, case_id: int) -> CaseView:
             case.acknowledge_by = now + timedelta(hours=category.acknowledge_hours)
             case.resolve_by = now + timedelta(hours=category.resolve_hours)
         await _record(session, case, move, now, person_id=person_id)
+        await tell_handlers(session, case, now)
         return case_view(case)
 
 
@@ -203,6 +205,7 @@ async def escalate(
         await _record(
             session, case, move, now, staff_id=staff.id, reason=reason.strip(), details=details
         )
+        await tell_handlers(session, case, now)
         return case_view(case)
 
 

@@ -1,0 +1,106 @@
+"""Telling the staff who answer for a case, in the Telegram they linked
+(rewards.staff.telegram), with buttons for their next steps. A new case goes to the
+handlers of its grid; an escalated one to those of the unit it climbed to (or, at the
+top, the department handlers above it). Staff without a linked Telegram see it in the
+panel's queue only.
+
+Button labels are catalogue keys the sender translates into each staff member's
+language; their callback data is "cs:<case>:<step>:<version>", which the bot reads back
+(bot.callbacks.CaseStep) and which carries the version the staff member saw.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rewards.cases.lifecycle import Status, Step
+from rewards.cases.models import Case, CaseCategory
+from rewards.messaging.outbox import notify
+from rewards.org.models import OrgUnit
+from rewards.people.models import Person, PersonChannel
+from rewards.people.residents import TELEGRAM
+from rewards.staff.models import Role, StaffAccount, StaffChat, StaffRole
+from rewards.staff.permissions import Action, allows
+
+CALLBACK_PREFIX = "cs"
+# The buttons of a freshly reported case: most are one tap; a step that needs a reason
+# or a photo is taken in the panel for now.
+NEW_CASE_BUTTONS = ((Step.VERIFY, "cases.button.verify"), (Step.REJECT, "cases.button.reject"))
+
+
+def step_callback(case_id: int, action: Step, version: int) -> str:
+    return f"{CALLBACK_PREFIX}:{case_id}:{action.value}:{version}"
+
+
+async def tell_handlers(session: AsyncSession, case: Case, now: datetime) -> None:
+    """Queue the alert to every linked handler of the case where it is now."""
+    handlers = await _linked_handlers(session, case)
+    if not handlers:
+        return
+    category = await session.get(CaseCategory, case.category_id) if case.category_id else None
+    new = case.status == Status.REPORTED.value
+    for chat_id, language in handlers.items():
+        english = language.startswith("en")
+        name = ""
+        if category is not None:
+            name = category.name_en if english and category.name_en else category.name
+        await notify(
+            session,
+            chat_id=chat_id,
+            key="cases.staff.new" if new else "cases.staff.escalated",
+            locale=language,
+            now=now,
+            params={"number": case.id, "category": name, "description": case.description or ""},
+            reply_markup=_keyboard(case, NEW_CASE_BUTTONS if new else ()),
+        )
+
+
+def _keyboard(case: Case, buttons: tuple[tuple[Step, str], ...]) -> dict[str, Any] | None:
+    if not buttons:
+        return None
+    row = [
+        {"text_key": key, "callback_data": step_callback(case.id, action, case.version)}
+        for action, key in buttons
+    ]
+    return {"inline_keyboard": [row]}
+
+
+async def _linked_handlers(session: AsyncSession, case: Case) -> dict[int, str]:
+    """Chat → language, of the active staff with a linked Telegram whose role handles
+    cases where the case is: at its very unit, or (at the top of the ladder) a department
+    handler above it. Their language is the one they chose in the bot, else their
+    account's."""
+    path = await session.scalar(select(OrgUnit.path).where(OrgUnit.id == case.unit_id))
+    if path is None:
+        return {}
+    language = func.coalesce(Person.language, StaffAccount.language)
+    query = (
+        select(StaffRole.role, StaffChat.telegram_user_id, language)
+        .join(OrgUnit, OrgUnit.id == StaffRole.org_unit_id)
+        .join(StaffAccount, StaffAccount.id == StaffRole.staff_id)
+        .join(StaffChat, StaffChat.staff_id == StaffRole.staff_id)
+        .outerjoin(
+            PersonChannel,
+            (PersonChannel.external_id == StaffChat.telegram_user_id)
+            & (PersonChannel.channel == TELEGRAM),
+        )
+        .outerjoin(Person, Person.id == PersonChannel.person_id)
+        .where(StaffAccount.is_active.is_(True))
+    )
+    if case.level == "department":  # the department handlers whose place is above it
+        query = query.where(
+            StaffRole.role == Role.DEPARTMENT_HANDLER, literal(path).startswith(OrgUnit.path)
+        )
+    else:
+        query = query.where(
+            StaffRole.org_unit_id == case.unit_id, StaffRole.role != Role.DEPARTMENT_HANDLER
+        )
+    return {
+        chat_id: str(chosen)
+        for role, chat_id, chosen in await session.execute(query)
+        if allows(role, Action.HANDLE_CASES)
+    }

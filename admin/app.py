@@ -17,6 +17,7 @@ from admin.rendering import create_templates, render, translator_for
 from admin.routes import (
     auth,
     broadcasts,
+    cases,
     changes,
     health,
     home,
@@ -80,7 +81,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The page routers carry the CSRF check themselves (see admin.routes.page_router).
     routers = (
-        health, auth, home, rules, residents, households, broadcasts, changes, kiosk,
+        health, auth, home, rules, residents, households, broadcasts, changes, cases, kiosk,
         outlet_reports, outlets, telegram_link,
     )  # fmt: skip
     for router in (module.router for module in routers):

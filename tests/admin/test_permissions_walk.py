@@ -21,6 +21,9 @@ import moralbank.schema  # noqa: F401  (every table module, for the digest below
 from core.db import Database
 from core.models import Base
 from core.uow import UnitOfWork
+from rewards.cases.queue import SEES_CASES as CASE_ACTIONS
+from rewards.cases.reporting import add_photo, open_draft
+from rewards.cases.steps import CaseView, submit
 from rewards.messaging.broadcasts import start_broadcast
 from rewards.people.residents import found_household
 from rewards.points.corrections import adjust
@@ -34,6 +37,7 @@ from rewards.staff.models import Role, StaffAccount, StaffRole
 from rewards.staff.permissions import PERMISSIONS, STAFF_ROLES, Action
 from rewards.staff.service import create_staff
 from tests.admin.conftest import RECORDS_REFUSALS, csrf_of, log_in
+from tests.cases.town import photo
 from tests.rewards.community import (
     APPROVAL_ABOVE,
     PASSWORD,
@@ -55,6 +59,7 @@ class Staff:
 
 PUBLIC, STAFF = Public(), Staff()
 Need = Action | frozenset[Action] | Public | Staff
+SEES_CASES = frozenset(CASE_ACTIONS)  # any of them shows the queue
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,7 @@ class Targets:
     posted_change: int  # +5, paid
     pending_rule: int  # a rule version worth +500, asked by someone else, waiting
     kiosk: KioskTargets
+    case: CaseView  # Alice's report at grid 1, waiting to be accepted
 
 
 @dataclass(frozen=True)
@@ -192,6 +198,12 @@ ROUTES: dict[tuple[str, str], tuple[Need, Request]] = {
         Action.UNDO_CHANGES,
         lambda x: (f"/changes/{x.posted_change}/undo", {"reason": "记错了"}),
     ),
+    ("GET", "/cases"): (SEES_CASES, lambda x: ("/cases", None)),
+    ("GET", "/cases/{case_id}"): (SEES_CASES, lambda x: (f"/cases/{x.case.id}", None)),
+    ("POST", "/cases/{case_id}/{step}"): (
+        Action.HANDLE_CASES,
+        lambda x: (f"/cases/{x.case.id}/verify", {"version": str(x.case.version)}),
+    ),
     ("GET", "/kiosk"): (Action.REDEEM, lambda x: ("/kiosk", None)),
     ("GET", "/outlets/reports"): (Action.MANAGE_OUTLETS, lambda x: ("/outlets/reports", None)),
     ("GET", "/outlets"): (Action.MANAGE_OUTLETS, lambda x: ("/outlets", None)),
@@ -303,6 +315,7 @@ MENU: list[tuple[str, Need]] = [
         "/rules",
         "/adjustments",
         "/broadcasts",
+        "/cases",
         "/kiosk",
         "/outlets",
         "/audit",
@@ -430,7 +443,16 @@ async def prepare(uow: UnitOfWork, role: Role) -> Targets:
         pending_rule = await session.scalar(select(RuleApproval.id))
     assert pending_rule is not None
     counter = await prepare_kiosk(uow, town, walker)
-    return Targets(town, walker, change.id, household, broadcast, posted.id, pending_rule, counter)
+    case = await prepare_case(uow, town)
+    return Targets(
+        town, walker, change.id, household, broadcast, posted.id, pending_rule, counter, case
+    )
+
+
+async def prepare_case(uow: UnitOfWork, town: Community) -> CaseView:
+    draft = await open_draft(uow, person_id=town.alice)
+    await add_photo(uow, person_id=town.alice, case_id=draft.id, photo=photo(1))
+    return await submit(uow, person_id=town.alice, case_id=draft.id)
 
 
 async def prepare_kiosk(uow: UnitOfWork, town: Community, walker: int) -> KioskTargets:

@@ -9,12 +9,12 @@ from aiogram.types import Message
 from core.i18n import Translator
 from core.uow import UnitOfWork
 from rewards.errors import StaffLinkInvalid
-from rewards.staff.telegram import link_chat, link_secret
+from rewards.staff.telegram import link_chat, staff_link_secret
 
 
 async def link_staff(message: Message, t: Translator, uow: UnitOfWork, payload: str) -> None:
     """Answer /start with a staff link's payload (one that starts like one)."""
-    secret = link_secret(payload)
+    secret = staff_link_secret(payload)
     if secret is None or message.from_user is None or message.chat.type != "private":
         raise StaffLinkInvalid()
     staff = await link_chat(uow, secret=secret, telegram_user_id=message.from_user.id)

@@ -14,17 +14,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rewards.cases.lifecycle import Status, Step
 from rewards.cases.models import Case, CaseCategory
 from rewards.messaging.outbox import notify
 from rewards.org.models import OrgUnit
-from rewards.people.models import Person, PersonChannel
-from rewards.people.residents import TELEGRAM
-from rewards.staff.models import Role, StaffAccount, StaffChat, StaffRole
+from rewards.staff.models import Role, StaffChat, StaffRole
 from rewards.staff.permissions import Action, allows
+from rewards.staff.telegram import linked_chats
 
 CALLBACK_PREFIX = "cs"
 # The buttons of a freshly reported case: most are one tap; a step that needs a reason
@@ -77,19 +76,11 @@ async def _linked_handlers(session: AsyncSession, case: Case) -> dict[int, str]:
     path = await session.scalar(select(OrgUnit.path).where(OrgUnit.id == case.unit_id))
     if path is None:
         return {}
-    language = func.coalesce(Person.language, StaffAccount.language)
     query = (
-        select(StaffRole.role, StaffChat.telegram_user_id, language)
+        linked_chats()
+        .add_columns(StaffRole.role)
+        .join(StaffRole, StaffRole.staff_id == StaffChat.staff_id)
         .join(OrgUnit, OrgUnit.id == StaffRole.org_unit_id)
-        .join(StaffAccount, StaffAccount.id == StaffRole.staff_id)
-        .join(StaffChat, StaffChat.staff_id == StaffRole.staff_id)
-        .outerjoin(
-            PersonChannel,
-            (PersonChannel.external_id == StaffChat.telegram_user_id)
-            & (PersonChannel.channel == TELEGRAM),
-        )
-        .outerjoin(Person, Person.id == PersonChannel.person_id)
-        .where(StaffAccount.is_active.is_(True))
     )
     if case.level == "department":  # the department handlers whose place is above it
         query = query.where(
@@ -100,7 +91,7 @@ async def _linked_handlers(session: AsyncSession, case: Case) -> dict[int, str]:
             StaffRole.org_unit_id == case.unit_id, StaffRole.role != Role.DEPARTMENT_HANDLER
         )
     return {
-        chat_id: str(chosen)
-        for role, chat_id, chosen in await session.execute(query)
+        chat_id: str(language)
+        for _, chat_id, language, role in await session.execute(query)
         if allows(role, Action.HANDLE_CASES)
     }

@@ -15,12 +15,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.uow import UnitOfWork
 from rewards.audit import record_audit
 from rewards.errors import StaffLinkInvalid, TelegramTakenByStaff
+from rewards.people.models import Person, PersonChannel
+from rewards.people.residents import TELEGRAM
 from rewards.staff.models import StaffAccount, StaffChat, StaffLinkCode
 from rewards.staff.service import StaffView, get_staff
 
@@ -44,7 +46,7 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def link_secret(payload: str) -> str | None:
+def staff_link_secret(payload: str) -> str | None:
     """The secret in a /start payload, or None when it is not a staff link's."""
     if not payload.startswith(LINK_PREFIX):
         return None
@@ -128,14 +130,25 @@ async def staff_of_chat(uow: UnitOfWork, telegram_user_id: int) -> StaffView | N
     return await get_staff(uow, staff_id) if staff_id is not None else None
 
 
-async def staff_chats(session: AsyncSession, staff_ids: list[int]) -> dict[int, int]:
-    """Staff id → the private chat to tell them in, for those who linked one."""
-    rows = await session.execute(
-        select(StaffChat.staff_id, StaffChat.telegram_user_id).where(
-            StaffChat.staff_id.in_(staff_ids)
+def linked_chats() -> Select[int, int, str]:
+    """Active staff with a linked Telegram: (staff id, chat, language), the language the
+    one they chose in the bot, else their account's. Callers narrow it down to whom a
+    message is for."""
+    return (
+        select(
+            StaffChat.staff_id,
+            StaffChat.telegram_user_id,
+            func.coalesce(Person.language, StaffAccount.language),
         )
+        .join(StaffAccount, StaffAccount.id == StaffChat.staff_id)
+        .outerjoin(
+            PersonChannel,
+            (PersonChannel.external_id == StaffChat.telegram_user_id)
+            & (PersonChannel.channel == TELEGRAM),
+        )
+        .outerjoin(Person, Person.id == PersonChannel.person_id)
+        .where(StaffAccount.is_active.is_(True))
     )
-    return {staff_id: chat_id for staff_id, chat_id in rows}
 
 
 def _audit(session: AsyncSession, staff_id: int, action: str, now: datetime) -> None:

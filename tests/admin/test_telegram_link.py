@@ -15,7 +15,7 @@ from core.clock import FrozenClock
 from core.db import Database
 from core.i18n import Catalogues
 from core.uow import UnitOfWork
-from rewards.staff.telegram import link_chat, link_secret, staff_of_chat
+from rewards.staff.telegram import link_chat, staff_link_secret, staff_of_chat
 from tests.admin.conftest import Staff, csrf_of, log_in
 from tests.support import TEST_SECRET_KEY, make_settings
 
@@ -41,7 +41,7 @@ async def test_a_staff_member_links_and_unlinks_their_telegram(
     assert "<svg" in offered.text
     found = re.search(rf"https://t\.me/{BOT}\?start=(staff_[A-Za-z0-9_-]+)", offered.text)
     assert found is not None
-    secret = link_secret(found[1])
+    secret = staff_link_secret(found[1])
     assert secret is not None
     linked = await link_chat(uow, secret=secret, telegram_user_id=990001)
     assert linked.username == staff.username

@@ -40,6 +40,7 @@ from rewards.redemption.errors import (
 from rewards.redemption.models import CatalogueItem, FeeOffset, RedemptionAttempt
 from rewards.redemption.outlets import create_outlet
 from rewards.redemption.refunds import refund
+from rewards.staff.telegram import link_chat, offer_link, staff_link_secret
 from tests.redemption.shop import STAFF_GROUP, SWEEPS, Shop, build_shop
 from tests.rewards.community import START, ZONE
 
@@ -59,6 +60,9 @@ def uow(database: Database, clock: FrozenClock) -> UnitOfWork:
 @pytest.fixture
 async def shop(uow: UnitOfWork) -> Shop:
     return await build_shop(uow)
+
+
+OPERATOR_PHONE = 770001
 
 
 async def balance(uow: UnitOfWork, person_id: int) -> int:
@@ -316,6 +320,10 @@ async def test_points_that_are_not_redeemable_buy_nothing(uow: UnitOfWork, shop:
 
 
 async def test_staff_hear_once_when_an_item_runs_low(uow: UnitOfWork, shop: Shop) -> None:
+    """In the outlet's staff group, and in the Telegram of its operator, who linked it."""
+    secret = staff_link_secret((await offer_link(uow, staff=shop.operator)).payload)
+    assert secret is not None
+    await link_chat(uow, secret=secret, telegram_user_id=OPERATOR_PHONE)
     for _ in range(2):  # 3 soaps, low at 1: the second sale crosses, no other does
         started = await scan(
             uow, shop, (await issue_pay_code(uow, person_id=shop.town.alice)).digits
@@ -323,14 +331,14 @@ async def test_staff_hear_once_when_an_item_runs_low(uow: UnitOfWork, shop: Shop
         await confirm(uow, shop, started.id, {shop.soap.id: 1})
     async with uow.read() as session:
         alerts = (
-            await session.scalars(
-                select(OutboxMessage.text_params).where(
-                    OutboxMessage.chat_id == STAFF_GROUP,
-                    OutboxMessage.text_key == "redemption.low_stock",
-                )
+            await session.execute(
+                select(OutboxMessage.chat_id, OutboxMessage.text_params)
+                .where(OutboxMessage.text_key == "redemption.low_stock")
+                .order_by(OutboxMessage.chat_id)
             )
         ).all()
-    assert alerts == [{"outlet": "爱心超市", "item": "肥皂", "left": 1}]
+    alert = {"outlet": "爱心超市", "item": "肥皂", "left": 1}
+    assert alerts == [(STAFF_GROUP, alert), (OPERATOR_PHONE, alert)]
 
 
 async def test_codes_already_taken_are_refused_in_words(uow: UnitOfWork, shop: Shop) -> None:

@@ -18,9 +18,9 @@ from rewards.staff.models import Role
 from rewards.staff.telegram import (
     LINK_PREFIX,
     link_chat,
-    link_secret,
     link_state,
     offer_link,
+    staff_link_secret,
     staff_of_chat,
     unlink_chat,
 )
@@ -40,7 +40,7 @@ def uow(database: Database, clock: FrozenClock) -> UnitOfWork:
 
 
 def secret_of(payload: str) -> str:
-    secret = link_secret(payload)
+    secret = staff_link_secret(payload)
     assert secret is not None
     return secret
 
@@ -84,8 +84,8 @@ async def test_old_expired_forged_and_taken_links_are_refused(
     clock.advance(timedelta(minutes=15))
     with pytest.raises(StaffLinkInvalid):  # expired
         await link_chat(uow, secret=secret_of(second.payload), telegram_user_id=PHONE)
-    assert link_secret("staff_short") is None
-    assert link_secret("co_" + "a" * 32) is None
+    assert staff_link_secret("staff_short") is None
+    assert staff_link_secret("co_" + "a" * 32) is None
     with pytest.raises(StaffLinkInvalid):  # well-formed, but nobody made it
         await link_chat(uow, secret="A" * 32, telegram_user_id=PHONE)
     mine = await offer_link(uow, staff=worker)

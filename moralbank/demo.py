@@ -13,6 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from core.uow import UnitOfWork
+from moralbank.demo_cases import load_cases_demo
 from moralbank.demo_points import load_points_demo
 from moralbank.demo_shop import load_shop_demo
 from rewards.org.models import OrgLevel
@@ -82,6 +83,7 @@ async def load_demo(
         approval_above=approval_above,
     )
     await load_shop_demo(uow, manager=_present(views["shequ"]), cashier=_present(views["chaoshi"]))
+    await load_cases_demo(uow, admin=_present(views["admin"]))
     return known
 
 

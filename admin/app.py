@@ -19,6 +19,7 @@ from admin.routes import (
     broadcasts,
     cases,
     changes,
+    fee_offsets,
     health,
     home,
     households,
@@ -82,7 +83,7 @@ def create_app(
     # The page routers carry the CSRF check themselves (see admin.routes.page_router).
     routers = (
         health, auth, home, rules, residents, households, broadcasts, changes, cases, kiosk,
-        outlet_reports, outlets, telegram_link,
+        outlet_reports, fee_offsets, outlets, telegram_link,
     )  # fmt: skip
     for router in (module.router for module in routers):
         app.include_router(router)

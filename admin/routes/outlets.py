@@ -13,7 +13,14 @@ from admin.deps import CurrentStaff, Uow
 from admin.params import IdPath
 from admin.rendering import render, translator_for
 from admin.routes import page_router
-from rewards.redemption.catalogue import KINDS, LIMIT_PERIODS, add_item, restock
+from rewards.redemption.catalogue import (
+    KINDS,
+    LIMIT_PERIODS,
+    ItemChange,
+    add_item,
+    change_item,
+    restock,
+)
 from rewards.redemption.management import (
     list_operator,
     managed_outlets,
@@ -119,6 +126,34 @@ async def add_outlet_item(
         limit_period=limit_period or None,
     )
     return RedirectResponse(f"/outlets/{outlet_id}", status_code=303)
+
+
+@router.post("/outlets/items/{item_id}")
+async def change_outlet_item(
+    item_id: IdPath,
+    staff: CurrentStaff,
+    uow: Uow,
+    name: Annotated[str, Form(min_length=1, max_length=120)],
+    price_points: Annotated[int, Form(ge=1, le=1_000_000)],
+    value_yuan: Annotated[float, Form(ge=0, le=1_000_000)],
+    name_en: Text = "",
+    low_stock_at: Count = 0,
+    limit_per_resident: Annotated[int | None, Form(ge=1, le=1000)] = None,
+    limit_period: Annotated[str, Form(max_length=16)] = "",
+    active: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    change = ItemChange(
+        name=name,
+        name_en=name_en or None,
+        price_points=price_points,
+        value_fen=round(value_yuan * 100),
+        low_stock_at=low_stock_at,
+        limit_per_resident=limit_per_resident,
+        limit_period=limit_period or None,
+        active=active == "on",
+    )
+    item = await change_item(uow, staff=staff, item_id=item_id, change=change)
+    return RedirectResponse(f"/outlets/{item.outlet_id}", status_code=303)
 
 
 @router.post("/outlets/items/{item_id}/restock")

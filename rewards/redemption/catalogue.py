@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.uow import UnitOfWork
 from rewards.audit import record_audit
+from rewards.errors import ReasonRequired
 from rewards.points.models import PointType
 from rewards.redemption.errors import InvalidQuantity, ItemCodeTaken, NotRedeemable, UnknownItem
 from rewards.redemption.models import CatalogueItem
-from rewards.redemption.outlets import load_outlet
+from rewards.redemption.outlets import OutletView, load_outlet
 from rewards.staff.permissions import Action
 from rewards.staff.service import StaffView
 
@@ -91,10 +92,7 @@ async def add_item(
     """Raises unknown_outlet, out_of_scope, point_type_not_redeemable, invalid_quantity."""
     if kind not in KINDS or price_points <= 0 or value_fen < 0 or stock < 0:
         raise InvalidQuantity()
-    if (limit_per_resident is None) != (limit_period is None) or (
-        limit_period is not None and limit_period not in LIMIT_PERIODS
-    ):
-        raise InvalidQuantity()
+    _check_limit(limit_per_resident, limit_period)
     async with uow.write() as session:
         outlet = await load_outlet(session, outlet_id)
         staff.require(Action.MANAGE_OUTLETS, outlet.unit_path)
@@ -135,19 +133,64 @@ async def add_item(
         return item_view(item)
 
 
+@dataclass(frozen=True)
+class ItemChange:
+    """What a manager may change on an item already on the shelf (its code, kind and
+    point type stay: checkouts and reports refer to them)."""
+
+    name: str
+    name_en: str | None
+    price_points: int
+    value_fen: int
+    low_stock_at: int
+    limit_per_resident: int | None
+    limit_period: str | None
+    active: bool  # False: retired, off the kiosk, kept in past checkouts and reports
+
+
+async def change_item(
+    uow: UnitOfWork, *, staff: StaffView, item_id: int, change: ItemChange
+) -> ItemView:
+    """A new price, name, low-stock mark or limit, or the item retired or brought back.
+    Checkouts already made keep their own prices. Raises unknown_item, out_of_scope,
+    invalid_quantity."""
+    if change.price_points <= 0 or change.value_fen < 0 or change.low_stock_at < 0:
+        raise InvalidQuantity()
+    _check_limit(change.limit_per_resident, change.limit_period)
+    async with uow.write() as session:
+        item, outlet = await _managed_item(session, staff, item_id)
+        fields = ItemChange.__dataclass_fields__
+        before = {field: getattr(item, field) for field in fields}
+        for field in fields:
+            setattr(item, field, getattr(change, field))
+        after = {field: getattr(item, field) for field in fields}
+        record_audit(
+            session,
+            at=uow.now(),
+            actor_staff_id=staff.id,
+            action="outlet.item_change",
+            target=f"outlet_item:{item.id}",
+            unit_path=outlet.unit_path,
+            details={
+                field: [before[field], after[field]]
+                for field in fields
+                if before[field] != after[field]
+            },
+        )
+        return item_view(item)
+
+
 async def restock(
     uow: UnitOfWork, *, staff: StaffView, item_id: int, added: int, reason: str | None = None
 ) -> ItemView:
-    """Add (or, negative, write off) units on the shelf. Raises unknown_item,
-    out_of_scope, invalid_quantity (below zero, or an item without stock)."""
+    """Add (or, negative, write off with a reason: breakage, a count) units on the shelf.
+    Raises unknown_item, out_of_scope, reason_required, invalid_quantity (below zero, or
+    an item without stock)."""
+    reason = (reason or "").strip() or None
+    if added < 0 and reason is None:
+        raise ReasonRequired()
     async with uow.write() as session:
-        item = await session.scalar(
-            select(CatalogueItem).where(CatalogueItem.id == item_id).with_for_update()
-        )
-        if item is None:
-            raise UnknownItem()
-        outlet = await load_outlet(session, item.outlet_id)
-        staff.require(Action.MANAGE_OUTLETS, outlet.unit_path)
+        item, outlet = await _managed_item(session, staff, item_id)
         if item.stock is None or item.stock + added < 0 or added == 0:
             raise InvalidQuantity()
         item.stock += added
@@ -162,3 +205,25 @@ async def restock(
             details={"added": added, "stock": item.stock},
         )
         return item_view(item)
+
+
+async def _managed_item(
+    session: AsyncSession, staff: StaffView, item_id: int
+) -> tuple[CatalogueItem, OutletView]:
+    """The item, locked, when this staff member manages its outlet."""
+    item = await session.scalar(
+        select(CatalogueItem).where(CatalogueItem.id == item_id).with_for_update()
+    )
+    if item is None:
+        raise UnknownItem()
+    outlet = await load_outlet(session, item.outlet_id)
+    staff.require(Action.MANAGE_OUTLETS, outlet.unit_path)
+    return item, outlet
+
+
+def _check_limit(limit_per_resident: int | None, limit_period: str | None) -> None:
+    """A limit needs its period, and a period its limit."""
+    if (limit_per_resident is None) != (limit_period is None) or (
+        limit_period is not None and limit_period not in LIMIT_PERIODS
+    ):
+        raise InvalidQuantity()

@@ -138,3 +138,10 @@ class ItemCodeTaken(RewardsError):
     """The outlet already sells something under this code (`params["code"]`)."""
 
     code = "item_code_taken"
+
+
+class FeeOffsetSettled(RewardsError):
+    """The checkout paid a fee the property office has settled: refunding its points
+    would pay twice."""
+
+    code = "fee_offset_settled"

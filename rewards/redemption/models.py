@@ -160,6 +160,12 @@ class FeeOffset(Base):
     value_fen: Mapped[int]
     status: Mapped[str] = mapped_column(String(16), default="due")  # due | settled | refunded
     created_at: Mapped[datetime]
+    # Settled by the property office: when, by whom, and its own reference (a receipt no.).
+    settled_at: Mapped[datetime | None]
+    settled_by_staff_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("staff_accounts.id")
+    )
+    settlement_ref: Mapped[str | None] = mapped_column(String(64))
 
 
 # A scan refused for its code: what guessing is counted by. Spelled as constants in the

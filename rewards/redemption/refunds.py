@@ -12,7 +12,12 @@ from rewards.errors import ReasonRequired
 from rewards.people.residents import load_resident
 from rewards.points.accounts import person_wallet
 from rewards.redemption import receipts
-from rewards.redemption.errors import AlreadyRefunded, CheckoutFinished, CheckoutGone
+from rewards.redemption.errors import (
+    AlreadyRefunded,
+    CheckoutFinished,
+    CheckoutGone,
+    FeeOffsetSettled,
+)
 from rewards.redemption.models import CatalogueItem, Checkout, CheckoutLine, FeeOffset
 from rewards.redemption.outlets import load_outlet
 from rewards.staff.permissions import Action
@@ -38,6 +43,13 @@ async def refund(uow: UnitOfWork, *, staff: StaffView, checkout_id: int, reason:
             raise AlreadyRefunded()
         if checkout.status != "completed" or checkout.entry_id is None:
             raise CheckoutFinished(status=checkout.status)
+        settled = await session.scalar(
+            select(FeeOffset.id).where(
+                FeeOffset.checkout_id == checkout.id, FeeOffset.status == "settled"
+            )
+        )
+        if settled is not None:  # the fee was taken off already: refunding pays twice
+            raise FeeOffsetSettled()
         entry = await reverse_entry(
             session,
             entry_id=checkout.entry_id,

@@ -3,6 +3,8 @@ mistakes told in plain words and other places refused."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 from sqlalchemy import select
@@ -103,3 +105,45 @@ async def test_a_grid_worker_and_another_place_are_refused(
     assert (await log_in(client, "grid1", PASSWORD)).status_code == 303
     assert (await client.get("/outlets")).status_code == 403
     assert (await client.get(f"/outlets/{shop.outlet.id}")).status_code == 403
+
+
+async def test_the_shelf_is_edited_and_fees_settled_in_the_panel(
+    shop: Shop, uow: UnitOfWork, client: httpx.AsyncClient
+) -> None:
+    code = await issue_pay_code(uow, person_id=shop.town.alice)
+    started = await kiosk.scan(
+        uow, staff=shop.operator, outlet_id=shop.outlet.id, digits=code.digits, address=None,
+        zone=ZONE,
+    )  # fmt: skip
+    await kiosk.confirm(
+        uow, staff=shop.operator, checkout_id=started.id, lines={shop.water_fee.id: 1},
+        address=None, zone=ZONE,
+    )  # fmt: skip
+    assert (await log_in(client, "admin", PASSWORD)).status_code == 303
+    token = await csrf_of(client, f"/outlets/{shop.outlet.id}")
+    changed = await client.post(
+        f"/outlets/items/{shop.rice.id}",
+        data={
+            "name": "大米 5 斤", "price_points": "30", "value_yuan": "15", "low_stock_at": "2",
+            "limit_per_resident": "1", "limit_period": "month", "csrf_token": token,
+        },  # no "active": the box unticked, the rice retired
+    )  # fmt: skip
+    assert changed.status_code == 303
+    async with uow.read() as session:
+        rice = await session.get(CatalogueItem, shop.rice.id)
+        assert rice is not None
+        assert (rice.name, rice.price_points, rice.value_fen, rice.active) == (
+            "大米 5 斤", 30, 1500, False
+        )  # fmt: skip
+    page = await client.get("/outlets/fee-offsets")
+    assert "水费抵扣" in page.text
+    offset = re.search(r'name="ids" value="(\d+)"', page.text)
+    assert offset is not None
+    settled = await client.post(
+        "/outlets/fee-offsets/settle",
+        data={"ids": offset[1], "reference": "物业收据 0012", "csrf_token": token},
+    )
+    assert settled.status_code == 303
+    after = await client.get(settled.headers["location"])
+    assert "已结算 1 笔" in after.text
+    assert 'name="ids"' not in after.text

@@ -206,6 +206,14 @@ ROUTES: dict[tuple[str, str], tuple[Need, Request]] = {
     ),
     ("GET", "/kiosk"): (Action.REDEEM, lambda x: ("/kiosk", None)),
     ("GET", "/outlets/reports"): (Action.MANAGE_OUTLETS, lambda x: ("/outlets/reports", None)),
+    ("GET", "/outlets/fee-offsets"): (
+        Action.MANAGE_OUTLETS,
+        lambda x: ("/outlets/fee-offsets", None),
+    ),
+    ("POST", "/outlets/fee-offsets/settle"): (
+        Action.MANAGE_OUTLETS,
+        lambda x: ("/outlets/fee-offsets/settle", {"ids": "1", "reference": "收据 001"}),
+    ),
     ("GET", "/outlets"): (Action.MANAGE_OUTLETS, lambda x: ("/outlets", None)),
     ("POST", "/outlets"): (
         Action.MANAGE_OUTLETS,
@@ -238,6 +246,13 @@ ROUTES: dict[tuple[str, str], tuple[Need, Request]] = {
                 "value_yuan": "2",
                 "stock": "5",
             },
+        ),
+    ),
+    ("POST", "/outlets/items/{item_id}"): (
+        Action.MANAGE_OUTLETS,
+        lambda x: (
+            f"/outlets/items/{x.kiosk.item}",
+            {"name": "肥皂", "price_points": "1", "value_yuan": "0.5", "active": "on"},
         ),
     ),
     ("POST", "/outlets/items/{item_id}/restock"): (

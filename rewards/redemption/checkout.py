@@ -99,6 +99,15 @@ _LOCK_ITEMS = (
     .order_by(CatalogueItem.id)
     .with_for_update()
 )
+_NEW_CHECKOUT = insert(Checkout).returning(Checkout.id)
+_SPENDABLE_NOW = Account.posted - Account.held
+_SPENDABLE_SUM = (
+    select(func.coalesce(func.sum(case((_SPENDABLE_NOW > 0, _SPENDABLE_NOW), else_=0)), 0))
+    .join(PointType, PointType.code == Account.unit)
+    .where(PointType.redeemable.is_(True))
+)
+_SPENDABLE_OF_TYPE = _SPENDABLE_SUM.where(Account.code == bindparam("wallet"))
+_SPENDABLE = _SPENDABLE_SUM.where(Account.owner_ref == bindparam("owner"), Account.kind == WALLET)
 _REDEEMED = aliased(Account)
 # The wallet, locked, what it can spend, where spent points go and whether the type may
 # be spent at all.
@@ -191,19 +200,16 @@ async def _scan(
         # Core, not an entity: the new checkout has no lines yet and nothing else in this
         # step reads it back, so the view is built from what is in hand.
         expires_at = now + CHECKOUT_LIFETIME
-        checkout_id = await session.scalar(
-            insert(Checkout)
-            .values(
-                outlet_id=outlet.id,
-                operator_staff_id=staff.id,
-                person_id=resident.person_id,
-                pay_code_id=code_id,
-                status="open",
-                created_at=now,
-                expires_at=expires_at,
-            )
-            .returning(Checkout.id)
-        )
+        fields = {
+            "outlet_id": outlet.id,
+            "operator_staff_id": staff.id,
+            "person_id": resident.person_id,
+            "pay_code_id": code_id,
+            "status": "open",
+            "created_at": now,
+            "expires_at": expires_at,
+        }
+        checkout_id = await session.scalar(_NEW_CHECKOUT, fields)
         assert checkout_id is not None
         await note_success(session, attempt, now, checkout_id)
         left = await _redeemable(session, resident.person_id, None)
@@ -800,17 +806,11 @@ async def _redeemable(session: AsyncSession, person_id: int, point_type: str | N
     """Spendable points of the type (of every redeemable type, before items decide it).
     Wallets are bounded accounts, whose posted and held figures the ledger keeps on the
     row: one sum, however many types the resident holds."""
-    spendable = Account.posted - Account.held
-    query = (
-        select(func.coalesce(func.sum(case((spendable > 0, spendable), else_=0)), 0))
-        .join(PointType, PointType.code == Account.unit)
-        .where(PointType.redeemable.is_(True))
-    )
     if point_type is not None:
-        query = query.where(Account.code == wallet_code(person_id, point_type))
-    else:
-        query = query.where(Account.owner_ref == person_ref(person_id), Account.kind == WALLET)
-    return int(await session.scalar(query) or 0)
+        wallet = {"wallet": wallet_code(person_id, point_type)}
+        return int(await session.scalar(_SPENDABLE_OF_TYPE, wallet) or 0)
+    owner = {"owner": person_ref(person_id)}
+    return int(await session.scalar(_SPENDABLE, owner) or 0)
 
 
 def _with_secret(view: CheckoutView, secret: str) -> CheckoutView:

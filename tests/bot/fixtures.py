@@ -73,4 +73,7 @@ async def running_bot(
     yield RunningBot(bot, dispatcher)
     await dispatcher.stop_polling()
     await polling
+    # A handler the test did not wait for (a second reply still on its way) would
+    # otherwise open a fresh HTTP session after this one closed, and leak it.
+    await asyncio.gather(*dispatcher._handle_update_tasks, return_exceptions=True)
     await bot.session.close()

@@ -57,3 +57,34 @@ class CaseStep(CallbackData, prefix="cs"):
     id: Annotated[int, Field(ge=1, le=MAX_ID)]
     step: Literal["verify", "reject"]
     version: Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class ReportStep(CallbackData, prefix="rs"):
+    """A resident's report in the making: go to a step of it, send it, or drop it."""
+
+    id: Annotated[int, Field(ge=1, le=MAX_ID)]
+    to: Literal["photos", "place", "category", "words", "review", "submit", "cancel"]
+
+
+class ReportPick(CallbackData, prefix="rp"):
+    """A category (kind "c") or a known place (kind "p") chosen for a report."""
+
+    id: Annotated[int, Field(ge=1, le=MAX_ID)]
+    kind: Literal["c", "p"]
+    value: Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class ReportSame(CallbackData, prefix="rd"):
+    """The answer to "is this the same problem as case `of`?": join it, or send anew."""
+
+    id: Annotated[int, Field(ge=1, le=MAX_ID)]
+    of: Annotated[int, Field(ge=1, le=MAX_ID)]
+    join: bool
+
+
+class CaseFeedback(CallbackData, prefix="cf"):
+    """The reporter's word on their case: stars 1–5 after closing, or 0 for "not fixed"
+    (written by rewards.cases.notices)."""
+
+    id: Annotated[int, Field(ge=1, le=MAX_ID)]
+    stars: Annotated[int, Field(ge=0, le=5)]

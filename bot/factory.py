@@ -22,10 +22,12 @@ from bot.middlewares.send_pace import SharedSendPace
 from bot.middlewares.unit_of_work import UnitOfWorkMiddleware
 from core.clock import Clock, SystemClock
 from core.db import Database
+from core.files import FileStorage, LocalFileStorage
 from core.i18n import Catalogues
 from core.ratelimit import RateLimiter
 from core.redis import connect_redis
-from core.settings import DEFAULT_TIME_ZONE, Settings
+from core.settings import DEFAULT_FILES_DIR, DEFAULT_TIME_ZONE, Settings
+from rewards.cases.duplicates import DuplicatePolicy
 from rewards.messaging.delivery import Pace
 from rewards.people.joining import code_guess_limiter
 
@@ -66,14 +68,19 @@ def create_dispatcher(
     routers: Sequence[Router] | None = None,
     zone: ZoneInfo | None = None,
     code_guesses: RateLimiter | None = None,
+    files: FileStorage | None = None,
+    duplicates: DuplicatePolicy | None = None,
 ) -> Dispatcher:
     """The dispatcher with every middleware; `routers` defaults to all feature routers.
-    `zone` is the community's time zone (periods such as "this quarter")."""
+    `zone` is the community's time zone (periods such as "this quarter"); `files` where
+    photos of reports are kept."""
     dispatcher = Dispatcher(
         storage=storage or MemoryStorage(),
         catalogues=catalogues,
         zone=zone or ZoneInfo(DEFAULT_TIME_ZONE),
         code_guesses=code_guesses or code_guess_limiter(None),
+        files=files or LocalFileStorage(DEFAULT_FILES_DIR),
+        duplicates=duplicates or DuplicatePolicy(),
     )
     # Order matters: the unit of work must exist before the locale lookup uses it.
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(database, clock or SystemClock()))

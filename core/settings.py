@@ -28,6 +28,7 @@ QUIET_HOURS = re.compile(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d")
 EXAMPLE_SECRETS = frozenset({"change-me", "changeme", "secret", "example", "please-change-me"})
 # Where `moralbank demo` keeps the key it generates, relative to the directory it ran in.
 DEMO_SECRET_KEY_FILE = Path("var/secret_key")
+DEFAULT_FILES_DIR = Path("var/files")
 # The databases we run on, each with the asynchronous driver the product uses.
 ASYNC_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
 
@@ -70,6 +71,13 @@ class Settings(BaseSettings):
     # networks). None by default: otherwise a client could choose its own address and
     # escape the login throttle.
     trusted_proxies: str = ""
+    # Photos and voice notes of cases (core.files); a local directory unless a deployment
+    # plugs in object storage.
+    files_dir: Path = DEFAULT_FILES_DIR
+    # A report of the same category this near an open case, within these days, is asked
+    # "is this the same problem?" before it is sent.
+    case_duplicate_radius_m: float = Field(default=50.0, gt=0, le=5000)
+    case_duplicate_days: int = Field(default=7, ge=1, le=90)
     # How much the processes log: every update handled is a line at INFO.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # The community's clock, for quiet hours and (later) periods and reminders.

@@ -307,4 +307,5 @@ class FakeBotAPI:
         stored = self.files.by_path(request.match_info["path"])
         if stored is None:
             return wire.error(wire.ApiError(404, "Not Found"))
+        self.files.downloads.append(stored.path)
         return web.Response(body=stored.data, content_type="application/octet-stream")

@@ -83,6 +83,8 @@ class FileStore:
         self._files: dict[str, StoredFile] = {}
         self._by_path: dict[str, StoredFile] = {}
         self._numbers = itertools.count(1)
+        # Paths the bot fetched, in order: a test can see a file was never downloaded.
+        self.downloads: list[str] = []
 
     def add(self, data: bytes, kind: str, filename: str | None = None) -> StoredFile:
         number = next(self._numbers)

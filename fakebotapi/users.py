@@ -222,6 +222,32 @@ class FakeUser(FakeChat):
             content["caption"] = caption
         return await self._push_message(**content)
 
+    async def send_document(
+        self, data: bytes, *, filename: str, mime_type: str | None = None
+    ) -> int:
+        """A file sent as a file (Telegram keeps its bytes as they are, EXIF included)."""
+        stored = self.server.files.add(data, "document", filename)
+        document = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_name": filename,
+            "mime_type": mime_type or media.mime_type(filename),
+            "file_size": len(data),
+        }
+        return await self._push_message(document=document)
+
+    async def send_voice(self, data: bytes, *, duration: int = 5) -> int:
+        """A voice note recorded in the app (Telegram's Ogg/Opus)."""
+        stored = self.server.files.add(data, "voice", "voice.oga")
+        voice = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "duration": duration,
+            "mime_type": "audio/ogg",
+            "file_size": len(data),
+        }
+        return await self._push_message(voice=voice)
+
     async def tap_reply_button(self, button_text: str) -> int:
         """Tap a button of the current reply keyboard, which sends its text."""
         markup = self.reply_keyboard_markup

@@ -14,6 +14,7 @@ import logging
 import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -29,11 +30,13 @@ from bot.outbox_sender import OutboxSender
 from bot.webhook import create_webhook_endpoint, webhook_secret
 from core.clock import SystemClock
 from core.db import Database
+from core.files import LocalFileStorage
 from core.i18n import Catalogues
 from core.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from core.redis import connect_redis
 from core.settings import Settings
 from moralbank.worker import Worker, worker_id
+from rewards.cases.duplicates import DuplicatePolicy
 from rewards.messaging.delivery import Pace
 from rewards.messaging.quiet_hours import QuietHours
 from rewards.people.joining import code_guess_limiter
@@ -102,6 +105,11 @@ def _telegram(settings: Settings, database: Database, catalogues: Catalogues) ->
         zone=ZoneInfo(settings.time_zone),
         code_guesses=code_guess_limiter(
             connect_redis(settings.redis_url) if settings.redis_url else None
+        ),
+        files=LocalFileStorage(settings.files_dir),
+        duplicates=DuplicatePolicy(
+            radius_m=settings.case_duplicate_radius_m,
+            window=timedelta(days=settings.case_duplicate_days),
         ),
     )
     return TelegramSide(create_bot(settings, database=database), dispatcher)

@@ -17,6 +17,7 @@ from bot.handlers import (
     language,
     membership,
     pay_code,
+    reporting,
     start,
     wallet,
 )
@@ -33,6 +34,7 @@ def get_routers() -> list[Router]:
         pay_code,
         checkout,
         cases_staff,
+        reporting,
         membership,
         joining,
         fallback,

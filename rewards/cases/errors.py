@@ -59,3 +59,37 @@ class TooManyPhotos(RewardsError):
     """`params["most"]` photos a report (or a fix) may have."""
 
     code = "too_many_photos"
+
+
+class NotAnImage(RewardsError):
+    """A file that is not a JPEG, PNG or WebP photo, or a broken one."""
+
+    code = "not_an_image"
+
+
+class NotAVoiceNote(RewardsError):
+    code = "not_a_voice_note"
+
+
+class UploadTooLarge(RewardsError):
+    """Larger than `params["most_mb"]` megabytes (or than a camera's pixels)."""
+
+    code = "upload_too_large"
+
+
+class ReportingStopped(RewardsError):
+    """Staff stopped this resident from reporting (rewards.cases.abuse)."""
+
+    code = "reporting_stopped"
+
+
+class TooManyReports(RewardsError):
+    """`params["most"]` reports in 24 hours already."""
+
+    code = "too_many_reports"
+
+
+class CaseIncomplete(RewardsError):
+    """A report without a photo, a place or a category cannot be sent."""
+
+    code = "case_incomplete"

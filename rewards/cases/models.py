@@ -77,6 +77,9 @@ class Case(Base):
     description: Mapped[str | None] = mapped_column(String(500))
     voice_key: Mapped[str | None] = mapped_column(String(80))  # a voice note in file storage
     duplicate_of_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("cases.id"))
+    # An open case near it, or with a near-identical photo, that the reporter said was a
+    # different problem: flagged for staff, who may still merge the two.
+    similar_to_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("cases.id"))
     rejection_reason: Mapped[str | None] = mapped_column(String(16))  # invalid|duplicate|false
     rating: Mapped[int | None]
     rating_comment: Mapped[str | None] = mapped_column(String(500))
@@ -131,3 +134,15 @@ class CaseSupporter(Base):
     case_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("cases.id"), primary_key=True)
     person_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("people.id"), primary_key=True)
     joined_at: Mapped[datetime]
+
+
+class ReportingStop(Base):
+    """A resident staff stopped from reporting (misuse: floods, insults, false reports),
+    with why and by whom. Deleting the row lets them report again; both are audited."""
+
+    __tablename__ = "case_reporting_stops"
+
+    person_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("people.id"), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    staff_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("staff_accounts.id"))
+    at: Mapped[datetime]

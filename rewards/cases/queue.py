@@ -4,7 +4,6 @@ this staff member may take on it now."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,6 +13,7 @@ from sqlalchemy.orm import aliased
 
 from core.uow import UnitOfWork
 from rewards.cases.errors import UnknownCase
+from rewards.cases.geo import distance_m
 from rewards.cases.lifecycle import OPEN, STAFF_NEEDS, Status, Step, allowed_steps
 from rewards.cases.models import Case, CaseCategory, CaseEvent, CasePhoto, KnownPlace
 from rewards.errors import OutOfScope
@@ -206,12 +206,3 @@ async def _nearest_place(session: AsyncSession, case: Case) -> str | None:
 
 
 NEAR_PLACE_M = 300.0
-EARTH_RADIUS_M = 6_371_000.0
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres (haversine): plenty for a neighbourhood."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))

@@ -13,16 +13,28 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.uow import UnitOfWork
+from rewards.cases.abuse import refuse_if_stopped
 from rewards.cases.errors import StepNotAllowed, TooManyPhotos, UnknownCategory, UnknownPlace
 from rewards.cases.lifecycle import OPEN, STAFF_NEEDS, Status, Step
 from rewards.cases.models import Case, CaseCategory, CasePhoto, KnownPlace
 from rewards.cases.steps import locked_case, mine
-from rewards.errors import ResidentLeft
-from rewards.people.residents import load_resident
+from rewards.org.models import OrgLevel, OrgUnit
+from rewards.people.residents import load_resident, load_verified_resident
 from rewards.staff.service import StaffView
 
 MAX_PHOTOS = 4
 MAX_DESCRIPTION = 500
+MAX_PLACE_BUTTONS = 30  # a chat screen of buttons; more is a list nobody reads
+COMMUNITY_LEVELS = (OrgLevel.COMMUNITY, OrgLevel.VILLAGE)
+
+
+@dataclass(frozen=True)
+class Named:
+    """A category or a known place as the resident's buttons show it."""
+
+    id: int
+    name: str
+    name_en: str | None
 
 
 @dataclass(frozen=True)
@@ -32,11 +44,25 @@ class DraftView:
     category_id: int | None
     has_place: bool
     description: str | None
+    has_voice: bool = False
+    category: Named | None = None
+    place: Named | None = None  # a known place; else the shared location below
+    latitude: float | None = None
+    longitude: float | None = None
 
     @property
     def complete(self) -> bool:
         """What a report needs before it can be sent: a photo, a place and a category."""
         return self.photos > 0 and self.has_place and self.category_id is not None
+
+
+@dataclass(frozen=True)
+class ReportChoices:
+    """The buttons of a report: the active categories, and the known places of the
+    resident's community."""
+
+    categories: tuple[Named, ...]
+    places: tuple[Named, ...]
 
 
 @dataclass(frozen=True)
@@ -51,13 +77,12 @@ class Photo:
 
 async def open_draft(uow: UnitOfWork, *, person_id: int) -> DraftView:
     """The resident's report in the making: the one they left, or a new one at their
-    grid. Raises not_a_resident, resident_left."""
+    grid. Raises not_a_resident, resident_left, not_verified, reporting_stopped."""
     async with uow.write() as session:
         case = await _draft_of(session, person_id)
         if case is None:
-            resident = await load_resident(session, person_id, lock=True)
-            if resident.status == "left":
-                raise ResidentLeft()
+            resident = await load_verified_resident(session, person_id, lock=True)
+            await refuse_if_stopped(session, person_id)
             now = uow.now()
             case = Case(
                 reporter_id=person_id,
@@ -69,6 +94,40 @@ async def open_draft(uow: UnitOfWork, *, person_id: int) -> DraftView:
             session.add(case)
             await session.flush()
         return await _draft_view(session, case)
+
+
+async def current_draft(uow: UnitOfWork, *, person_id: int) -> DraftView | None:
+    """The report this person is telling, if any (a photo or a location sent outside the
+    conversation, or after a restart, belongs to it)."""
+    async with uow.read() as session:
+        case = await _draft_of(session, person_id)
+        return None if case is None else await _draft_view(session, case)
+
+
+async def view_draft(uow: UnitOfWork, *, person_id: int, case_id: int) -> DraftView:
+    """Raises unknown_case, not_your_case, case_step_not_allowed (already sent)."""
+    async with uow.read() as session:
+        return await _draft_view(session, await _editable(session, case_id, person_id))
+
+
+async def report_choices(uow: UnitOfWork, *, person_id: int) -> ReportChoices:
+    async with uow.read() as session:
+        categories = await session.execute(
+            select(CaseCategory.id, CaseCategory.name, CaseCategory.name_en)
+            .where(CaseCategory.active.is_(True))
+            .order_by(CaseCategory.position, CaseCategory.id)
+        )
+        community = await _community_path(session, person_id)
+        places = await session.execute(
+            select(KnownPlace.id, KnownPlace.name, KnownPlace.name_en)
+            .join(OrgUnit, OrgUnit.id == KnownPlace.org_unit_id)
+            .where(KnownPlace.active.is_(True), OrgUnit.path.startswith(community))
+            .order_by(KnownPlace.name)
+            .limit(MAX_PLACE_BUTTONS)
+        )
+        return ReportChoices(
+            tuple(Named(*row) for row in categories), tuple(Named(*row) for row in places)
+        )
 
 
 async def add_photo(uow: UnitOfWork, *, person_id: int, case_id: int, photo: Photo) -> DraftView:
@@ -119,6 +178,14 @@ async def set_description(
     async with uow.write() as session:
         case = await _editable(session, case_id, person_id)
         case.description = text.strip()[:MAX_DESCRIPTION] or None
+        return await _draft_view(session, case)
+
+
+async def set_voice(uow: UnitOfWork, *, person_id: int, case_id: int, voice_key: str) -> DraftView:
+    """A voice note in place of words, for residents who would rather speak."""
+    async with uow.write() as session:
+        case = await _editable(session, case_id, person_id)
+        case.voice_key = voice_key
         return await _draft_view(session, case)
 
 
@@ -177,6 +244,20 @@ async def _photos(session: AsyncSession, case_id: int, kind: str) -> list[str]:
     return list(rows)
 
 
+async def _community_path(session: AsyncSession, person_id: int) -> str:
+    """The path of the resident's community (or village): its known places are theirs.
+    A resident placed right at a community, or in a tree without one, gets their unit's."""
+    path = (await load_resident(session, person_id)).unit_path
+    ancestors = [int(part) for part in path.strip("/").split("/") if part]
+    community = await session.scalar(
+        select(OrgUnit.path)
+        .where(OrgUnit.id.in_(ancestors), OrgUnit.level.in_(COMMUNITY_LEVELS))
+        .order_by(func.length(OrgUnit.path).desc())
+        .limit(1)
+    )
+    return community or path
+
+
 async def _draft_view(session: AsyncSession, case: Case) -> DraftView:
     await session.flush()
     photos = await session.scalar(
@@ -184,10 +265,17 @@ async def _draft_view(session: AsyncSession, case: Case) -> DraftView:
         .select_from(CasePhoto)
         .where(CasePhoto.case_id == case.id, CasePhoto.kind == "report")
     )
+    category = await session.get(CaseCategory, case.category_id) if case.category_id else None
+    place = await session.get(KnownPlace, case.place_id) if case.place_id else None
     return DraftView(
         case.id,
         int(photos or 0),
         case.category_id,
         case.latitude is not None,
         case.description,
+        has_voice=case.voice_key is not None,
+        category=Named(category.id, category.name, category.name_en) if category else None,
+        place=Named(place.id, place.name, place.name_en) if place else None,
+        latitude=case.latitude,
+        longitude=case.longitude,
     )

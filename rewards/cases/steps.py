@@ -19,7 +19,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.uow import UnitOfWork
+from rewards.cases.abuse import refuse_a_flood, refuse_if_stopped
 from rewards.cases.errors import (
+    CaseIncomplete,
     CaseMovedOn,
     InvalidRating,
     NotYourCase,
@@ -32,6 +34,7 @@ from rewards.cases.lifecycle import STAFF_NEEDS, Move, Status, Step, next_level,
 from rewards.cases.models import Case, CaseCategory, CaseEvent, CasePhoto
 from rewards.cases.notices import tell_reporter
 from rewards.cases.staff_alerts import tell_handlers
+from rewards.cases.supporters import add_supporter
 from rewards.org.models import OrgUnit
 from rewards.points.awards import award_in
 from rewards.points.corrections import reverse_in
@@ -66,14 +69,23 @@ class Locked:
 # --- the reporter's steps ------------------------------------------------------------
 
 
-async def submit(uow: UnitOfWork, *, person_id: int, case_id: int) -> CaseView:
-    """The resident sends their draft: the case is reported, its clocks start. Raises
-    unknown_case, not_your_case, case_step_not_allowed."""
+async def submit(
+    uow: UnitOfWork, *, person_id: int, case_id: int, similar_to: int | None = None
+) -> CaseView:
+    """The resident sends their draft: the case is reported, its clocks start.
+    `similar_to` is an open case the resident was shown and said was another problem:
+    staff see the two side by side. Raises unknown_case, not_your_case,
+    case_step_not_allowed, case_incomplete, reporting_stopped, too_many_reports."""
     async with uow.write() as session:
         now = uow.now()
         locked = await mine(session, case_id, person_id)
         case = locked.case
         move = step(case.status, Step.SUBMIT)
+        await refuse_if_stopped(session, person_id)
+        await refuse_a_flood(session, person_id, now)
+        if not await _complete(session, case):
+            raise CaseIncomplete()
+        case.similar_to_id = similar_to if similar_to != case.id else None
         category = await session.get(CaseCategory, case.category_id) if case.category_id else None
         case.reported_at = now
         if category is not None:
@@ -162,6 +174,9 @@ async def reject(
         move = step(case.status, Step.REJECT)
         if duplicate_of is not None:
             await _in_reach(session, staff, duplicate_of, Step.REJECT)
+            # Merged: the reporter now stands behind the case that was there first.
+            original = (await locked_case(session, duplicate_of)).case
+            await add_supporter(session, original, case.reporter_id, now)
         case.rejection_reason = reason
         case.duplicate_of_id = duplicate_of
         details = {"reason": reason, "duplicate_of": duplicate_of}
@@ -310,6 +325,18 @@ async def _staffs(
     if version is not None and locked.case.version != version:
         raise CaseMovedOn(status=locked.case.status)
     return locked
+
+
+async def _complete(session: AsyncSession, case: Case) -> bool:
+    """A photo, a place and a category: what staff need to find and judge a problem."""
+    if case.category_id is None or case.latitude is None:
+        return False
+    photos = await session.scalar(
+        select(func.count())
+        .select_from(CasePhoto)
+        .where(CasePhoto.case_id == case.id, CasePhoto.kind == "report")
+    )
+    return bool(photos)
 
 
 async def _in_reach(session: AsyncSession, staff: StaffView, case_id: int, action: Step) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from aiogram import Bot, Dispatcher, Router
@@ -15,6 +16,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from bot.factory import create_bot, create_dispatcher, poll
 from bot.handlers import get_routers
 from core.db import Database
+from core.files import LocalFileStorage
 from core.i18n import Catalogues
 from core.settings import Settings
 from fakebotapi import FakeBotAPI
@@ -46,6 +48,13 @@ def extra_routers() -> list[Router]:
 
 
 @pytest.fixture
+def files(tmp_path: Path) -> LocalFileStorage:
+    """Where the bot keeps the photos residents send, as production does, in the test's
+    own directory."""
+    return LocalFileStorage(tmp_path / "files")
+
+
+@pytest.fixture
 def bot_storage() -> BaseStorage | None:
     """Tests override this to keep conversations elsewhere (None: in memory)."""
     return None
@@ -59,6 +68,7 @@ async def running_bot(
     catalogues: Catalogues,
     extra_routers: list[Router],
     bot_storage: BaseStorage | None,
+    files: LocalFileStorage,
 ) -> AsyncIterator[RunningBot]:
     settings = bot_settings(fake_api, database_url)
     bot = create_bot(settings)
@@ -68,6 +78,7 @@ async def running_bot(
         catalogues=catalogues,
         storage=bot_storage,
         routers=[*extra_routers, *get_routers()],
+        files=files,
     )
     polling = asyncio.create_task(poll(dispatcher, bot, settings, polling_timeout=1))
     yield RunningBot(bot, dispatcher)

@@ -20,6 +20,7 @@ from rewards.points.wallet import my_wallet
 from rewards.redemption import checkout as kiosk
 from rewards.redemption.errors import CodeUsed
 from rewards.redemption.models import Checkout
+from tests.bot.menu import MAIN_MENU_ZH
 from tests.redemption.shop import Shop, build_shop
 from tests.rewards.community import ZONE
 
@@ -74,7 +75,7 @@ async def test_the_menu_button_shows_a_qr_of_a_code_the_kiosk_accepts(
     await alice.send("/start")
     await alice.expect_message()  # the welcome
     await alice.expect_message(contains="下方菜单")
-    assert alice.reply_keyboard == [["💰 我的积分", "📖 积分规则"], ["💳 付款码"]]
+    assert alice.reply_keyboard == MAIN_MENU_ZH
     await alice.tap_reply_button("💳 付款码")
     photo = await alice.expect_message(contains="付款码")
     assert photo.kind == "photo"

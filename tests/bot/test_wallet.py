@@ -10,6 +10,7 @@ from fakebotapi import FakeBotAPI
 from rewards.people.residents import found_household
 from rewards.points.awards import apply_rule
 from rewards.points.rules import PointTypeDraft, save_point_type
+from tests.bot.menu import MAIN_MENU_ZH
 from tests.rewards.community import ZONE, Community, build_community
 
 pytestmark = pytest.mark.usefixtures("running_bot")
@@ -33,7 +34,7 @@ async def test_an_award_made_by_staff_shows_in_my_points(
     await alice.send("/points")
     empty = await alice.expect_message(contains="我的积分")
     assert "您现在还没有积分" in (empty.text or "")
-    assert alice.reply_keyboard == [["💰 我的积分", "📖 积分规则"], ["💳 付款码"]]
+    assert alice.reply_keyboard == MAIN_MENU_ZH
     await award(uow, town, "panel-1")
     await alice.tap_reply_button("💰 我的积分")
     wallet = await alice.expect_message(contains="我的积分")

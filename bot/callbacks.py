@@ -55,7 +55,7 @@ class CaseStep(CallbackData, prefix="cs"):
     (rewards.cases.staff_alerts writes these)."""
 
     id: Annotated[int, Field(ge=1, le=MAX_ID)]
-    step: Literal["verify", "reject"]
+    step: Literal["verify", "reject", "resolve", "escalate"]
     version: Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
@@ -88,3 +88,9 @@ class CaseFeedback(CallbackData, prefix="cf"):
 
     id: Annotated[int, Field(ge=1, le=MAX_ID)]
     stars: Annotated[int, Field(ge=0, le=5)]
+
+
+class MyReport(CallbackData, prefix="mr"):
+    """One of the resident's own reports, opened from "My reports"."""
+
+    id: Annotated[int, Field(ge=1, le=MAX_ID)]

@@ -7,7 +7,9 @@ import re
 from typing import Any
 
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import Message, Update
+from aiogram.types import CallbackQuery, InaccessibleMessage, Message, Update
+
+from core.errors import DomainError
 
 # Telegram cuts callback answers at 200 characters.
 CALLBACK_TEXT_LIMIT = 200
@@ -85,3 +87,18 @@ async def tell(update: Update, text: str) -> None:
         await query.bot.send_message(chat_id, text)
     elif update.message is not None:
         await update.message.answer(text)
+
+
+class StaleButton(DomainError):
+    code = "stale_button"
+
+
+# Where to answer a tap: the button's message, or, when Telegram no longer shows us that
+# message (too old), what is left of it, whose chat is still the one to answer in.
+Answerable = Message | InaccessibleMessage
+
+
+def chat_of(callback: CallbackQuery) -> Answerable:
+    if callback.message is None:  # a button of an inline-mode message: none are ours
+        raise StaleButton()
+    return callback.message

@@ -9,34 +9,29 @@ offered to join it instead.
 
 from __future__ import annotations
 
-import io
-
 from aiogram import Bot, F, Router, html
 from aiogram.enums import ChatType
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InaccessibleMessage, Message
+from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import ReportPick, ReportSame, ReportStep
+from bot.downloads import download, image_file
 from bot.filters import Has, is_menu
 from bot.keyboards import choices_kb, location_kb, main_menu_kb, report_kb
+from bot.replies import Answerable, chat_of
 from core.files import FileStorage
 from core.i18n import Translator
 from core.uow import UnitOfWork
 from rewards.cases import reporting, steps
 from rewards.cases.duplicates import DuplicatePolicy, Similar, join_case, similar_cases
-from rewards.cases.errors import NotAnImage, UnknownCase, UploadTooLarge
 from rewards.cases.photos import MAX_PHOTO_BYTES, MAX_VOICE_BYTES, keep_photo, keep_voice
 from rewards.cases.reporting import DraftView, Named
 from rewards.people.service import PersonView
 
 STEPS = ("photos", "place", "category", "words", "review")
 BACK = {"place": "photos", "category": "place", "words": "category", "review": "words"}
-
-
-# Where a step is shown: the resident's message, or the (maybe old) message of a button.
-Answerable = Message | InaccessibleMessage
 
 
 class Reporting(StatesGroup):
@@ -124,11 +119,11 @@ async def on_photo(
     files: FileStorage,
 ) -> None:
     """A photo (or an image sent as a file, which keeps its EXIF: cleaned the same way)."""
-    file_id, size = _image_file(message)
+    file_id, size = image_file(message)
     draft = await reporting.current_draft(uow, person_id=person.id)
     if draft is None:
         draft = await reporting.open_draft(uow, person_id=person.id)
-    data = await _download(bot, file_id, size, MAX_PHOTO_BYTES)
+    data = await download(bot, file_id, size, MAX_PHOTO_BYTES)
     photo = await keep_photo(files, data)
     draft = await reporting.add_photo(uow, person_id=person.id, case_id=draft.id, photo=photo)
     nav = ["next:place", "cancel"] if not draft.has_place else ["next:review", "cancel"]
@@ -170,7 +165,7 @@ async def on_voice(
     if draft is None or message.voice is None:
         await message.answer(t("report.voice_without_report"))
         return
-    data = await _download(bot, message.voice.file_id, message.voice.file_size, MAX_VOICE_BYTES)
+    data = await download(bot, message.voice.file_id, message.voice.file_size, MAX_VOICE_BYTES)
     key = await keep_voice(files, data)
     draft = await reporting.set_voice(uow, person_id=person.id, case_id=draft.id, voice_key=key)
     await ask(message, t, person, uow, state, draft, "review")
@@ -202,7 +197,7 @@ async def on_step(
     state: FSMContext,
     duplicates: DuplicatePolicy,
 ) -> None:
-    message = _message_of(callback)
+    message = chat_of(callback)
     await callback.answer()
     case_id = callback_data.id
     if callback_data.to == "cancel":
@@ -233,7 +228,7 @@ async def on_pick(
     uow: UnitOfWork,
     state: FSMContext,
 ) -> None:
-    message = _message_of(callback)
+    message = chat_of(callback)
     case_id, value = callback_data.id, callback_data.value
     if callback_data.kind == "c":
         draft = await reporting.set_category(
@@ -256,7 +251,7 @@ async def on_same(
     uow: UnitOfWork,
     state: FSMContext,
 ) -> None:
-    message = _message_of(callback)
+    message = chat_of(callback)
     await callback.answer()
     if callback_data.join:
         joined = await join_case(
@@ -336,35 +331,6 @@ def _pick(t: Translator, case_id: int, kind: str, named: Named) -> tuple[str, st
 
 def _name(t: Translator, named: Named) -> str:
     return named.name_en if t.locale.startswith("en") and named.name_en else named.name
-
-
-def _image_file(message: Message) -> tuple[str, int | None]:
-    """The file to fetch: the largest size of a photo that is within the limit, or an
-    image sent as a document. Raises not_an_image, upload_too_large."""
-    if message.photo:
-        fitting = [p for p in message.photo if (p.file_size or 0) <= MAX_PHOTO_BYTES]
-        best = max(fitting or message.photo, key=lambda p: p.width * p.height)
-        return best.file_id, best.file_size
-    document = message.document
-    if document is None or not (document.mime_type or "").startswith("image/"):
-        raise NotAnImage()
-    return document.file_id, document.file_size
-
-
-async def _download(bot: Bot, file_id: str, size: int | None, most: int) -> bytes:
-    if size is not None and size > most:
-        raise UploadTooLarge(most_mb=most // (1024 * 1024))
-    buffer = io.BytesIO()
-    await bot.download(file_id, destination=buffer)
-    return buffer.getvalue()
-
-
-def _message_of(callback: CallbackQuery) -> Answerable:
-    """The chat to answer in: the button's message (too old a message is inaccessible,
-    but its chat is still the resident's)."""
-    if callback.message is None:  # an inline-mode button: never one of ours
-        raise UnknownCase()
-    return callback.message
 
 
 def create_router() -> Router:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,6 +13,8 @@ from rewards.cases.models import Case
 from rewards.messaging.outbox import notify
 from rewards.people.models import Person
 from rewards.people.residents import telegram_chat
+
+FEEDBACK_PREFIX = "cf"
 
 
 async def tell_reporter(
@@ -33,4 +36,23 @@ async def tell_reporter(
         locale=reporter.language,
         now=now,
         params={"number": case.id, "reason": reason or ""},
+        reply_markup=_buttons(case.id, move.after),
     )
+
+
+def _buttons(case_id: int, status: Status) -> dict[str, Any] | None:
+    """Stars for a closed case; "still not fixed" for a fix to look at. The bot reads
+    "cf:<case>:<stars>" back (0 stars: not fixed; bot.callbacks.CaseFeedback)."""
+    if status is Status.CLOSED:
+        stars = [
+            {"text": "⭐" * n, "callback_data": f"{FEEDBACK_PREFIX}:{case_id}:{n}"}
+            for n in range(1, 6)
+        ]
+        return {"inline_keyboard": [stars[:3], stars[3:]]}
+    if status is Status.HANDLED:
+        button = {
+            "text_key": "cases.button.not_fixed",
+            "callback_data": f"{FEEDBACK_PREFIX}:{case_id}:0",
+        }
+        return {"inline_keyboard": [[button]]}
+    return None

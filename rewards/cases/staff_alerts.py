@@ -26,9 +26,10 @@ from rewards.staff.permissions import Action, allows
 from rewards.staff.telegram import linked_chats
 
 CALLBACK_PREFIX = "cs"
-# The buttons of a freshly reported case: most are one tap; a step that needs a reason
-# or a photo is taken in the panel for now.
+# The buttons of a freshly reported case (one tap each), and of one that is someone's
+# work now (the bot then asks for the photo of the fix, or the reason to pass it up).
 NEW_CASE_BUTTONS = ((Step.VERIFY, "cases.button.verify"), (Step.REJECT, "cases.button.reject"))
+WORK_BUTTONS = ((Step.RESOLVE, "cases.button.resolve"), (Step.ESCALATE, "cases.button.escalate"))
 
 
 def step_callback(case_id: int, action: Step, version: int) -> str:
@@ -54,7 +55,7 @@ async def tell_handlers(session: AsyncSession, case: Case, now: datetime) -> Non
             locale=language,
             now=now,
             params={"number": case.id, "category": name, "description": case.description or ""},
-            reply_markup=_keyboard(case, NEW_CASE_BUTTONS if new else ()),
+            reply_markup=_keyboard(case, NEW_CASE_BUTTONS if new else WORK_BUTTONS),
         )
 
 

@@ -27,6 +27,7 @@ from rewards.cases.errors import (
     NotYourCase,
     ProofPhotoNeeded,
     ReasonNeeded,
+    StepNotAllowed,
     TopOfLadder,
     UnknownCase,
 )
@@ -122,6 +123,18 @@ async def rate(
         case.rating_comment = (comment or "").strip()[:500] or None
         await _record(session, case, move, now, person_id=person_id, details={"stars": stars})
         return case_view(case)
+
+
+async def comment_on_rating(
+    uow: UnitOfWork, *, person_id: int, case_id: int, comment: str
+) -> None:
+    """A word after the stars, for the handler and the grid to read."""
+    async with uow.write() as session:
+        case = (await mine(session, case_id, person_id)).case
+        if case.status != Status.RATED.value:
+            raise StepNotAllowed(step="comment", status=case.status)
+        case.rating_comment = comment.strip()[:500] or None
+        case.updated_at = uow.now()
 
 
 async def _reporters_step(

@@ -12,12 +12,10 @@ from core.db import Database
 from core.i18n import Catalogues
 from core.uow import UnitOfWork
 from fakebotapi import FakeBotAPI
-from fakebotapi.users import FakeUser
 from rewards.cases.models import Case
-from rewards.staff.service import StaffView
-from rewards.staff.telegram import offer_link
 from tests.admin.kiosk_support import balance
 from tests.bot.outbox import sending
+from tests.bot.staff_phone import linked
 from tests.cases.town import Town, build_town, reported
 
 pytestmark = pytest.mark.usefixtures("running_bot")
@@ -28,13 +26,6 @@ WORKER_PHONE, HEAD_PHONE = 880011, 880012
 @pytest.fixture
 async def town(uow: UnitOfWork) -> Town:
     return await build_town(uow)
-
-
-async def linked(uow: UnitOfWork, staff: StaffView, phone: FakeUser, says: str) -> None:
-    """The staff member opens the panel's link on their phone (a bot may only write to
-    those who started it)."""
-    await phone.send(f"/start {(await offer_link(uow, staff=staff)).payload}")
-    await phone.expect_message(contains=says)
 
 
 async def status_of(uow: UnitOfWork, case_id: int) -> str | None:

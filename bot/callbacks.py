@@ -83,11 +83,11 @@ class ReportSame(CallbackData, prefix="rd"):
 
 
 class CaseFeedback(CallbackData, prefix="cf"):
-    """The reporter's word on their case: stars 1–5 after closing, or 0 for "not fixed"
-    (written by rewards.cases.notices)."""
+    """The reporter's word on their case: stars 1–5 after closing, 0 for "not fixed",
+    6 for "still fixed" a week later (written by rewards.cases.notices and deadlines)."""
 
     id: Annotated[int, Field(ge=1, le=MAX_ID)]
-    stars: Annotated[int, Field(ge=0, le=5)]
+    stars: Annotated[int, Field(ge=0, le=6)]
 
 
 class MyReport(CallbackData, prefix="mr"):

@@ -31,6 +31,7 @@ from core.jobs.scheduler import (
 )
 from core.uow import UnitOfWork
 from ledger.holds import expire_holds
+from rewards.cases import deadlines
 from rewards.messaging import reminders
 from rewards.messaging.delivery import requeue_abandoned
 from rewards.points import expiry
@@ -77,6 +78,16 @@ async def _requeue_messages(session: AsyncSession, job: ScheduledJob, now: datet
         log.warning("%d outbox messages were left by a stopped worker; sending again", requeued)
 
 
+async def _overdue_cases(session: AsyncSession, job: ScheduledJob, now: datetime) -> None:
+    if named := await deadlines.alert_overdue(session, now):
+        log.info("%d overdue cases named in today's digests", named)
+
+
+async def _follow_up_cases(session: AsyncSession, job: ScheduledJob, now: datetime) -> None:
+    if asked := await deadlines.follow_up_closed(session, now):
+        log.info("%d reporters asked whether their case stayed fixed", asked)
+
+
 def handlers(chunk: int = DEFAULT_CHUNK) -> Mapping[str, JobHandler]:
     return {**HANDLERS, expiry.JOB_KIND: _expiring_points(chunk)}
 
@@ -88,6 +99,8 @@ HANDLERS: Mapping[str, JobHandler] = {
     "outbox.requeue_abandoned": _requeue_messages,
     reminders.JOB_KIND: reminders.send_reminder,
     expiry.JOB_KIND: _expiring_points(DEFAULT_CHUNK),
+    deadlines.OVERDUE_JOB: _overdue_cases,
+    deadlines.FOLLOW_UP_JOB: _follow_up_cases,
 }
 RECURRING = [
     Recurring("ledger.expire_holds", timedelta(minutes=1)),
@@ -95,6 +108,10 @@ RECURRING = [
     Recurring("redemption.expire_checkouts", timedelta(seconds=30)),
     Recurring("outbox.requeue_abandoned", timedelta(seconds=5)),
     Recurring(expiry.JOB_KIND, timedelta(hours=6)),
+    # Hourly, though each case is named at most once a day: a digest is not a day late
+    # because the worker was down at its hour.
+    Recurring(deadlines.OVERDUE_JOB, timedelta(hours=1)),
+    Recurring(deadlines.FOLLOW_UP_JOB, timedelta(hours=1)),
 ]
 
 

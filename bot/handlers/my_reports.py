@@ -23,6 +23,8 @@ from rewards.cases import steps
 from rewards.cases.history import MyCase, MyCaseHistory, my_case, my_cases
 from rewards.people.service import PersonView
 
+STILL_FIXED = 6  # the week-later question's "yes, still fixed"
+
 
 class Feedback(StatesGroup):
     comment = State()  # words after the stars
@@ -65,6 +67,10 @@ async def on_feedback(
     state: FSMContext,
 ) -> None:
     case_id = callback_data.id
+    if callback_data.stars == STILL_FIXED:
+        await steps.confirm_fixed(uow, person_id=person.id, case_id=case_id)
+        await callback.answer(t("my_reports.still_fixed"))
+        return
     if callback_data.stars == 0:
         await my_case(uow, person_id=person.id, case_id=case_id)  # theirs, or refused
         await callback.answer()

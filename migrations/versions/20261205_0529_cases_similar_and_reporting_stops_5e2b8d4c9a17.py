@@ -6,7 +6,8 @@ Create Date: 2026-12-05 05:29:52+00:00
 
 A report its reporter sent as new although an open case looked the same keeps that
 case's id for staff to compare (and merge); staff can stop a resident who misuses
-reporting, with a reason.
+reporting, with a reason. The daily overdue digest and the week-later "still fixed?"
+question remember when they last named a case.
 """
 
 from collections.abc import Sequence
@@ -52,11 +53,17 @@ def upgrade() -> None:
         batch_op.create_foreign_key(
             batch_op.f("fk_cases_similar_to_id_cases"), "cases", ["similar_to_id"], ["id"]
         )
+        batch_op.add_column(
+            sa.Column("overdue_alerted_at", sa.DateTime(timezone=True), nullable=True)
+        )
+        batch_op.add_column(sa.Column("followed_up_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_cases_similar_to_id_cases"), type_="foreignkey")
+        batch_op.drop_column("followed_up_at")
+        batch_op.drop_column("overdue_alerted_at")
         batch_op.drop_column("similar_to_id")
 
     op.drop_table("case_reporting_stops")

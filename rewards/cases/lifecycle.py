@@ -57,7 +57,8 @@ _TABLE: dict[Step, tuple[tuple[Status, ...], Status]] = {
     Step.ESCALATE: ((S.REPORTED, *OPEN), S.DISPATCHED),
     Step.RESOLVE: (OPEN, S.HANDLED),
     Step.CLOSE: ((S.HANDLED,), S.CLOSED),
-    Step.REOPEN: ((S.HANDLED, S.CLOSED), S.DISPATCHED),
+    # Also after rating: the week-later "still fixed?" may find it broken again.
+    Step.REOPEN: ((S.HANDLED, S.CLOSED, S.RATED), S.DISPATCHED),
     Step.RATE: ((S.CLOSED,), S.RATED),
     Step.FOUND_FALSE: ((*OPEN, S.HANDLED, S.CLOSED, S.RATED), S.REJECTED),
 }

@@ -90,6 +90,10 @@ class Case(Base):
     acknowledged_at: Mapped[datetime | None]
     handled_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # When the daily overdue digest last named it, and when its reporter was asked
+    # whether it stayed fixed (rewards.cases.deadlines).
+    overdue_alerted_at: Mapped[datetime | None]
+    followed_up_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
 
 

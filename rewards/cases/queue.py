@@ -7,11 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from core.uow import UnitOfWork
+from rewards.cases.deadlines import overdue
 from rewards.cases.errors import UnknownCase
 from rewards.cases.geo import distance_m
 from rewards.cases.lifecycle import OPEN, STAFF_NEEDS, Status, Step, allowed_steps
@@ -69,13 +70,6 @@ def _in_reach(staff: StaffView) -> ColumnElement[bool]:
     return or_(*(staff.reaches_for(action, OrgUnit.path) for action in SEES_CASES))
 
 
-def _overdue(now: datetime) -> ColumnElement[bool]:
-    return or_(
-        and_(Case.status == Status.REPORTED.value, Case.acknowledge_by < now),
-        and_(Case.status.in_([s.value for s in OPEN]), Case.resolve_by < now),
-    )
-
-
 async def case_queue(
     uow: UnitOfWork,
     *,
@@ -101,7 +95,7 @@ async def case_queue(
             OrgUnit.name,
             Case.level,
             Case.reported_at,
-            _overdue(now),
+            overdue(now),
         )
         .join(OrgUnit, OrgUnit.id == Case.unit_id)
         .outerjoin(CaseCategory, CaseCategory.id == Case.category_id)
@@ -114,7 +108,7 @@ async def case_queue(
     if category_id is not None:
         query = query.where(Case.category_id == category_id)
     if overdue_only:
-        query = query.where(_overdue(now))
+        query = query.where(overdue(now))
     async with uow.read() as session:
         return [CaseRow(*row[:-1], bool(row[-1])) for row in await session.execute(query)]
 

@@ -38,7 +38,7 @@ def step_callback(case_id: int, action: Step, version: int) -> str:
 
 async def tell_handlers(session: AsyncSession, case: Case, now: datetime) -> None:
     """Queue the alert to every linked handler of the case where it is now."""
-    handlers = await _linked_handlers(session, case)
+    handlers = await linked_handlers(session, case)
     if not handlers:
         return
     category = await session.get(CaseCategory, case.category_id) if case.category_id else None
@@ -69,11 +69,13 @@ def _keyboard(case: Case, buttons: tuple[tuple[Step, str], ...]) -> dict[str, An
     return {"inline_keyboard": [row]}
 
 
-async def _linked_handlers(session: AsyncSession, case: Case) -> dict[int, str]:
-    """Chat → language, of the active staff with a linked Telegram whose role handles
-    cases where the case is: at its very unit, or (at the top of the ladder) a department
-    handler above it. Their language is the one they chose in the bot, else their
-    account's."""
+async def linked_handlers(
+    session: AsyncSession, case: Case, action: Action = Action.HANDLE_CASES
+) -> dict[int, str]:
+    """Chat → language, of the active staff with a linked Telegram whose role allows
+    `action` (handling cases, by default) where the case is: at its very unit, or (at
+    the top of the ladder) a department handler above it. Their language is the one
+    they chose in the bot, else their account's."""
     path = await session.scalar(select(OrgUnit.path).where(OrgUnit.id == case.unit_id))
     if path is None:
         return {}
@@ -94,5 +96,5 @@ async def _linked_handlers(session: AsyncSession, case: Case) -> dict[int, str]:
     return {
         chat_id: str(language)
         for _, chat_id, language, role in await session.execute(query)
-        if allows(role, Action.HANDLE_CASES)
+        if allows(role, action)
     }

@@ -35,7 +35,7 @@ from rewards.cases.lifecycle import STAFF_NEEDS, Move, Status, Step, next_level,
 from rewards.cases.models import Case, CaseCategory, CaseEvent, CasePhoto
 from rewards.cases.notices import tell_reporter
 from rewards.cases.staff_alerts import tell_handlers
-from rewards.cases.supporters import add_supporter
+from rewards.cases.supporters import add_supporter, record_person_event
 from rewards.org.models import OrgUnit
 from rewards.points.awards import award_in
 from rewards.points.corrections import reverse_in
@@ -135,6 +135,15 @@ async def comment_on_rating(
             raise StepNotAllowed(step="comment", status=case.status)
         case.rating_comment = comment.strip()[:500] or None
         case.updated_at = uow.now()
+
+
+async def confirm_fixed(uow: UnitOfWork, *, person_id: int, case_id: int) -> None:
+    """The reporter's "still fixed" a week after closing, kept in the case's history."""
+    async with uow.write() as session:
+        case = (await mine(session, case_id, person_id)).case
+        if case.status not in (Status.CLOSED.value, Status.RATED.value):
+            raise StepNotAllowed(step="still_fixed", status=case.status)
+        record_person_event(session, case, "still_fixed", case.status, person_id, uow.now())
 
 
 async def _reporters_step(

@@ -30,6 +30,7 @@ EXPECTED = {
     (S.HANDLED, Step.REOPEN): S.DISPATCHED,
     (S.HANDLED, Step.FOUND_FALSE): S.REJECTED,
     (S.CLOSED, Step.REOPEN): S.DISPATCHED,
+    (S.RATED, Step.REOPEN): S.DISPATCHED,
     (S.CLOSED, Step.RATE): S.RATED,
     (S.CLOSED, Step.FOUND_FALSE): S.REJECTED,
     (S.RATED, Step.FOUND_FALSE): S.REJECTED,
@@ -57,10 +58,10 @@ def test_the_buttons_of_a_state_are_its_allowed_steps(status: Status) -> None:
     assert set(allowed_steps(status.value)) == expected
 
 
-def test_the_ends_allow_nothing_but_found_false_after_rating() -> None:
+def test_the_ends_allow_nothing_and_a_rated_case_only_reopening_or_found_false() -> None:
     assert allowed_steps("rejected") == []
     assert allowed_steps("withdrawn") == []
-    assert allowed_steps("rated") == [Step.FOUND_FALSE]
+    assert allowed_steps("rated") == [Step.REOPEN, Step.FOUND_FALSE]
 
 
 def test_the_ladder_goes_grid_community_street_department_and_stops() -> None:

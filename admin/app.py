@@ -24,6 +24,7 @@ from admin.routes import (
     home,
     households,
     kiosk,
+    known_places,
     outlet_reports,
     outlets,
     residents,
@@ -40,6 +41,7 @@ from admin.security import (
 from core.clock import Clock, SystemClock
 from core.db import Database
 from core.errors import DomainError
+from core.files import LocalFileStorage
 from core.i18n import Catalogues
 from core.ratelimit import MemoryRateLimiter, RateLimiter
 from core.settings import Settings
@@ -66,6 +68,7 @@ def create_app(
     app.state.catalogues = catalogues
     app.state.clock = clock or SystemClock()
     app.state.templates = create_templates()
+    app.state.files = LocalFileStorage(settings.files_dir)
     app.state.login_limiter = login_limiter or MemoryRateLimiter(
         limit=LOGIN_ATTEMPTS_PER_MINUTE, window_seconds=60
     )
@@ -82,9 +85,22 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The page routers carry the CSRF check themselves (see admin.routes.page_router).
     routers = (
-        health, auth, home, rules, residents, households, broadcasts, changes, cases, kiosk,
-        outlet_reports, fee_offsets, outlets, telegram_link,
-    )  # fmt: skip
+        health,
+        auth,
+        home,
+        rules,
+        residents,
+        households,
+        broadcasts,
+        changes,
+        known_places,
+        cases,
+        kiosk,
+        outlet_reports,
+        fee_offsets,
+        outlets,
+        telegram_link,
+    )  # fmt: skip  (known places before cases: "/cases/places" is no case id)
     for router in (module.router for module in routers):
         app.include_router(router)
     _install_error_pages(app)

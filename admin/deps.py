@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from admin.rendering import translator_for
 from admin.security import session_expired
+from core.files import FileStorage
 from core.i18n import Translator
 from core.uow import UnitOfWork
 from rewards.staff.service import StaffView, get_staff
@@ -55,3 +56,12 @@ def get_zone(request: Request) -> ZoneInfo:
 
 
 Zone = Annotated[ZoneInfo, Depends(get_zone)]
+
+
+def get_files(request: Request) -> FileStorage:
+    """Where photos of cases are kept (settings.files_dir)."""
+    files: FileStorage = request.app.state.files
+    return files
+
+
+Files = Annotated[FileStorage, Depends(get_files)]

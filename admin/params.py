@@ -19,6 +19,8 @@ MAX_PAGE = 10_000
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]  # an element of a list of ids in a form
 PageQuery = Annotated[int, Query(ge=0, le=MAX_PAGE)]
+# A filter's id: a select's "any" option sends an empty value, which means no filter.
+IdFilter = Annotated[str, Query(pattern=r"^([1-9][0-9]{0,17})?$")]
 
 # C0 controls and DEL, but for the tab and line breaks a text area may hold.
 _CONTROL = frozenset(chr(code) for code in (*range(0x20), 0x7F)) - {"\t", "\n", "\r"}

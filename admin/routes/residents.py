@@ -17,6 +17,7 @@ from admin.params import IdPath, PageQuery
 from admin.rendering import render, translator_for
 from admin.routes import page_router
 from rewards.audit import search_audit
+from rewards.cases.abuse import reporting_stop
 from rewards.people.joining import verify_resident
 from rewards.people.residents import resident_for_staff, search_residents
 from rewards.points.awards import apply_rule
@@ -35,6 +36,8 @@ DONE = {
     "approved": "adjustments.done_approved",
     "rejected": "adjustments.done_rejected",
     "undone": "changes.done_undone",
+    "reporting_stop": "reporting.done_stop",
+    "reporting_resume": "reporting.done_resume",
 }
 
 
@@ -82,6 +85,7 @@ async def resident_page(
     _, point_types = await setup_choices(uow)
     undoable = staff.can(Action.UNDO_CHANGES, resident.unit_path)  # what the page offers
     changes = await recent_changes(uow, staff=staff, person_id=person_id) if undoable else []
+    stopped = await reporting_stop(uow, person_id=person_id)
     return render(
         request,
         "resident.html",
@@ -92,6 +96,7 @@ async def resident_page(
         rules=rules,
         point_types=point_types,
         changes=changes,
+        reporting_stopped=stopped,
         request_key=uuid.uuid4().hex,  # one per form shown: a second submit is the same change
         done=_done(request),
         zone=zone,

@@ -93,3 +93,9 @@ class CaseIncomplete(RewardsError):
     """A report without a photo, a place or a category cannot be sent."""
 
     code = "case_incomplete"
+
+
+class WaitingForVerification(RewardsError):
+    """A resident whose joining staff have not confirmed yet: reports come after."""
+
+    code = "reporting_waits_for_verification"

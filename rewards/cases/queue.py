@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -16,9 +16,16 @@ from rewards.cases.deadlines import overdue
 from rewards.cases.errors import UnknownCase
 from rewards.cases.geo import distance_m
 from rewards.cases.lifecycle import OPEN, STAFF_NEEDS, Status, Step, allowed_steps
-from rewards.cases.models import Case, CaseCategory, CaseEvent, CasePhoto, KnownPlace
+from rewards.cases.models import (
+    Case,
+    CaseCategory,
+    CaseEvent,
+    CasePhoto,
+    CaseSupporter,
+    KnownPlace,
+)
 from rewards.errors import OutOfScope
-from rewards.org.models import OrgUnit
+from rewards.org.models import OrgLevel, OrgUnit
 from rewards.people.models import Person
 from rewards.staff.models import StaffAccount
 from rewards.staff.permissions import Action
@@ -64,6 +71,37 @@ class CasePage:
     events: tuple[EventRow, ...]
     steps: tuple[Step, ...]  # what this staff member may do on it now
     rating: int | None
+    rating_comment: str | None = None
+    similar_to: int | None = None  # an open case the reporter said was another problem
+    duplicate_of: int | None = None
+    supporters: int = 0  # residents who joined it as the same problem
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """The choices of the queue's filters: the units in reach, and the categories."""
+
+    units: tuple[tuple[int, str], ...]
+    categories: tuple[tuple[int, str, str | None], ...]
+
+
+async def queue_filters(uow: UnitOfWork, *, staff: StaffView) -> QueueFilters:
+    async with uow.read() as session:
+        units = await session.execute(
+            select(OrgUnit.id, OrgUnit.name)
+            .where(_in_reach(staff), OrgUnit.level != OrgLevel.BUILDING)
+            .order_by(OrgUnit.path)
+            .limit(QUEUE_LIMIT)
+        )
+        categories = await session.execute(
+            select(CaseCategory.id, CaseCategory.name, CaseCategory.name_en).order_by(
+                CaseCategory.position, CaseCategory.id
+            )
+        )
+        return QueueFilters(
+            tuple((i, name) for i, name in units),
+            tuple((i, name, name_en) for i, name, name_en in categories),
+        )
 
 
 def _in_reach(staff: StaffView) -> ColumnElement[bool]:
@@ -138,6 +176,9 @@ async def case_page(uow: UnitOfWork, *, staff: StaffView, case_id: int) -> CaseP
         )
         events = await _events(session, case.id)
         nearest = await _nearest_place(session, case)
+        supporters = await session.scalar(
+            select(func.count()).select_from(CaseSupporter).where(CaseSupporter.case_id == case.id)
+        )
     overdue = _is_overdue(case, now)
     row = CaseRow(
         case.id, case.status, case.version, name, name_en, unit_name, case.level,
@@ -151,7 +192,26 @@ async def case_page(uow: UnitOfWork, *, staff: StaffView, case_id: int) -> CaseP
     return CasePage(
         row, reporter or "", case.description, case.latitude, case.longitude, nearest,
         tuple((kind, key) for kind, key in photos), events, steps, case.rating,
+        case.rating_comment, case.similar_to_id, case.duplicate_of_id, int(supporters or 0),
     )  # fmt: skip
+
+
+async def case_photo_key(uow: UnitOfWork, *, staff: StaffView, case_id: int, index: int) -> str:
+    """The storage key of the case's `index`-th photo (in the page's order), for staff
+    who may see the case. Raises unknown_case."""
+    async with uow.read() as session:
+        key = await session.scalar(
+            select(CasePhoto.storage_key)
+            .join(Case, Case.id == CasePhoto.case_id)
+            .join(OrgUnit, OrgUnit.id == Case.unit_id)
+            .where(Case.id == case_id, _in_reach(staff), Case.status != Status.DRAFT.value)
+            .order_by(CasePhoto.id)
+            .offset(index)
+            .limit(1)
+        )
+    if key is None:
+        raise UnknownCase()
+    return key
 
 
 def _is_overdue(case: Case, now: datetime) -> bool:

@@ -14,10 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.uow import UnitOfWork
 from rewards.cases.abuse import refuse_if_stopped
-from rewards.cases.errors import StepNotAllowed, TooManyPhotos, UnknownCategory, UnknownPlace
+from rewards.cases.errors import (
+    StepNotAllowed,
+    TooManyPhotos,
+    UnknownCategory,
+    UnknownPlace,
+    WaitingForVerification,
+)
 from rewards.cases.lifecycle import OPEN, STAFF_NEEDS, Status, Step
 from rewards.cases.models import Case, CaseCategory, CasePhoto, KnownPlace
 from rewards.cases.steps import locked_case, mine
+from rewards.errors import NotVerified
 from rewards.org.models import OrgLevel, OrgUnit
 from rewards.people.residents import load_resident, load_verified_resident
 from rewards.staff.service import StaffView
@@ -81,7 +88,10 @@ async def open_draft(uow: UnitOfWork, *, person_id: int) -> DraftView:
     async with uow.write() as session:
         case = await _draft_of(session, person_id)
         if case is None:
-            resident = await load_verified_resident(session, person_id, lock=True)
+            try:
+                resident = await load_verified_resident(session, person_id, lock=True)
+            except NotVerified:
+                raise WaitingForVerification() from None
             await refuse_if_stopped(session, person_id)
             now = uow.now()
             case = Case(

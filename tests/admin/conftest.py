@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from admin.app import create_app
 from core.clock import FrozenClock
 from core.db import Database
+from core.files import LocalFileStorage
 from core.i18n import Catalogues
 from core.ratelimit import MemoryRateLimiter
 from core.uow import UnitOfWork
@@ -74,10 +75,14 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def panel(
-    database: Database, catalogues: Catalogues, clock: FrozenClock, login_limit: int
+    database: Database,
+    catalogues: Catalogues,
+    clock: FrozenClock,
+    login_limit: int,
+    files: LocalFileStorage,
 ) -> FastAPI:
     return create_app(
-        settings=make_settings(secret_key=TEST_SECRET_KEY),
+        settings=make_settings(secret_key=TEST_SECRET_KEY, files_dir=files.root),
         database=database,
         catalogues=catalogues,
         clock=clock,

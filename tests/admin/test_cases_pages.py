@@ -12,11 +12,24 @@ from sqlalchemy import select
 
 from core.clock import FrozenClock
 from core.db import Database
+from core.files import LocalFileStorage
 from core.uow import UnitOfWork
-from rewards.cases.models import Case
+from rewards.audit import AuditEntry
+from rewards.cases import steps
+from rewards.cases.models import Case, CaseSupporter
+from rewards.cases.photos import keep_photo
+from rewards.cases.reporting import (
+    add_photo,
+    open_draft,
+    report_choices,
+    set_category,
+    set_location,
+)
+from rewards.cases.steps import CaseView, submit
 from tests.admin.conftest import alert_text, csrf_of, log_in
-from tests.cases.town import Town, build_town, reported
-from tests.rewards.community import PASSWORD, START
+from tests.cases.images import camera_jpeg, exif_of, has_gps
+from tests.cases.town import NEAR, Town, build_town, reported
+from tests.rewards.community import PASSWORD, START, ZONE
 
 
 @pytest.fixture
@@ -82,3 +95,137 @@ async def test_escalating_needs_a_reason_and_other_grids_see_nothing(
     assert (await log_in(client, "grid2", PASSWORD)).status_code == 303
     assert f'href="/cases/{case.id}"' not in (await client.get("/cases")).text
     assert (await client.get(f"/cases/{case.id}")).status_code == 403
+
+
+async def reported_with_a_real_photo(
+    uow: UnitOfWork, town: Town, files: LocalFileStorage, category: int, seed: int
+) -> CaseView:
+    draft = await open_draft(uow, person_id=town.people.alice)
+    kept = await keep_photo(files, camera_jpeg(seed))
+    await add_photo(uow, person_id=town.people.alice, case_id=draft.id, photo=kept)
+    await set_location(
+        uow, person_id=town.people.alice, case_id=draft.id, latitude=NEAR[0], longitude=NEAR[1]
+    )
+    await set_category(uow, person_id=town.people.alice, case_id=draft.id, category_id=category)
+    return await submit(uow, person_id=town.people.alice, case_id=draft.id)
+
+
+async def test_photos_are_shown_clean_and_a_fix_is_resolved_with_an_uploaded_photo(
+    client: httpx.AsyncClient, uow: UnitOfWork, town: Town, files: LocalFileStorage
+) -> None:
+    case = await reported_with_a_real_photo(uow, town, files, town.litter, seed=21)
+    case = await steps.verify(uow, staff=town.head, case_id=case.id, version=None, zone=ZONE)
+    assert (await log_in(client, "grid1", PASSWORD)).status_code == 303
+    page = await client.get(f"/cases/{case.id}")
+    assert f'src="/cases/{case.id}/photos/0"' in page.text
+    shown = await client.get(f"/cases/{case.id}/photos/0")
+    assert shown.headers["content-type"] == "image/jpeg"
+    assert exif_of(shown.content) == {}
+    assert (await client.get(f"/cases/{case.id}/photos/1")).status_code == 403  # no second
+
+    token = await csrf_of(client, f"/cases/{case.id}")
+    form = {"csrf_token": token, "version": str(case.version)}
+    pdf = {"proof": ("fix.jpg", b"%PDF-1.7 not a photo", "image/jpeg")}
+    refused = await client.post(f"/cases/{case.id}/resolve", data=form, files=pdf)
+    assert refused.status_code == 400
+    assert alert_text(refused.text) == "这不是照片。请直接拍照发送（JPG、PNG 或 WebP 格式）。"
+    assert await status_of(uow, case.id) == "verified"
+    fix = {"proof": ("fix.jpg", camera_jpeg(22), "image/jpeg")}
+    resolved = await client.post(
+        f"/cases/{case.id}/resolve", data={**form, "reason": "已清运"}, files=fix
+    )
+    assert resolved.status_code == 303
+    assert await status_of(uow, case.id) == "handled"
+    proof = await client.get(f"/cases/{case.id}/photos/1")
+    assert proof.status_code == 200
+    assert not has_gps(proof.content)
+
+    await client.post("/logout", data={"csrf_token": token})
+    assert (await log_in(client, "grid2", PASSWORD)).status_code == 303
+    assert (await client.get(f"/cases/{case.id}/photos/0")).status_code == 403
+
+
+async def test_the_queue_filters_by_category_and_unit_and_a_similar_report_is_merged(
+    client: httpx.AsyncClient, uow: UnitOfWork, town: Town, files: LocalFileStorage
+) -> None:
+    litter = await reported_with_a_real_photo(uow, town, files, town.litter, seed=31)
+    lamp = await reported_with_a_real_photo(uow, town, files, town.lamp, seed=32)
+    assert (await log_in(client, "head1", PASSWORD)).status_code == 303
+    # The form's "any" options send empty values: no filter, not an error.
+    everything = await client.get("/cases?status=&unit=&category=")
+    assert everything.status_code == 200
+    assert f'href="/cases/{litter.id}"' in everything.text
+    assert (await client.get("/cases?unit=-3")).status_code == 400
+    only_lamps = (await client.get(f"/cases?category={town.lamp}&unit=")).text
+    assert f'href="/cases/{lamp.id}"' in only_lamps
+    assert f'href="/cases/{litter.id}"' not in only_lamps
+    grid2 = town.people.units["grid-2"].id
+    assert f'href="/cases/{lamp.id}"' not in (await client.get(f"/cases?unit={grid2}")).text
+
+    draft = await open_draft(uow, person_id=town.people.bob)
+    kept = await keep_photo(files, camera_jpeg(33))
+    await add_photo(uow, person_id=town.people.bob, case_id=draft.id, photo=kept)
+    await set_location(
+        uow, person_id=town.people.bob, case_id=draft.id, latitude=NEAR[0], longitude=NEAR[1]
+    )
+    await set_category(uow, person_id=town.people.bob, case_id=draft.id, category_id=town.litter)
+    again = await submit(uow, person_id=town.people.bob, case_id=draft.id, similar_to=litter.id)
+    await client.post("/logout", data={"csrf_token": await csrf_of(client, "/")})
+    assert (await log_in(client, "admin", PASSWORD)).status_code == 303
+    page = await client.get(f"/cases/{again.id}")
+    assert "合并到第" in page.text
+    token = await csrf_of(client, f"/cases/{again.id}")
+    merged = await client.post(
+        f"/cases/{again.id}/reject",
+        data={
+            "csrf_token": token,
+            "version": str(again.version),
+            "kind": "duplicate",
+            "duplicate_of": str(litter.id),
+        },
+    )
+    assert merged.status_code == 303
+    async with uow.read() as session:
+        merged_case = await session.get(Case, again.id)
+        supporters = list(
+            await session.scalars(
+                select(CaseSupporter.person_id).where(CaseSupporter.case_id == litter.id)
+            )
+        )
+    assert merged_case is not None
+    assert (merged_case.status, merged_case.duplicate_of_id) == ("rejected", litter.id)
+    assert supporters == [town.people.bob]
+
+
+async def test_known_places_are_added_and_retired_in_the_panel_and_audited(
+    client: httpx.AsyncClient, uow: UnitOfWork, town: Town
+) -> None:
+    assert (await log_in(client, "admin", PASSWORD)).status_code == 303
+    token = await csrf_of(client, "/cases/places")
+    community = town.people.units["community"].id
+    form = {
+        "csrf_token": token, "unit_id": str(community), "name": "东门",
+        "name_en": "East gate", "latitude": "40.0012", "longitude": "116.0015",
+    }  # fmt: skip
+    added = await client.post("/cases/places", data=form)
+    assert added.status_code == 303
+    assert "东门" in (await client.get("/cases/places")).text
+    choices = await report_choices(uow, person_id=town.people.alice)
+    assert [place.name for place in choices.places] == ["东门"]
+    bad = await client.post("/cases/places", data={**form, "latitude": "123"})
+    assert bad.status_code in (400, 422)
+    retired = await client.post(
+        f"/cases/places/{choices.places[0].id}/retire", data={"csrf_token": token}
+    )
+    assert retired.status_code == 303
+    assert (await report_choices(uow, person_id=town.people.alice)).places == ()
+    async with uow.read() as session:
+        actions = list(
+            await session.scalars(
+                select(AuditEntry.action).where(AuditEntry.action.like("cases.place_%"))
+            )
+        )
+    assert actions == ["cases.place_added", "cases.place_retired"]
+    await client.post("/logout", data={"csrf_token": token})
+    assert (await log_in(client, "grid1", PASSWORD)).status_code == 303
+    assert (await client.get("/cases/places")).status_code == 403  # grid staff edit no rules

@@ -19,11 +19,14 @@ from starlette.routing import BaseRoute, Mount, Route
 
 import moralbank.schema  # noqa: F401  (every table module, for the digest below)
 from core.db import Database
+from core.files import LocalFileStorage
 from core.models import Base
 from core.uow import UnitOfWork
+from rewards.cases.models import CaseCategory, KnownPlace
+from rewards.cases.photos import keep_photo
 from rewards.cases.queue import SEES_CASES as CASE_ACTIONS
-from rewards.cases.reporting import add_photo, open_draft
-from rewards.cases.steps import CaseView, submit
+from rewards.cases.reporting import add_photo, open_draft, set_category, set_location
+from rewards.cases.steps import CaseView, submit, verify
 from rewards.messaging.broadcasts import start_broadcast
 from rewards.people.residents import found_household
 from rewards.points.corrections import adjust
@@ -37,7 +40,7 @@ from rewards.staff.models import Role, StaffAccount, StaffRole
 from rewards.staff.permissions import PERMISSIONS, STAFF_ROLES, Action
 from rewards.staff.service import create_staff
 from tests.admin.conftest import RECORDS_REFUSALS, csrf_of, log_in
-from tests.cases.town import photo
+from tests.cases.images import camera_jpeg
 from tests.rewards.community import (
     APPROVAL_ABOVE,
     PASSWORD,
@@ -75,6 +78,8 @@ class Targets:
     pending_rule: int  # a rule version worth +500, asked by someone else, waiting
     kiosk: KioskTargets
     case: CaseView  # Alice's report at grid 1, waiting to be accepted
+    working: CaseView  # another of hers, accepted: someone's work now
+    place: int  # a known place at the community
 
 
 @dataclass(frozen=True)
@@ -203,6 +208,38 @@ ROUTES: dict[tuple[str, str], tuple[Need, Request]] = {
     ("POST", "/cases/{case_id}/{step}"): (
         Action.HANDLE_CASES,
         lambda x: (f"/cases/{x.case.id}/verify", {"version": str(x.case.version)}),
+    ),
+    ("GET", "/cases/{case_id}/photos/{index}"): (
+        SEES_CASES,
+        lambda x: (f"/cases/{x.case.id}/photos/0", None),
+    ),
+    ("GET", "/cases/places"): (Action.EDIT_RULES, lambda x: ("/cases/places", None)),
+    ("POST", "/cases/places"): (
+        Action.EDIT_RULES,
+        lambda x: (
+            "/cases/places",
+            {
+                "unit_id": str(x.community.units["community"].id),
+                "name": "东门",
+                "latitude": "40.0",
+                "longitude": "116.0",
+            },
+        ),
+    ),
+    ("POST", "/cases/places/{place_id}/retire"): (
+        Action.EDIT_RULES,
+        lambda x: (f"/cases/places/{x.place}/retire", {}),
+    ),
+    ("POST", "/residents/{person_id}/reporting/{change}"): (
+        Action.TRIAGE_REPORTS,
+        lambda x: (f"/residents/{x.community.bob}/reporting/stop", {"reason": "刷屏"}),
+    ),
+    ("POST", "/cases/{case_id}/resolve"): (
+        Action.HANDLE_CASES,
+        lambda x: (
+            f"/cases/{x.working.id}/resolve",
+            {"version": str(x.working.version), "proof": camera_jpeg(99)},
+        ),
     ),
     ("GET", "/kiosk"): (Action.REDEEM, lambda x: ("/kiosk", None)),
     ("GET", "/outlets/reports"): (Action.MANAGE_OUTLETS, lambda x: ("/outlets/reports", None)),
@@ -413,7 +450,7 @@ async def make_walker(uow: UnitOfWork, role: Role, unit_id: int) -> int:
         return account.id
 
 
-async def prepare(uow: UnitOfWork, role: Role) -> Targets:
+async def prepare(uow: UnitOfWork, role: Role, files: LocalFileStorage) -> Targets:
     town = await build_community(uow)
     every_staff_role = sorted(STAFF_ROLES, key=lambda r: r.value)
     # A rule every staff role may award by, so that awarding depends on the table alone.
@@ -458,15 +495,40 @@ async def prepare(uow: UnitOfWork, role: Role) -> Targets:
         pending_rule = await session.scalar(select(RuleApproval.id))
     assert pending_rule is not None
     counter = await prepare_kiosk(uow, town, walker)
-    case = await prepare_case(uow, town)
+    async with uow.write() as session:
+        category = CaseCategory(code="walk", name="走查")
+        gate = KnownPlace(
+            org_unit_id=town.units["community"].id, name="西门", latitude=40.0, longitude=116.0
+        )
+        session.add_all([category, gate])
+        await session.flush()
+        place = gate.id
+    case = await prepare_case(uow, town, files, category.id)
+    working = await prepare_case(uow, town, files, category.id)
+    working = await verify(uow, staff=town.grid1, case_id=working.id, version=None, zone=ZONE)
     return Targets(
-        town, walker, change.id, household, broadcast, posted.id, pending_rule, counter, case
+        town,
+        walker,
+        change.id,
+        household,
+        broadcast,
+        posted.id,
+        pending_rule,
+        counter,
+        case,
+        working,
+        place,
     )
 
 
-async def prepare_case(uow: UnitOfWork, town: Community) -> CaseView:
+async def prepare_case(
+    uow: UnitOfWork, town: Community, files: LocalFileStorage, category: int
+) -> CaseView:
     draft = await open_draft(uow, person_id=town.alice)
-    await add_photo(uow, person_id=town.alice, case_id=draft.id, photo=photo(1))
+    kept = await keep_photo(files, camera_jpeg(draft.id))
+    await add_photo(uow, person_id=town.alice, case_id=draft.id, photo=kept)
+    await set_location(uow, person_id=town.alice, case_id=draft.id, latitude=40.0, longitude=116.0)
+    await set_category(uow, person_id=town.alice, case_id=draft.id, category_id=category)
     return await submit(uow, person_id=town.alice, case_id=draft.id)
 
 
@@ -516,9 +578,13 @@ def outcome(response: httpx.Response, *, signing_out: bool) -> str:
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda role: role.value)
 async def test_every_route_answers_each_role_as_the_table_says(
-    role: Role, uow: UnitOfWork, database: Database, client: httpx.AsyncClient
+    role: Role,
+    uow: UnitOfWork,
+    database: Database,
+    client: httpx.AsyncClient,
+    files: LocalFileStorage,
 ) -> None:
-    targets = await prepare(uow, role)
+    targets = await prepare(uow, role, files)
     signed_in = await log_in(client, "walker", PASSWORD)
     assert (signed_in.status_code, signed_in.headers["location"]) == (303, "/")
     token = await csrf_of(client, "/")
@@ -540,7 +606,11 @@ async def test_every_route_answers_each_role_as_the_table_says(
             data = dict(form or {})
             if path == "/login":
                 data["password"] = PASSWORD
-            response = await client.post(url, data={**data, "csrf_token": token})
+            uploads = {name: value for name, value in data.items() if isinstance(value, bytes)}
+            fields = {name: value for name, value in data.items() if name not in uploads}
+            response = await client.post(
+                url, data={**fields, "csrf_token": token}, files=uploads or None
+            )
         got = outcome(response, signing_out=path == "/logout")
         if got != expected:
             wrong.append(f"{method} {path}: expected {expected}, got {got}")

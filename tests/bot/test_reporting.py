@@ -14,6 +14,7 @@ from core.files import LocalFileStorage
 from core.uow import UnitOfWork
 from fakebotapi import FakeBotAPI
 from fakebotapi.users import FakeUser
+from rewards.cases.abuse import stop_reporting
 from rewards.cases.models import Case, CaseEvent, CasePhoto, CaseSupporter, KnownPlace
 from tests.bot.fixtures import RunningBot
 from tests.cases.images import camera_jpeg, exif_of, has_gps
@@ -264,3 +265,19 @@ async def report_until_review(fake_api: FakeBotAPI, category: str, *, seed: int)
     await bob.press("Skip ▶")
     await bob.expect_message(contains="Please check")
     return bob
+
+
+async def test_a_stopped_or_unverified_resident_is_told_why_they_cannot_report(
+    fake_api: FakeBotAPI, uow: UnitOfWork, town: Town
+) -> None:
+    await stop_reporting(uow, staff=town.people.deputy, person_id=town.people.alice, reason="刷屏")
+    alice = fake_api.user(ALICE, first_name="Alice", language_code="zh-hans")
+    await alice.send("📷 随手拍")
+    await alice.expect_message(contains="您的随手拍功能已被社区暂停")
+    await alice.send_photo(camera_jpeg(41))
+    await alice.expect_message(contains="您的随手拍功能已被社区暂停")
+    carol = fake_api.user(503, first_name="Carol", language_code="zh-hans")  # not verified yet
+    await carol.send("📷 随手拍")
+    await carol.expect_message(contains="审核通过后就能随手拍了")
+    async with uow.read() as session:
+        assert await session.scalar(select(Case.id)) is None

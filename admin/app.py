@@ -17,6 +17,7 @@ from admin.rendering import create_templates, render, translator_for
 from admin.routes import (
     auth,
     broadcasts,
+    case_categories,
     cases,
     changes,
     fee_offsets,
@@ -84,23 +85,11 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The page routers carry the CSRF check themselves (see admin.routes.page_router).
+    # Places and categories before cases: "/cases/places" is no case id.
     routers = (
-        health,
-        auth,
-        home,
-        rules,
-        residents,
-        households,
-        broadcasts,
-        changes,
-        known_places,
-        cases,
-        kiosk,
-        outlet_reports,
-        fee_offsets,
-        outlets,
-        telegram_link,
-    )  # fmt: skip  (known places before cases: "/cases/places" is no case id)
+        health, auth, home, rules, residents, households, broadcasts, changes, known_places,
+        case_categories, cases, kiosk, outlet_reports, fee_offsets, outlets, telegram_link,
+    )  # fmt: skip
     for router in (module.router for module in routers):
         app.include_router(router)
     _install_error_pages(app)

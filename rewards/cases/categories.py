@@ -82,3 +82,27 @@ async def case_categories(uow: UnitOfWork) -> list[CaseCategoryView]:
             .order_by(CaseCategory.position, CaseCategory.id)
         )
         return [CaseCategoryView(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class CaseCategoryRow:
+    """A category as staff edit it: every field of the draft."""
+
+    id: int
+    draft: CaseCategoryDraft
+
+
+async def case_category_rows(uow: UnitOfWork, *, staff: StaffView) -> list[CaseCategoryRow]:
+    """Every category, retired ones too, for staff who edit rules."""
+    staff.require_somewhere(Action.EDIT_RULES)
+    async with uow.read() as session:
+        categories = await session.scalars(
+            select(CaseCategory).order_by(CaseCategory.position, CaseCategory.id)
+        )
+        return [
+            CaseCategoryRow(
+                category.id,
+                CaseCategoryDraft.model_validate(category, from_attributes=True),
+            )
+            for category in categories
+        ]

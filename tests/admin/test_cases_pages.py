@@ -229,3 +229,39 @@ async def test_known_places_are_added_and_retired_in_the_panel_and_audited(
     await client.post("/logout", data={"csrf_token": token})
     assert (await log_in(client, "grid1", PASSWORD)).status_code == 303
     assert (await client.get("/cases/places")).status_code == 403  # grid staff edit no rules
+
+
+async def test_categories_are_added_edited_and_retired_in_the_panel(
+    client: httpx.AsyncClient, uow: UnitOfWork, town: Town
+) -> None:
+    assert (await log_in(client, "admin", PASSWORD)).status_code == 303
+    token = await csrf_of(client, "/cases/categories")
+    form = {
+        "csrf_token": token, "code": "dogs", "name": "不文明养犬", "name_en": "Dog mess",
+        "position": "3", "acknowledge_hours": "4", "resolve_hours": "24",
+        "verify_rule": "case-verified", "resolve_rule": "", "active": "true",
+    }  # fmt: skip
+    assert (await client.post("/cases/categories", data=form)).status_code == 303
+    choices = await report_choices(uow, person_id=town.people.alice)
+    assert [c.name for c in choices.categories] == ["垃圾乱堆", "路灯不亮", "不文明养犬"]
+    page = await client.get("/cases/categories?edit=dogs")
+    assert 'value="不文明养犬"' in page.text
+    unknown = await client.post("/cases/categories", data={**form, "verify_rule": "nope"})
+    assert unknown.status_code == 400
+    assert alert_text(unknown.text) == "没有找到这条积分规则。"
+    bad = await client.post("/cases/categories", data={**form, "acknowledge_hours": "0"})
+    assert bad.status_code == 400
+    retired = await client.post("/cases/categories", data={**form, "active": "false"})
+    assert retired.status_code == 303
+    choices = await report_choices(uow, person_id=town.people.alice)
+    assert "不文明养犬" not in [c.name for c in choices.categories]
+    async with uow.read() as session:
+        saved = list(
+            await session.scalars(
+                select(AuditEntry.action).where(AuditEntry.action == "cases.category_saved")
+            )
+        )
+    assert len(saved) == 2
+    await client.post("/logout", data={"csrf_token": token})
+    assert (await log_in(client, "grid1", PASSWORD)).status_code == 303
+    assert (await client.get("/cases/categories")).status_code == 403

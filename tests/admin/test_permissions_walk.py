@@ -214,6 +214,11 @@ ROUTES: dict[tuple[str, str], tuple[Need, Request]] = {
         lambda x: (f"/cases/{x.case.id}/photos/0", None),
     ),
     ("GET", "/cases/places"): (Action.EDIT_RULES, lambda x: ("/cases/places", None)),
+    ("GET", "/cases/categories"): (Action.EDIT_RULES, lambda x: ("/cases/categories", None)),
+    ("POST", "/cases/categories"): (
+        Action.EDIT_RULES,
+        lambda x: ("/cases/categories", {"code": "walk", "name": "走查", "active": "true"}),
+    ),
     ("POST", "/cases/places"): (
         Action.EDIT_RULES,
         lambda x: (

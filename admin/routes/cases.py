@@ -19,7 +19,13 @@ from rewards.cases.abuse import resume_reporting, stop_reporting
 from rewards.cases.errors import StepNotAllowed
 from rewards.cases.lifecycle import Status, Step
 from rewards.cases.photos import MAX_PHOTO_BYTES, keep_photo
-from rewards.cases.queue import case_page, case_photo_key, case_queue, queue_filters
+from rewards.cases.queue import (
+    case_page,
+    case_photo_key,
+    case_queue,
+    case_voice_key,
+    queue_filters,
+)
 from rewards.cases.reporting import MAX_PHOTOS, add_proof
 
 router = page_router()
@@ -87,6 +93,17 @@ async def photo(
     )
 
 
+@router.get("/cases/{case_id}/voice")
+async def voice(case_id: IdPath, staff: CurrentStaff, uow: Uow, files: Files) -> Response:
+    """The reporter's voice note (Telegram's Ogg/Opus, which browsers play)."""
+    key = await case_voice_key(uow, staff=staff, case_id=case_id)
+    return Response(
+        await files.get(key),
+        media_type="audio/ogg",
+        headers={"Cache-Control": "private, max-age=86400"},
+    )
+
+
 @router.post("/cases/{case_id}/resolve")
 async def resolve(
     case_id: IdPath,
@@ -135,6 +152,7 @@ async def take_step(
     reason: Reason = "",
     kind: Annotated[str, Form(max_length=16)] = "invalid",
     duplicate_of: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
+    handler: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     """One step, as the page offered it; the service decides whether it may be taken."""
     if step == Step.VERIFY:
@@ -144,12 +162,16 @@ async def take_step(
             uow, staff=staff, case_id=case_id, version=version, reason=kind,
             duplicate_of=duplicate_of, note=reason or None,
         )  # fmt: skip
+    elif step == Step.DISPATCH and handler is not None:
+        await steps.dispatch(
+            uow, staff=staff, case_id=case_id, version=version, handler_id=handler
+        )
     elif step == Step.ESCALATE:
         await steps.escalate(uow, staff=staff, case_id=case_id, version=version, reason=reason)
     elif step == Step.CLOSE:
         await steps.close(uow, staff=staff, case_id=case_id, version=version)
     elif step == Step.FOUND_FALSE:
         await steps.found_false(uow, staff=staff, case_id=case_id, version=version, reason=reason)
-    else:  # resolving has its own form (a photo of the fix); dispatching is not here yet
+    else:  # resolving has its own form (a photo of the fix)
         raise StepNotAllowed(step=step[:16], status="")
     return RedirectResponse(f"/cases/{case_id}?done={step}", status_code=303)

@@ -99,3 +99,9 @@ class WaitingForVerification(RewardsError):
     """A resident whose joining staff have not confirmed yet: reports come after."""
 
     code = "reporting_waits_for_verification"
+
+
+class NotAHandler(RewardsError):
+    """Dispatched to someone whose role does not handle cases where the case is."""
+
+    code = "not_a_handler"

@@ -24,6 +24,7 @@ from rewards.cases.models import (
     CaseSupporter,
     KnownPlace,
 )
+from rewards.cases.staff_alerts import handlers_reaching
 from rewards.errors import OutOfScope
 from rewards.org.models import OrgLevel, OrgUnit
 from rewards.people.models import Person
@@ -75,6 +76,8 @@ class CasePage:
     similar_to: int | None = None  # an open case the reporter said was another problem
     duplicate_of: int | None = None
     supporters: int = 0  # residents who joined it as the same problem
+    handlers: tuple[tuple[int, str], ...] = ()  # whom it may be dispatched to, when it may
+    has_voice: bool = False
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,7 @@ async def case_page(uow: UnitOfWork, *, staff: StaffView, case_id: int) -> CaseP
         )
         events = await _events(session, case.id)
         nearest = await _nearest_place(session, case)
+        handlers = await handlers_reaching(session, path)
         supporters = await session.scalar(
             select(func.count()).select_from(CaseSupporter).where(CaseSupporter.case_id == case.id)
         )
@@ -193,7 +197,21 @@ async def case_page(uow: UnitOfWork, *, staff: StaffView, case_id: int) -> CaseP
         row, reporter or "", case.description, case.latitude, case.longitude, nearest,
         tuple((kind, key) for kind, key in photos), events, steps, case.rating,
         case.rating_comment, case.similar_to_id, case.duplicate_of_id, int(supporters or 0),
+        tuple(handlers) if Step.DISPATCH in steps else (), case.voice_key is not None,
     )  # fmt: skip
+
+
+async def case_voice_key(uow: UnitOfWork, *, staff: StaffView, case_id: int) -> str:
+    """The storage key of the reporter's voice note. Raises unknown_case."""
+    async with uow.read() as session:
+        key = await session.scalar(
+            select(Case.voice_key)
+            .join(OrgUnit, OrgUnit.id == Case.unit_id)
+            .where(Case.id == case_id, _in_reach(staff), Case.status != Status.DRAFT.value)
+        )
+    if key is None:
+        raise UnknownCase()
+    return key
 
 
 async def case_photo_key(uow: UnitOfWork, *, staff: StaffView, case_id: int, index: int) -> str:

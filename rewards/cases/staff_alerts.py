@@ -21,7 +21,7 @@ from rewards.cases.lifecycle import Status, Step
 from rewards.cases.models import Case, CaseCategory
 from rewards.messaging.outbox import notify
 from rewards.org.models import OrgUnit
-from rewards.staff.models import Role, StaffChat, StaffRole
+from rewards.staff.models import Role, StaffAccount, StaffChat, StaffRole
 from rewards.staff.permissions import Action, allows
 from rewards.staff.telegram import linked_chats
 
@@ -57,6 +57,38 @@ async def tell_handlers(session: AsyncSession, case: Case, now: datetime) -> Non
             params={"number": case.id, "category": name, "description": case.description or ""},
             reply_markup=_keyboard(case, NEW_CASE_BUTTONS if new else WORK_BUTTONS),
         )
+
+
+async def tell_assignee(session: AsyncSession, case: Case, staff_id: int, now: datetime) -> None:
+    """The handler a case was given to, in the Telegram they linked (if they did)."""
+    chats = await session.execute(linked_chats().where(StaffChat.staff_id == staff_id))
+    for _, chat_id, language in chats:
+        await notify(
+            session,
+            chat_id=chat_id,
+            key="cases.staff.assigned",
+            locale=str(language),
+            now=now,
+            params={"number": case.id, "description": case.description or ""},
+            reply_markup=_keyboard(case, WORK_BUTTONS),
+        )
+
+
+async def handlers_reaching(session: AsyncSession, unit_path: str) -> list[tuple[int, str]]:
+    """(id, name) of the active staff whose role handles cases where `unit_path` is: at
+    it or above it in the tree. A case is dispatched to one of them only."""
+    rows = await session.execute(
+        select(StaffAccount.id, StaffAccount.display_name, StaffRole.role)
+        .join(StaffRole, StaffRole.staff_id == StaffAccount.id)
+        .join(OrgUnit, OrgUnit.id == StaffRole.org_unit_id)
+        .where(StaffAccount.is_active.is_(True), literal(unit_path).startswith(OrgUnit.path))
+        .order_by(StaffAccount.display_name, StaffAccount.id)
+    )
+    found: dict[int, str] = {}
+    for staff_id, name, role in rows:
+        if allows(role, Action.HANDLE_CASES):
+            found.setdefault(staff_id, name)
+    return list(found.items())
 
 
 def _keyboard(case: Case, buttons: tuple[tuple[Step, str], ...]) -> dict[str, Any] | None:

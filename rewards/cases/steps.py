@@ -24,6 +24,7 @@ from rewards.cases.errors import (
     CaseIncomplete,
     CaseMovedOn,
     InvalidRating,
+    NotAHandler,
     NotYourCase,
     ProofPhotoNeeded,
     ReasonNeeded,
@@ -34,7 +35,7 @@ from rewards.cases.errors import (
 from rewards.cases.lifecycle import STAFF_NEEDS, Move, Status, Step, next_level, step
 from rewards.cases.models import Case, CaseCategory, CaseEvent, CasePhoto
 from rewards.cases.notices import tell_reporter
-from rewards.cases.staff_alerts import tell_handlers
+from rewards.cases.staff_alerts import handlers_reaching, tell_assignee, tell_handlers
 from rewards.cases.supporters import add_supporter, record_person_event
 from rewards.org.models import OrgUnit
 from rewards.points.awards import award_in
@@ -209,14 +210,19 @@ async def reject(
 async def dispatch(
     uow: UnitOfWork, *, staff: StaffView, case_id: int, version: int | None, handler_id: int
 ) -> CaseView:
-    """Give the case to a handler (指挥派遣) at the level it is at."""
+    """Give the case to a handler (指挥派遣): one whose role handles cases where it is.
+    They hear of it in the bot when they linked it. Raises not_a_handler."""
     async with uow.write() as session:
         now = uow.now()
-        case = (await _staffs(session, staff, case_id, version, Step.DISPATCH)).case
+        locked = await _staffs(session, staff, case_id, version, Step.DISPATCH)
+        case = locked.case
         move = step(case.status, Step.DISPATCH)
+        if handler_id not in dict(await handlers_reaching(session, locked.unit_path)):
+            raise NotAHandler()
         case.handler_staff_id = handler_id
         details = {"handler": handler_id}
         await _record(session, case, move, now, staff_id=staff.id, details=details)
+        await tell_assignee(session, case, handler_id, now)
         return case_view(case)
 
 

@@ -17,15 +17,18 @@ from core.uow import UnitOfWork
 from rewards.audit import AuditEntry
 from rewards.cases import steps
 from rewards.cases.models import Case, CaseSupporter
-from rewards.cases.photos import keep_photo
+from rewards.cases.photos import keep_photo, keep_voice
 from rewards.cases.reporting import (
     add_photo,
     open_draft,
     report_choices,
     set_category,
     set_location,
+    set_voice,
 )
 from rewards.cases.steps import CaseView, submit
+from rewards.messaging.models import OutboxMessage
+from rewards.staff.telegram import LINK_PREFIX, link_chat, offer_link
 from tests.admin.conftest import alert_text, csrf_of, log_in
 from tests.cases.images import camera_jpeg, exif_of, has_gps
 from tests.cases.town import NEAR, Town, build_town, reported
@@ -265,3 +268,61 @@ async def test_categories_are_added_edited_and_retired_in_the_panel(
     await client.post("/logout", data={"csrf_token": token})
     assert (await log_in(client, "grid1", PASSWORD)).status_code == 303
     assert (await client.get("/cases/categories")).status_code == 403
+
+
+async def test_a_case_is_dispatched_to_a_handler_who_hears_of_it_and_only_to_one(
+    client: httpx.AsyncClient, uow: UnitOfWork, town: Town
+) -> None:
+    offer = await offer_link(uow, staff=town.people.grid1)
+    await link_chat(uow, secret=offer.payload.removeprefix(LINK_PREFIX), telegram_user_id=880041)
+    case = await reported(uow, town, town.people.alice, town.litter)
+    case = await steps.verify(uow, staff=town.head, case_id=case.id, version=None, zone=ZONE)
+    assert (await log_in(client, "head1", PASSWORD)).status_code == 303
+    page = await client.get(f"/cases/{case.id}")
+    assert "Grid1" in page.text  # grid 1's worker is offered
+    assert "Grid2" not in page.text  # grid 2's is not: the case is not theirs
+    token = await csrf_of(client, f"/cases/{case.id}")
+    form = {"csrf_token": token, "version": str(case.version)}
+    wrong = await client.post(
+        f"/cases/{case.id}/dispatch", data={**form, "handler": str(town.people.grid2.id)}
+    )
+    assert wrong.status_code == 400
+    assert alert_text(wrong.text) == "只能派给负责这个区域、能处理事件的工作人员。"
+    given = await client.post(
+        f"/cases/{case.id}/dispatch", data={**form, "handler": str(town.people.grid1.id)}
+    )
+    assert given.status_code == 303
+    async with uow.read() as session:
+        row = await session.get(Case, case.id)
+        told = await session.scalar(
+            select(OutboxMessage.text_params).where(
+                OutboxMessage.chat_id == 880041, OutboxMessage.text_key == "cases.staff.assigned"
+            )
+        )
+    assert row is not None
+    assert (row.status, row.handler_staff_id) == ("dispatched", town.people.grid1.id)
+    assert told is not None
+    assert told["number"] == case.id
+
+
+async def test_a_voice_note_plays_on_the_case_page(
+    client: httpx.AsyncClient, uow: UnitOfWork, town: Town, files: LocalFileStorage
+) -> None:
+    draft = await open_draft(uow, person_id=town.people.alice)
+    await add_photo(
+        uow, person_id=town.people.alice, case_id=draft.id,
+        photo=await keep_photo(files, camera_jpeg(61)),
+    )  # fmt: skip
+    await set_location(
+        uow, person_id=town.people.alice, case_id=draft.id, latitude=40.0, longitude=116.0
+    )
+    await set_category(uow, person_id=town.people.alice, case_id=draft.id, category_id=town.lamp)
+    voice = b"OggS\x00\x02" + bytes(300)
+    key = await keep_voice(files, voice)
+    await set_voice(uow, person_id=town.people.alice, case_id=draft.id, voice_key=key)
+    case = await submit(uow, person_id=town.people.alice, case_id=draft.id)
+    assert (await log_in(client, "grid1", PASSWORD)).status_code == 303
+    assert f'src="/cases/{case.id}/voice"' in (await client.get(f"/cases/{case.id}")).text
+    played = await client.get(f"/cases/{case.id}/voice")
+    assert played.headers["content-type"] == "audio/ogg"
+    assert played.content == voice

@@ -23,9 +23,15 @@ from core.files import LocalFileStorage
 from core.models import Base
 from core.uow import UnitOfWork
 from rewards.cases.models import CaseCategory, KnownPlace
-from rewards.cases.photos import keep_photo
+from rewards.cases.photos import keep_photo, keep_voice
 from rewards.cases.queue import SEES_CASES as CASE_ACTIONS
-from rewards.cases.reporting import add_photo, open_draft, set_category, set_location
+from rewards.cases.reporting import (
+    add_photo,
+    open_draft,
+    set_category,
+    set_location,
+    set_voice,
+)
 from rewards.cases.steps import CaseView, submit, verify
 from rewards.messaging.broadcasts import start_broadcast
 from rewards.people.residents import found_household
@@ -239,6 +245,7 @@ ROUTES: dict[tuple[str, str], tuple[Need, Request]] = {
         Action.TRIAGE_REPORTS,
         lambda x: (f"/residents/{x.community.bob}/reporting/stop", {"reason": "刷屏"}),
     ),
+    ("GET", "/cases/{case_id}/voice"): (SEES_CASES, lambda x: (f"/cases/{x.case.id}/voice", None)),
     ("POST", "/cases/{case_id}/resolve"): (
         Action.HANDLE_CASES,
         lambda x: (
@@ -534,6 +541,8 @@ async def prepare_case(
     await add_photo(uow, person_id=town.alice, case_id=draft.id, photo=kept)
     await set_location(uow, person_id=town.alice, case_id=draft.id, latitude=40.0, longitude=116.0)
     await set_category(uow, person_id=town.alice, case_id=draft.id, category_id=category)
+    voice = await keep_voice(files, b"OggS" + bytes(60))
+    await set_voice(uow, person_id=town.alice, case_id=draft.id, voice_key=voice)
     return await submit(uow, person_id=town.alice, case_id=draft.id)
 
 

@@ -18,6 +18,7 @@ from admin.routes import (
     auth,
     broadcasts,
     case_categories,
+    case_stats,
     cases,
     changes,
     fee_offsets,
@@ -26,6 +27,7 @@ from admin.routes import (
     households,
     kiosk,
     known_places,
+    open311,
     outlet_reports,
     outlets,
     residents,
@@ -85,10 +87,11 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The page routers carry the CSRF check themselves (see admin.routes.page_router).
-    # Places and categories before cases: "/cases/places" is no case id.
+    # Places, categories and statistics before cases: "/cases/places" is no case id.
     routers = (
         health, auth, home, rules, residents, households, broadcasts, changes, known_places,
-        case_categories, cases, kiosk, outlet_reports, fee_offsets, outlets, telegram_link,
+        case_categories, case_stats, cases, kiosk, outlet_reports, fee_offsets, outlets,
+        telegram_link, open311,
     )  # fmt: skip
     for router in (module.router for module in routers):
         app.include_router(router)

@@ -13,9 +13,9 @@ from admin.dates import local_midnight
 from admin.deps import CurrentStaff, Uow, Zone
 from admin.rendering import render, translator_for
 from admin.routes import page_router
+from core.spreadsheets import Cell, workbook
 from core.uow import UnitOfWork
 from rewards.redemption.reports import liabilities, settlements, stock_levels
-from rewards.redemption.spreadsheets import Cell, workbook
 
 router = page_router()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

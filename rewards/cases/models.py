@@ -70,6 +70,9 @@ class Case(Base):
     # (grid → community → street → department; 小事不出网格、大事不出社区、难事不出街道).
     unit_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("org_units.id"), index=True)
     level: Mapped[str] = mapped_column(String(16), default="grid")
+    # Where it was reported (the reporter's grid), which escalation does not change: the
+    # statistics count a case for the grid it came from.
+    origin_unit_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("org_units.id"))
     handler_staff_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("staff_accounts.id"))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)

@@ -98,6 +98,7 @@ async def open_draft(uow: UnitOfWork, *, person_id: int) -> DraftView:
                 reporter_id=person_id,
                 status=Status.DRAFT.value,
                 unit_id=resident.unit_id,
+                origin_unit_id=resident.unit_id,
                 created_at=now,
                 updated_at=now,
             )

@@ -1,6 +1,7 @@
 """Triage in headless Chromium, as grid and community staff work it: the queue filtered
 to overdue cases, the case page with its clean photo, accept, resolve with a photo of the
-fix chosen from disk, and the community's check and close; then what the database holds."""
+fix chosen from disk, the community's check and close, and the statistics' charts; then
+what the database holds."""
 
 from __future__ import annotations
 
@@ -83,6 +84,15 @@ async def test_a_case_is_accepted_resolved_with_an_uploaded_photo_and_closed(
         await page.goto(f"{base_url}/cases/{case.id}")
         await page.get_by_role("button", name="核查办结").click()
         await page.get_by_role("status").wait_for()
+        await page.goto(f"{base_url}/cases")
+        await page.get_by_role("link", name="统计").click()
+        charts = page.locator("svg.chart")
+        await charts.first.wait_for()
+        assert await charts.count() == 2
+        box = await charts.nth(1).bounding_box()  # closure by grid: grid-1 at 100%
+        assert box is not None
+        assert box["width"] > 100
+        assert "100%" in await charts.nth(1).inner_html()
 
     async with database.read() as session:
         row = await session.get(Case, case.id)

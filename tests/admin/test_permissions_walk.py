@@ -114,6 +114,12 @@ def _key() -> str:
 ROUTES: dict[tuple[str, str], tuple[Need, Request]] = {
     ("GET", "/healthz"): (PUBLIC, lambda x: ("/healthz", None)),
     ("GET", "/openapi.json"): (PUBLIC, lambda x: ("/openapi.json", None)),
+    ("GET", "/open311/v2/services.json"): (PUBLIC, lambda x: ("/open311/v2/services.json", None)),
+    ("GET", "/open311/v2/requests.json"): (PUBLIC, lambda x: ("/open311/v2/requests.json", None)),
+    ("GET", "/open311/v2/requests/{request_id}.json"): (
+        PUBLIC,
+        lambda x: (f"/open311/v2/requests/{x.case.id}.json", None),
+    ),
     ("GET", "/static"): (PUBLIC, lambda x: ("/static/panel.css", None)),
     ("GET", "/login"): (PUBLIC, lambda x: ("/login", None)),
     ("POST", "/language"): (PUBLIC, lambda x: ("/language", {"locale": "zh_Hans"})),
@@ -220,6 +226,8 @@ ROUTES: dict[tuple[str, str], tuple[Need, Request]] = {
         lambda x: (f"/cases/{x.case.id}/photos/0", None),
     ),
     ("GET", "/cases/places"): (Action.EDIT_RULES, lambda x: ("/cases/places", None)),
+    ("GET", "/cases/stats"): (SEES_CASES, lambda x: ("/cases/stats", None)),
+    ("GET", "/cases/stats.xlsx"): (SEES_CASES, lambda x: ("/cases/stats.xlsx", None)),
     ("GET", "/cases/categories"): (Action.EDIT_RULES, lambda x: ("/cases/categories", None)),
     ("POST", "/cases/categories"): (
         Action.EDIT_RULES,

@@ -9,13 +9,13 @@ from openpyxl import load_workbook
 
 from core.clock import FrozenClock
 from core.db import Database
+from core.spreadsheets import workbook
 from core.uow import UnitOfWork
 from rewards.errors import OutOfScope
 from rewards.redemption import checkout as kiosk
 from rewards.redemption.codes import issue_pay_code
 from rewards.redemption.refunds import refund
 from rewards.redemption.reports import liabilities, settlements, stock_levels
-from rewards.redemption.spreadsheets import workbook
 from tests.redemption.shop import Shop, build_shop
 from tests.rewards.community import START, ZONE
 

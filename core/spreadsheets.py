@@ -11,14 +11,22 @@ from openpyxl import Workbook
 Cell = str | int | float | None
 
 
+Sheet = tuple[str, Sequence[str], Sequence[Sequence[Cell]]]  # title, headings, rows
+
+
 def workbook(title: str, headings: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
+    return workbook_of([(title, headings, rows)])
+
+
+def workbook_of(sheets: Sequence[Sheet]) -> bytes:
+    """One sheet for each (title, headings, rows), in order."""
     book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = title[:31]  # Excel's limit for a sheet's name
-    sheet.append(list(headings))
-    for row in rows:
-        sheet.append([_safe(cell) for cell in row])
+    book.remove(book.worksheets[0])
+    for title, headings, rows in sheets:
+        sheet = book.create_sheet(title[:31])  # Excel's limit for a sheet's name
+        sheet.append(list(headings))
+        for row in rows:
+            sheet.append([_safe(cell) for cell in row])
     out = BytesIO()
     book.save(out)
     return out.getvalue()

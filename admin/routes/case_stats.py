@@ -1,0 +1,94 @@
+"""Statistics of cases for a period: a page with its charts drawn on the server, and the
+same figures as an XLSX workbook."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from admin.charts import bar_chart
+from admin.deps import CurrentStaff, Uow, Zone
+from admin.rendering import render, translator_for
+from admin.routes import page_router
+from core.i18n import Translator
+from core.spreadsheets import Cell, Sheet, workbook_of
+from core.uow import UnitOfWork
+from rewards.cases.statistics import CaseStatistics, Figures, case_statistics
+from rewards.points.periods import period_start
+
+router = page_router()
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+GROUPS = ("grids", "communities", "categories", "handlers")
+
+
+def _period(start: str, end: str, uow: UnitOfWork, zone: ZoneInfo) -> tuple[date, date, bool]:
+    """The days asked for; this quarter so far when blank, or when not days in order
+    (then the page says so)."""
+    today = uow.now().astimezone(zone).date()
+    quarter = period_start("quarter", uow.now(), zone).astimezone(zone).date()
+    if not start and not end:
+        return quarter, today, False
+    try:
+        first, last = date.fromisoformat(start[:10]), date.fromisoformat(end[:10])
+    except ValueError:
+        return quarter, today, True
+    if last < first or (last - first).days > 3660:
+        return quarter, today, True
+    return first, last, False
+
+
+@router.get("/cases/stats")
+async def stats_page(
+    request: Request, staff: CurrentStaff, uow: Uow, zone: Zone, start: str = "", end: str = ""
+) -> Response:
+    t = translator_for(request, staff.language)
+    first, last, mistyped = _period(start, end, uow, zone)
+    stats = await case_statistics(uow, staff=staff, start=first, end=last, zone=zone)
+    states = [(t(f"cases.state.{s}"), float(n)) for s, n in sorted(stats.total.by_state.items())]
+    rates = [(g.name, g.closure_rate or 0.0) for g in stats.grids]
+    return render(
+        request, "case_stats.html", t, staff=staff, stats=stats, mistyped=mistyped,
+        groups=GROUPS,
+        states_chart=bar_chart(states, title=t("stats.by_state")),
+        closure_chart=bar_chart(rates, title=t("stats.closure_by_grid"), percent=True),
+    )  # fmt: skip
+
+
+@router.get("/cases/stats.xlsx")
+async def stats_xlsx(
+    request: Request, staff: CurrentStaff, uow: Uow, zone: Zone, start: str = "", end: str = ""
+) -> Response:
+    t = translator_for(request, staff.language)
+    first, last, _ = _period(start, end, uow, zone)
+    stats = await case_statistics(uow, staff=staff, start=first, end=last, zone=zone)
+    body = workbook_of(_sheets(t, stats))
+    return Response(
+        body,
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="cases-{first}-{last}.xlsx"'},
+    )
+
+
+def _sheets(t: Translator, stats: CaseStatistics) -> list[Sheet]:
+    columns = ("name", "reported", "closed", "closure_rate", "acknowledge_hours",
+               "close_hours", "satisfaction", "ratings")  # fmt: skip
+    headings = [t(f"stats.col.{c}") for c in columns]
+    sheets: list[Sheet] = [(t("stats.total"), headings, [_cells(stats.total, t("stats.total"))])]
+    for group in GROUPS:
+        rows = [_cells(figures) for figures in getattr(stats, group)]
+        sheets.append((t(f"stats.{group}"), headings, rows))
+    return sheets
+
+
+def _cells(figures: Figures, name: str | None = None) -> list[Cell]:
+    def rounded(value: float | None) -> float | None:
+        return None if value is None else round(value, 2)
+
+    return [
+        name or figures.name, figures.reported, figures.closed, rounded(figures.closure_rate),
+        rounded(figures.acknowledge_hours), rounded(figures.close_hours),
+        rounded(figures.satisfaction), figures.ratings,
+    ]  # fmt: skip

@@ -26,6 +26,7 @@ from core.i18n import Translator
 from core.uow import UnitOfWork
 from rewards.cases import reporting, steps
 from rewards.cases.duplicates import DuplicatePolicy, Similar, join_case, similar_cases
+from rewards.cases.errors import TooManyPhotos
 from rewards.cases.photos import MAX_PHOTO_BYTES, MAX_VOICE_BYTES, keep_photo, keep_voice
 from rewards.cases.reporting import DraftView, Named
 from rewards.people.service import PersonView
@@ -123,6 +124,8 @@ async def on_photo(
     draft = await reporting.current_draft(uow, person_id=person.id)
     if draft is None:
         draft = await reporting.open_draft(uow, person_id=person.id)
+    if draft.photos >= reporting.MAX_PHOTOS:  # refused before it costs a download
+        raise TooManyPhotos(most=reporting.MAX_PHOTOS)
     data = await download(bot, file_id, size, MAX_PHOTO_BYTES)
     photo = await keep_photo(files, data)
     draft = await reporting.add_photo(uow, person_id=person.id, case_id=draft.id, photo=photo)

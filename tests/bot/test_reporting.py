@@ -281,3 +281,16 @@ async def test_a_stopped_or_unverified_resident_is_told_why_they_cannot_report(
     await carol.expect_message(contains="审核通过后就能随手拍了")
     async with uow.read() as session:
         assert await session.scalar(select(Case.id)) is None
+
+
+async def test_a_fifth_photo_is_refused_before_it_is_fetched(
+    fake_api: FakeBotAPI, uow: UnitOfWork, town: Town
+) -> None:
+    alice = fake_api.user(ALICE, first_name="Alice", language_code="zh-hans")
+    for seed in range(4):
+        await alice.send_photo(camera_jpeg(70 + seed))
+        await alice.expect_message(contains=f"收到第 {seed + 1} 张照片")
+    fetched = len(fake_api.files.downloads)
+    await alice.send_photo(camera_jpeg(75))
+    await alice.expect_message(contains="最多 4 张照片")
+    assert len(fake_api.files.downloads) == fetched

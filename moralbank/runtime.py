@@ -184,7 +184,13 @@ def create_worker(
             pace=Pace(per_second=settings.send_rate_per_second),
             quiet_hours=QuietHours.parse(settings.quiet_hours, settings.time_zone),
         )
-    return Worker(database, clock, sender=sender, chunk=settings.job_chunk_size)
+    return Worker(
+        database,
+        clock,
+        sender=sender,
+        chunk=settings.job_chunk_size,
+        zone=ZoneInfo(settings.time_zone),
+    )
 
 
 async def work(settings: Settings) -> None:

@@ -22,6 +22,7 @@ MODEL_MODULES = (
     "rewards.points.models",
     "rewards.redemption.models",
     "rewards.cases.models",
+    "rewards.duty.models",
 )
 
 

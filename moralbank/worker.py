@@ -13,6 +13,7 @@ import os
 import socket
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,9 +30,13 @@ from core.jobs.scheduler import (
     next_run_at,
     run_due_job,
 )
+from core.settings import DEFAULT_TIME_ZONE
 from core.uow import UnitOfWork
 from ledger.holds import expire_holds
 from rewards.cases import deadlines
+from rewards.duty import reminders as duty_reminders
+from rewards.duty.activities import plan_shifts
+from rewards.duty.signups import expire_offers
 from rewards.messaging import reminders
 from rewards.messaging.delivery import requeue_abandoned
 from rewards.points import expiry
@@ -39,6 +44,8 @@ from rewards.points.expiry import expire_chunk
 from rewards.redemption.checkout import expire_checkouts
 
 log = logging.getLogger(__name__)
+# The default community clock; `moralbank run` passes the settings' own.
+COMMUNITY_ZONE = ZoneInfo(DEFAULT_TIME_ZONE)
 KEEP_PROCESSED_UPDATES = timedelta(days=7)
 # The longest the runner sleeps: jobs scheduled by another process are seen this soon.
 POLL_SECONDS = 1.0
@@ -88,8 +95,28 @@ async def _follow_up_cases(session: AsyncSession, job: ScheduledJob, now: dateti
         log.info("%d reporters asked whether their case stayed fixed", asked)
 
 
-def handlers(chunk: int = DEFAULT_CHUNK) -> Mapping[str, JobHandler]:
-    return {**HANDLERS, expiry.JOB_KIND: _expiring_points(chunk)}
+def _duty_jobs(zone: ZoneInfo) -> Mapping[str, JobHandler]:
+    """The duty jobs that read the community's clock (days, evenings)."""
+
+    async def plan(session: AsyncSession, job: ScheduledJob, now: datetime) -> None:
+        if added := await plan_shifts(session, now=now, zone=zone):
+            log.info("%d duty shifts planned ahead", added)
+
+    async def remind(session: AsyncSession, job: ScheduledJob, now: datetime) -> None:
+        await duty_reminders.remind(session, now, zone)
+
+    return {"duty.plan_shifts": plan, duty_reminders.JOB_KIND: remind}
+
+
+async def _expire_duty_offers(session: AsyncSession, job: ScheduledJob, now: datetime) -> None:
+    if lapsed := await expire_offers(session, now):
+        log.info("duty offers lapsed on %d shifts; offered to the next", lapsed)
+
+
+def handlers(
+    chunk: int = DEFAULT_CHUNK, zone: ZoneInfo = COMMUNITY_ZONE
+) -> Mapping[str, JobHandler]:
+    return {**HANDLERS, expiry.JOB_KIND: _expiring_points(chunk), **_duty_jobs(zone)}
 
 
 HANDLERS: Mapping[str, JobHandler] = {
@@ -101,6 +128,8 @@ HANDLERS: Mapping[str, JobHandler] = {
     expiry.JOB_KIND: _expiring_points(DEFAULT_CHUNK),
     deadlines.OVERDUE_JOB: _overdue_cases,
     deadlines.FOLLOW_UP_JOB: _follow_up_cases,
+    "duty.expire_offers": _expire_duty_offers,
+    **_duty_jobs(COMMUNITY_ZONE),
 }
 RECURRING = [
     Recurring("ledger.expire_holds", timedelta(minutes=1)),
@@ -112,6 +141,9 @@ RECURRING = [
     # because the worker was down at its hour.
     Recurring(deadlines.OVERDUE_JOB, timedelta(hours=1)),
     Recurring(deadlines.FOLLOW_UP_JOB, timedelta(hours=1)),
+    Recurring("duty.plan_shifts", timedelta(hours=1)),
+    Recurring("duty.expire_offers", timedelta(minutes=1)),
+    Recurring(duty_reminders.JOB_KIND, timedelta(minutes=5)),
 ]
 
 
@@ -127,11 +159,12 @@ class Worker:
         *,
         sender: OutboxSender | None = None,
         chunk: int = DEFAULT_CHUNK,
+        zone: ZoneInfo = COMMUNITY_ZONE,
     ) -> None:
         self.database = database
         self.clock = clock
         self.sender = sender
-        self.handlers = handlers(chunk)
+        self.handlers = handlers(chunk, zone)
         self._stopped = asyncio.Event()
 
     def _uow(self) -> UnitOfWork:

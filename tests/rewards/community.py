@@ -69,9 +69,9 @@ async def build_community(uow: UnitOfWork) -> Community:
         draft=rule("litter", points=-3, action="乱扔垃圾", action_en="Litter"),
         approval_above=APPROVAL_ABOVE,
     )
-    alice = await _resident(uow, "Alice", units["grid-1"], 501, "zh_Hans", verified_by=admin)
-    bob = await _resident(uow, "Bob", units["grid-2"], 502, "en", verified_by=admin)
-    carol = await _resident(uow, "Carol", units["grid-1"], 503, "zh_Hans", verified_by=None)
+    alice = await add_resident(uow, "Alice", units["grid-1"], 501, "zh_Hans", verified_by=admin)
+    bob = await add_resident(uow, "Bob", units["grid-2"], 502, "en", verified_by=admin)
+    carol = await add_resident(uow, "Carol", units["grid-1"], 503, "zh_Hans", verified_by=None)
     return Community(units, admin, deputy, grid1, grid2, alice, bob, carol)
 
 
@@ -120,7 +120,7 @@ async def make_staff(uow: UnitOfWork, username: str, role: Role, unit: OrgUnitVi
     )
 
 
-async def _resident(
+async def add_resident(
     uow: UnitOfWork,
     name: str,
     unit: OrgUnitView,

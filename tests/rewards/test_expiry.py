@@ -23,7 +23,7 @@ from tests.rewards.community import (
     APPROVAL_ABOVE,
     ZONE,
     Community,
-    _resident,
+    add_resident,
     build_community,
     rule,
 )
@@ -134,7 +134,7 @@ async def _many_wallets(database: Database, count: int) -> list[int]:
     )
     people = []
     for n in range(count):
-        person = await _resident(
+        person = await add_resident(
             january, f"R{n}", town.units["grid-1"], 7000 + n, "zh_Hans", verified_by=town.admin
         )
         await adjust(

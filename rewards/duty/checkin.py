@@ -1,0 +1,160 @@
+"""Checking in at the assembly point and out again. The poster's QR opens the bot with
+the activity's secret (kept as SHA-256; a new poster voids the old): it checks in to the
+activity's shift around now only, from a while before the start to a while after, so a
+photo of the poster is no use on another day or for another activity. Sharing one's
+location near the assembly point does the same. A volunteer without a place walks in
+when there is room. At check-out, "all clear" (无事报平安) or a problem, which the bot
+turns into a report at the assembly point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.uow import UnitOfWork
+from rewards.cases.geo import distance_m
+from rewards.duty.activities import POSTER_PREFIX, poster_digest
+from rewards.duty.errors import (
+    NotCheckInTime,
+    NotSignedUp,
+    ShiftFull,
+    TooFarFromAssembly,
+    UnknownPoster,
+)
+from rewards.duty.models import DutyActivity, DutyShift, DutySignup
+from rewards.duty.signups import HOLDS_A_PLACE, Locked, locked_shift, signup_of, taken
+from rewards.people.residents import load_verified_resident
+
+CHECK_IN_BEFORE = timedelta(minutes=30)
+CHECK_IN_AFTER = timedelta(minutes=30)
+NEAR_ASSEMBLY_M = 150.0
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    shift_id: int
+    activity: str
+    place: str
+    starts_at: datetime
+    ends_at: datetime
+    walk_in: bool
+
+
+@dataclass(frozen=True)
+class CheckOut:
+    shift_id: int
+    all_clear: bool
+    latitude: float  # the assembly point: where a problem found is reported
+    longitude: float
+
+
+async def check_in_by_poster(uow: UnitOfWork, *, person_id: int, payload: str) -> CheckIn:
+    """Raises duty_unknown_poster, duty_not_check_in_time, duty_shift_full, and the
+    resident's own refusals (not verified, left)."""
+    secret = payload.removeprefix(POSTER_PREFIX)
+    async with uow.write() as session:
+        now = uow.now()
+        await load_verified_resident(session, person_id)
+        activity_id = await session.scalar(
+            select(DutyActivity.id).where(
+                DutyActivity.poster_digest == poster_digest(secret),
+                DutyActivity.active.is_(True),
+            )
+        )
+        if activity_id is None:
+            raise UnknownPoster()
+        shift_id = await session.scalar(_around(now).where(DutyShift.activity_id == activity_id))
+        if shift_id is None:
+            raise _not_now()
+        return await _check_in(session, await locked_shift(session, shift_id), person_id, now)
+
+
+async def check_in_by_location(
+    uow: UnitOfWork, *, person_id: int, latitude: float, longitude: float
+) -> CheckIn:
+    """The shift around now that this person signed up for, when they stand near its
+    assembly point. Raises duty_not_signed_up, duty_too_far."""
+    async with uow.write() as session:
+        now = uow.now()
+        await load_verified_resident(session, person_id)
+        mine = await session.execute(
+            _around(now)
+            .add_columns(DutyActivity.latitude, DutyActivity.longitude)
+            .join(DutySignup, DutySignup.shift_id == DutyShift.id)
+            .join(DutyActivity, DutyActivity.id == DutyShift.activity_id)
+            .where(DutySignup.person_id == person_id, DutySignup.status.in_(HOLDS_A_PLACE))
+        )
+        nearest: tuple[float, int] | None = None
+        for shift_id, lat, lon in mine:
+            metres = distance_m(latitude, longitude, lat, lon)
+            if nearest is None or metres < nearest[0]:
+                nearest = (metres, shift_id)
+        if nearest is None:
+            raise NotSignedUp()
+        if nearest[0] > NEAR_ASSEMBLY_M:
+            raise TooFarFromAssembly(metres=int(NEAR_ASSEMBLY_M))
+        return await _check_in(session, await locked_shift(session, nearest[1]), person_id, now)
+
+
+async def check_out(
+    uow: UnitOfWork, *, person_id: int, shift_id: int, all_clear: bool
+) -> CheckOut:
+    """Raises duty_not_signed_up unless checked in to that shift."""
+    async with uow.write() as session:
+        now = uow.now()
+        locked = await locked_shift(session, shift_id)
+        signup = await session.scalar(
+            select(DutySignup).where(
+                DutySignup.shift_id == shift_id,
+                DutySignup.person_id == person_id,
+                DutySignup.checked_in_at.is_not(None),
+            )
+        )
+        if signup is None:
+            raise NotSignedUp()
+        signup.checked_out_at, signup.all_clear, signup.updated_at = now, all_clear, now
+        activity = locked.activity
+        return CheckOut(shift_id, all_clear, activity.latitude, activity.longitude)
+
+
+def _around(now: datetime) -> Select[int]:
+    """Shifts whose check-in window holds `now`, the earliest start first."""
+    return (
+        select(DutyShift.id)
+        .where(
+            DutyShift.starts_at >= now - CHECK_IN_AFTER,
+            DutyShift.starts_at <= now + CHECK_IN_BEFORE,
+            DutyShift.confirmed_at.is_(None),
+        )
+        .order_by(DutyShift.starts_at)
+    )
+
+
+def _not_now() -> NotCheckInTime:
+    return NotCheckInTime(
+        before=int(CHECK_IN_BEFORE.total_seconds() // 60),
+        after=int(CHECK_IN_AFTER.total_seconds() // 60),
+    )
+
+
+async def _check_in(
+    session: AsyncSession, locked: Locked, person_id: int, now: datetime
+) -> CheckIn:
+    shift, activity = locked.shift, locked.activity
+    signup = await signup_of(session, shift.id, person_id)
+    walk_in = signup is None or signup.status not in HOLDS_A_PLACE
+    if walk_in and await taken(session, shift.id) >= shift.capacity:
+        raise ShiftFull()
+    if signup is None:
+        signup = DutySignup(shift_id=shift.id, person_id=person_id, created_at=now)
+        session.add(signup)
+    signup.status, signup.offered_until = "signed", None
+    signup.checked_in_at = signup.checked_in_at or now
+    signup.updated_at = now
+    return CheckIn(
+        shift.id, activity.name, activity.place_name, shift.starts_at, shift.ends_at, walk_in
+    )

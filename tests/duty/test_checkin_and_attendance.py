@@ -1,0 +1,148 @@
+"""Checking in by the poster's code or by location, only around the start, for the
+activity the poster belongs to; walk-ins while there is room; check-out with "all clear";
+and attendance confirmed once, paying the attendants by rule in the same transaction and
+recording no-shows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from core.clock import FrozenClock
+from core.db import Database
+from core.uow import UnitOfWork
+from rewards.audit import AuditEntry
+from rewards.duty.activities import ActivityDraft, new_poster, save_activity
+from rewards.duty.attendance import confirm_attendance, roster
+from rewards.duty.checkin import check_in_by_location, check_in_by_poster, check_out
+from rewards.duty.errors import (
+    AlreadyConfirmed,
+    NotCheckInTime,
+    ShiftFull,
+    ShiftNotOver,
+    TooFarFromAssembly,
+    UnknownPoster,
+)
+from rewards.duty.models import DutySignup
+from rewards.duty.signups import sign_up
+from rewards.errors import OutOfScope
+from tests.admin.kiosk_support import balance
+from tests.duty.patrol import GATE, Patrol, at, build_patrol
+from tests.rewards.community import START, ZONE
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def uow(database: Database, clock: FrozenClock) -> UnitOfWork:
+    return UnitOfWork(database, clock)
+
+
+@pytest.fixture
+async def patrol(uow: UnitOfWork) -> Patrol:
+    return await build_patrol(uow)
+
+
+def move_to(clock: FrozenClock, offset: timedelta) -> None:
+    clock.advance(at(offset) - clock.now())
+
+
+async def test_the_poster_checks_in_only_around_the_start_of_its_own_activity(
+    uow: UnitOfWork, patrol: Patrol, clock: FrozenClock
+) -> None:
+    alice = patrol.people.alice
+    await sign_up(uow, person_id=alice, shift_id=patrol.shift)
+    move_to(clock, -timedelta(minutes=31))
+    with pytest.raises(NotCheckInTime) as early:
+        await check_in_by_poster(uow, person_id=alice, payload=patrol.poster)
+    assert early.value.params == {"before": 30, "after": 30}
+    with pytest.raises(UnknownPoster):  # forged
+        await check_in_by_poster(uow, person_id=alice, payload="duty_" + "A" * 32)
+    move_to(clock, -timedelta(minutes=10))
+    done = await check_in_by_poster(uow, person_id=alice, payload=patrol.poster)
+    assert (done.shift_id, done.walk_in) == (patrol.shift, False)
+    # Another activity's poster cannot be used for this one, and a new poster voids the old.
+    other = await save_activity(
+        uow, staff=patrol.people.admin,
+        draft=ActivityDraft(code="park", name="公园巡逻", unit_id=patrol.people.units["grid-1"].id,
+                            place_name="公园", latitude=40.01, longitude=116.01, capacity=3),
+    )  # fmt: skip
+    park_poster = await new_poster(uow, staff=patrol.people.admin, activity_id=other.id)
+    with pytest.raises(NotCheckInTime):  # the park has no shift now
+        await check_in_by_poster(uow, person_id=alice, payload=park_poster)
+    reprinted = await new_poster(uow, staff=patrol.people.admin, activity_id=patrol.activity)
+    with pytest.raises(UnknownPoster):
+        await check_in_by_poster(uow, person_id=patrol.extra[0], payload=patrol.poster)
+    move_to(clock, timedelta(minutes=31))
+    with pytest.raises(NotCheckInTime):
+        await check_in_by_poster(uow, person_id=patrol.extra[0], payload=reprinted)
+
+
+async def test_walk_ins_while_there_is_room_and_location_near_the_gate(
+    uow: UnitOfWork, patrol: Patrol, clock: FrozenClock
+) -> None:
+    alice, (r0, r1, _) = patrol.people.alice, patrol.extra
+    await sign_up(uow, person_id=alice, shift_id=patrol.shift)
+    move_to(clock, -timedelta(minutes=5))
+    with pytest.raises(TooFarFromAssembly):
+        await check_in_by_location(uow, person_id=alice, latitude=40.01, longitude=116.0)
+    near = await check_in_by_location(
+        uow, person_id=alice, latitude=GATE[0] + 0.0005, longitude=GATE[1]
+    )
+    assert near.shift_id == patrol.shift
+    walked = await check_in_by_poster(uow, person_id=r0, payload=patrol.poster)
+    assert walked.walk_in
+    with pytest.raises(ShiftFull):
+        await check_in_by_poster(uow, person_id=r1, payload=patrol.poster)
+
+
+async def test_attendance_pays_by_rule_once_and_records_no_shows(
+    uow: UnitOfWork, patrol: Patrol, clock: FrozenClock
+) -> None:
+    people = patrol.people
+    alice, r0 = people.alice, patrol.extra[0]
+    await sign_up(uow, person_id=alice, shift_id=patrol.shift)
+    await sign_up(uow, person_id=r0, shift_id=patrol.shift)
+    with pytest.raises(ShiftNotOver):
+        await confirm_attendance(
+            uow, staff=people.grid1, shift_id=patrol.shift, present={alice}, zone=ZONE
+        )
+    move_to(clock, -timedelta(minutes=5))
+    await check_in_by_poster(uow, person_id=alice, payload=patrol.poster)
+    move_to(clock, timedelta(minutes=65))
+    out = await check_out(uow, person_id=alice, shift_id=patrol.shift, all_clear=True)
+    assert out.all_clear
+    listed = await roster(uow, staff=people.grid1, shift_id=patrol.shift)
+    assert [(line.name, line.checked_in_at is not None) for line in listed.lines] == [
+        ("Alice", True),
+        ("R0", False),
+    ]
+    with pytest.raises(OutOfScope):  # grid 2's worker does not confirm grid 1's patrol
+        await confirm_attendance(
+            uow, staff=people.grid2, shift_id=patrol.shift, present={alice}, zone=ZONE
+        )
+    before = await balance(uow, alice)
+    result = await confirm_attendance(
+        uow, staff=people.grid1, shift_id=patrol.shift, present={alice}, zone=ZONE
+    )
+    assert (result.attended, result.absent, result.paid) == (1, 1, 1)
+    assert await balance(uow, alice) == before + 3
+    with pytest.raises(AlreadyConfirmed):
+        await confirm_attendance(
+            uow, staff=people.grid1, shift_id=patrol.shift, present={alice, r0}, zone=ZONE
+        )
+    assert await balance(uow, alice) == before + 3
+    async with uow.read() as session:
+        marks = dict(
+            (await session.execute(select(DutySignup.person_id, DutySignup.status))).all()
+        )
+        audited = await session.scalar(
+            select(AuditEntry.details).where(AuditEntry.action == "duty.attendance_confirmed")
+        )
+    assert (marks[alice], marks[r0]) == ("attended", "absent")
+    assert audited == {"attended": 1, "absent": 1, "paid": 1}

@@ -94,3 +94,11 @@ class MyReport(CallbackData, prefix="mr"):
     """One of the resident's own reports, opened from "My reports"."""
 
     id: Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class DutyStep(CallbackData, prefix="dt"):
+    """A resident's step on a duty shift: sign up, cancel, take an offered place, check
+    out with all clear or with a problem (rewards.duty.signups writes "take"/"cancel")."""
+
+    shift: Annotated[int, Field(ge=1, le=MAX_ID)]
+    action: Literal["join", "cancel", "take", "ok", "problem", "mine"]

@@ -10,6 +10,7 @@ from aiogram import Router
 from bot.handlers import (
     cases_staff,
     checkout,
+    duty,
     errors,
     fallback,
     help,
@@ -36,6 +37,7 @@ def get_routers() -> list[Router]:
         checkout,
         cases_staff,
         reporting,
+        duty,
         my_reports,
         membership,
         joining,

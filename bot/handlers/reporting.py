@@ -10,6 +10,7 @@ offered to join it instead.
 from __future__ import annotations
 
 from aiogram import Bot, F, Router, html
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.enums import ChatType
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
@@ -141,8 +142,7 @@ async def on_location(
 ) -> None:
     draft = await reporting.current_draft(uow, person_id=person.id)
     if draft is None or message.location is None:
-        await message.answer(t("report.location_without_report"), reply_markup=main_menu_kb(t))
-        return
+        raise SkipHandler()  # no report being told: maybe a duty check-in (bot.handlers.duty)
     location = message.location
     draft = await reporting.set_location(
         uow,

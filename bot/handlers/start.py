@@ -1,9 +1,12 @@
 """/start: greet the person in their language, offer to switch it, and lead a newcomer
 into joining (an invite link's payload can fix their grid); a kiosk's QR opens its
-checkout instead, and a staff member's link from the panel links their Telegram.
+checkout instead, a staff member's link from the panel links their Telegram, and an
+assembly point's poster checks in to duty.
 /cancel leaves whatever conversation the person is in."""
 
 from __future__ import annotations
+
+from zoneinfo import ZoneInfo
 
 from aiogram import Router, html
 from aiogram.filters import Command, CommandObject, CommandStart
@@ -11,11 +14,13 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, ReplyKeyboardRemove
 
 from bot.handlers.checkout import show_checkout
+from bot.handlers.duty import check_in_by_poster
 from bot.handlers.joining import offer_joining
 from bot.handlers.staff_link import link_staff
 from bot.keyboards import language_kb, main_menu_kb
 from core.i18n import Translator
 from core.uow import UnitOfWork
+from rewards.duty.activities import POSTER_PREFIX
 from rewards.people.joining import residency
 from rewards.people.service import PersonView
 from rewards.redemption.codes import LINK_PREFIX
@@ -29,6 +34,7 @@ async def cmd_start(
     person: PersonView,
     uow: UnitOfWork,
     state: FSMContext,
+    zone: ZoneInfo,
 ) -> None:
     if command.args and command.args.startswith(LINK_PREFIX):
         # At the counter: the checkout, not a welcome.
@@ -36,6 +42,10 @@ async def cmd_start(
         return
     if command.args and command.args.startswith(STAFF_LINK_PREFIX):
         await link_staff(message, t, uow, command.args)
+        return
+    if command.args and command.args.startswith(POSTER_PREFIX):
+        # At the assembly point: the poster's QR checks in.
+        await check_in_by_poster(message, t, person, uow, zone, command.args)
         return
     await message.answer(
         t("start.welcome", name=html.quote(person.display_name)), reply_markup=language_kb(t)

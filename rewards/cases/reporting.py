@@ -25,14 +25,13 @@ from rewards.cases.lifecycle import OPEN, STAFF_NEEDS, Status, Step
 from rewards.cases.models import Case, CaseCategory, CasePhoto, KnownPlace
 from rewards.cases.steps import locked_case, mine
 from rewards.errors import NotVerified
-from rewards.org.models import OrgLevel, OrgUnit
-from rewards.people.residents import load_resident, load_verified_resident
+from rewards.org.models import OrgUnit
+from rewards.people.residents import community_path, load_verified_resident
 from rewards.staff.service import StaffView
 
 MAX_PHOTOS = 4
 MAX_DESCRIPTION = 500
 MAX_PLACE_BUTTONS = 30  # a chat screen of buttons; more is a list nobody reads
-COMMUNITY_LEVELS = (OrgLevel.COMMUNITY, OrgLevel.VILLAGE)
 
 
 @dataclass(frozen=True)
@@ -128,7 +127,7 @@ async def report_choices(uow: UnitOfWork, *, person_id: int) -> ReportChoices:
             .where(CaseCategory.active.is_(True))
             .order_by(CaseCategory.position, CaseCategory.id)
         )
-        community = await _community_path(session, person_id)
+        community = await community_path(session, person_id)
         places = await session.execute(
             select(KnownPlace.id, KnownPlace.name, KnownPlace.name_en)
             .join(OrgUnit, OrgUnit.id == KnownPlace.org_unit_id)
@@ -253,20 +252,6 @@ async def _photos(session: AsyncSession, case_id: int, kind: str) -> list[str]:
         select(CasePhoto.storage_key).where(CasePhoto.case_id == case_id, CasePhoto.kind == kind)
     )
     return list(rows)
-
-
-async def _community_path(session: AsyncSession, person_id: int) -> str:
-    """The path of the resident's community (or village): its known places are theirs.
-    A resident placed right at a community, or in a tree without one, gets their unit's."""
-    path = (await load_resident(session, person_id)).unit_path
-    ancestors = [int(part) for part in path.strip("/").split("/") if part]
-    community = await session.scalar(
-        select(OrgUnit.path)
-        .where(OrgUnit.id.in_(ancestors), OrgUnit.level.in_(COMMUNITY_LEVELS))
-        .order_by(func.length(OrgUnit.path).desc())
-        .limit(1)
-    )
-    return community or path
 
 
 async def _draft_view(session: AsyncSession, case: Case) -> DraftView:

@@ -14,7 +14,7 @@ from core.i18n import DEFAULT_LOCALE
 from core.uow import UnitOfWork
 from rewards.audit import record_audit
 from rewards.errors import HouseholdElsewhere, NotAResident, NotVerified, ResidentLeft
-from rewards.org.models import OrgUnit
+from rewards.org.models import OrgLevel, OrgUnit
 from rewards.org.service import get_unit
 from rewards.people.models import Household, Person, PersonChannel, Resident, TeamMember
 from rewards.staff.permissions import Action
@@ -358,3 +358,21 @@ async def resident_chats(
             )
         chats = await session.scalars(statement)
         return sorted(chats.all())
+
+
+async def community_path(session: AsyncSession, person_id: int) -> str:
+    """The path of the resident's community (or village): what is theirs to see (known
+    places, duty shifts). A resident placed right at a community, or in a tree without
+    one, gets their own unit's. Raises not_a_resident."""
+    path = (await load_resident(session, person_id)).unit_path
+    ancestors = [int(part) for part in path.strip("/").split("/") if part]
+    community = await session.scalar(
+        select(OrgUnit.path)
+        .where(
+            OrgUnit.id.in_(ancestors),
+            OrgUnit.level.in_([OrgLevel.COMMUNITY, OrgLevel.VILLAGE]),
+        )
+        .order_by(func.length(OrgUnit.path).desc())
+        .limit(1)
+    )
+    return community or path

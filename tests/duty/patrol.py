@@ -33,7 +33,9 @@ class Patrol:
     extra: list[int]  # verified residents of grid 1 beyond Alice
 
 
-async def build_patrol(uow: UnitOfWork, *, capacity: int = 2, extra: int = 3) -> Patrol:
+async def build_patrol(
+    uow: UnitOfWork, *, capacity: int = 2, extra: int = 3, starts_at: datetime = SHIFT_START
+) -> Patrol:
     people = await build_community(uow)
     roles = [Role.GRID_WORKER, Role.COMMUNITY_STAFF]
     draft = rule("patrol", points=3, awarder_roles=roles, action="巡逻")
@@ -48,8 +50,8 @@ async def build_patrol(uow: UnitOfWork, *, capacity: int = 2, extra: int = 3) ->
         ),
     )  # fmt: skip
     shift = await add_shift(
-        uow, staff=people.admin, activity_id=activity.id, starts_at=SHIFT_START,
-        ends_at=SHIFT_START + timedelta(hours=1),
+        uow, staff=people.admin, activity_id=activity.id, starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=1),
     )  # fmt: skip
     poster = await new_poster(uow, staff=people.admin, activity_id=activity.id)
     others = [

@@ -1,0 +1,58 @@
+"""Volunteer duty in the chat, through the real dispatcher and the fake Bot API: the
+week's shifts with sign-up buttons, the poster's deep link checking in, and a problem at
+check-out starting a report at the assembly point."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from core.uow import UnitOfWork
+from fakebotapi import FakeBotAPI
+from rewards.cases.models import Case
+from rewards.duty.models import DutySignup
+from tests.duty.patrol import GATE, build_patrol
+
+pytestmark = pytest.mark.usefixtures("running_bot")
+
+
+async def test_a_resident_signs_up_from_the_list(fake_api: FakeBotAPI, uow: UnitOfWork) -> None:
+    patrol = await build_patrol(uow, starts_at=datetime.now(UTC) + timedelta(days=1))
+    alice = fake_api.user(501, first_name="Alice", language_code="zh-hans")
+    await alice.send("🙋 志愿值班")
+    listed = await alice.expect_message(contains="接下来一周可以报名的值班")
+    assert "东门早巡（东门）还剩 2/2 个位置" in (listed.text or "")
+    join = next(label for row in listed.buttons() for label in row if label.startswith("报名"))
+    answer = await alice.expect_callback_answer(await alice.press(join))
+    assert "报名成功" in answer.get("text", "")
+    mine = await alice.expect_message(contains="我的值班")
+    assert "✅ 已报名" in (mine.text or "")
+    async with uow.read() as session:
+        status = await session.scalar(
+            select(DutySignup.status).where(DutySignup.shift_id == patrol.shift)
+        )
+    assert status == "signed"
+
+
+async def test_the_poster_checks_in_and_a_problem_at_check_out_becomes_a_report(
+    fake_api: FakeBotAPI, uow: UnitOfWork
+) -> None:
+    patrol = await build_patrol(uow, starts_at=datetime.now(UTC) + timedelta(minutes=10))
+    alice = fake_api.user(501, first_name="Alice", language_code="zh-hans")
+    await alice.send(f"/start {patrol.poster}")
+    checked = await alice.expect_message(contains="临时加入并签到：东门早巡")
+    assert [label for row in checked.buttons() for label in row] == ["✅ 无事报平安", "⚠️ 发现问题"]
+    await alice.press("⚠️ 发现问题", message=checked)
+    await alice.expect_message(contains="已签退")
+    await alice.expect_message(contains="请拍下问题的照片")
+    async with uow.read() as session:
+        signup = await session.scalar(select(DutySignup))
+        draft = await session.scalar(select(Case).where(Case.status == "draft"))
+    assert signup is not None
+    assert (signup.checked_in_at is not None, signup.all_clear) == (True, False)
+    assert draft is not None
+    assert (draft.latitude, draft.longitude) == GATE
+    await alice.send("/start duty_forgedforgedforgedforgedforg")
+    await alice.expect_message(contains="不是有效的签到码")

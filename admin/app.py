@@ -21,6 +21,7 @@ from admin.routes import (
     case_stats,
     cases,
     changes,
+    duty,
     fee_offsets,
     health,
     home,
@@ -91,7 +92,7 @@ def create_app(
     routers = (
         health, auth, home, rules, residents, households, broadcasts, changes, known_places,
         case_categories, case_stats, cases, kiosk, outlet_reports, fee_offsets, outlets,
-        telegram_link, open311,
+        telegram_link, open311, duty,
     )  # fmt: skip
     for router in (module.router for module in routers):
         app.include_router(router)

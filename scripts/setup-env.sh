@@ -28,3 +28,19 @@ setup_venv() {  # $1: pip extras, e.g. "test" or ""
     echo "$wanted" >> "$stamp"
   fi
 }
+
+# Debian packages the product uses when they are not there yet, where this user may
+# install them: fonts-noto-cjk draws the Chinese of the duty posters (PDF). Never fatal:
+# without it the poster page says what to install.
+install_debian_packages() {  # $@: package names
+  local missing=() package
+  for package in "$@"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "==> installing Debian's ${missing[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  for package in "${missing[@]}"; do dpkg -s "$package" >/dev/null 2>&1 || return 1; done
+}

@@ -23,6 +23,10 @@ REDIS_URL=${MORALBANK_TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
 CHROMIUM=${MORALBANK_CHROMIUM:-/usr/bin/chromium}
 
 setup_venv test
+if ! install_debian_packages fonts-noto-cjk; then
+  [ "$REQUIRE" = 1 ] && { echo "FAIL: fonts-noto-cjk is required (duty posters)." >&2; exit 1; }
+  echo "!!!! WARNING: no fonts-noto-cjk: the duty poster tests will be SKIPPED." >&2
+fi
 
 install_chromium() {
   [ -x "$CHROMIUM" ] && return 0

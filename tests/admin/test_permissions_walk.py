@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -33,6 +33,10 @@ from rewards.cases.reporting import (
     set_voice,
 )
 from rewards.cases.steps import CaseView, submit, verify
+from rewards.duty.activities import ActivityDraft, add_shift, save_activity
+from rewards.duty.models import DutyShift
+from rewards.duty.overview import WORKS_DUTY as DUTY_ACTIONS
+from rewards.duty.signups import sign_up
 from rewards.messaging.broadcasts import start_broadcast
 from rewards.people.residents import found_household
 from rewards.points.corrections import adjust
@@ -69,6 +73,7 @@ class Staff:
 PUBLIC, STAFF = Public(), Staff()
 Need = Action | frozenset[Action] | Public | Staff
 SEES_CASES = frozenset(CASE_ACTIONS)  # any of them shows the queue
+WORKS_DUTY = frozenset(DUTY_ACTIONS)
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,13 @@ class Targets:
     case: CaseView  # Alice's report at grid 1, waiting to be accepted
     working: CaseView  # another of hers, accepted: someone's work now
     place: int  # a known place at the community
+    duty: DutyTargets
+
+
+@dataclass(frozen=True)
+class DutyTargets:
+    activity: int  # at the community
+    shift: int  # started an hour ago, Alice signed up
 
 
 @dataclass(frozen=True)
@@ -261,6 +273,42 @@ ROUTES: dict[tuple[str, str], tuple[Need, Request]] = {
             {"version": str(x.working.version), "proof": camera_jpeg(99)},
         ),
     ),
+    ("GET", "/duty"): (WORKS_DUTY, lambda x: ("/duty", None)),
+    ("GET", "/duty/hours.xlsx"): (WORKS_DUTY, lambda x: ("/duty/hours.xlsx", None)),
+    ("POST", "/duty/activities"): (
+        Action.MANAGE_SHIFTS,
+        lambda x: (
+            "/duty/activities",
+            {
+                "code": "walk-patrol",
+                "name": "巡逻",
+                "place_name": "南门",
+                "latitude": "40",
+                "longitude": "116",
+                "capacity": "5",
+                "unit_id": str(x.community.units["community"].id),
+            },
+        ),
+    ),
+    ("POST", "/duty/activities/{activity_id}/shifts"): (
+        Action.MANAGE_SHIFTS,
+        lambda x: (
+            f"/duty/activities/{x.duty.activity}/shifts",
+            {"day": "2030-01-05", "start": "07:00", "end": "08:00"},
+        ),
+    ),
+    ("POST", "/duty/activities/{activity_id}/poster"): (
+        Action.MANAGE_SHIFTS,
+        lambda x: (f"/duty/activities/{x.duty.activity}/poster", {}),
+    ),
+    ("GET", "/duty/shifts/{shift_id}"): (
+        Action.CONFIRM_ATTENDANCE,
+        lambda x: (f"/duty/shifts/{x.duty.shift}", None),
+    ),
+    ("POST", "/duty/shifts/{shift_id}/attendance"): (
+        Action.CONFIRM_ATTENDANCE,
+        lambda x: (f"/duty/shifts/{x.duty.shift}/attendance", {"present": str(x.community.alice)}),
+    ),
     ("GET", "/kiosk"): (Action.REDEEM, lambda x: ("/kiosk", None)),
     ("GET", "/outlets/reports"): (Action.MANAGE_OUTLETS, lambda x: ("/outlets/reports", None)),
     ("GET", "/outlets/fee-offsets"): (
@@ -388,6 +436,7 @@ MENU: list[tuple[str, Need]] = [
         "/adjustments",
         "/broadcasts",
         "/cases",
+        "/duty",
         "/kiosk",
         "/outlets",
         "/audit",
@@ -538,6 +587,7 @@ async def prepare(uow: UnitOfWork, role: Role, files: LocalFileStorage) -> Targe
         case,
         working,
         place,
+        await prepare_duty(uow, town),
     )
 
 
@@ -552,6 +602,25 @@ async def prepare_case(
     voice = await keep_voice(files, b"OggS" + bytes(60))
     await set_voice(uow, person_id=town.alice, case_id=draft.id, voice_key=voice)
     return await submit(uow, person_id=town.alice, case_id=draft.id)
+
+
+async def prepare_duty(uow: UnitOfWork, town: Community) -> DutyTargets:
+    draft = ActivityDraft(
+        code="walk-gate", name="东门巡逻", unit_id=town.units["community"].id,
+        place_name="东门", latitude=40.0, longitude=116.0, capacity=5,
+    )  # fmt: skip
+    activity = await save_activity(uow, staff=town.admin, draft=draft)
+    starts = uow.now() + timedelta(hours=1)
+    shift = await add_shift(
+        uow, staff=town.admin, activity_id=activity.id, starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+    )  # fmt: skip
+    await sign_up(uow, person_id=town.alice, shift_id=shift)
+    async with uow.write() as session:  # and then it began
+        found = await session.get(DutyShift, shift)
+        assert found is not None
+        found.starts_at, found.ends_at = uow.now() - timedelta(hours=1), uow.now()
+    return DutyTargets(activity.id, shift)
 
 
 async def prepare_kiosk(uow: UnitOfWork, town: Community, walker: int) -> KioskTargets:

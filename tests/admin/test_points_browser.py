@@ -89,7 +89,7 @@ async def test_a_large_adjustment_needs_a_second_staff_member(
         await page.goto(f"{base_url}/residents?q=Alice")
         await page.get_by_role("link", name="Alice").click()
         await page.get_by_label("分数").fill("80")
-        await page.get_by_label("原因").fill("补录上月志愿服务")
+        await page.get_by_label("原因", exact=True).fill("补录上月志愿服务")
         await page.get_by_role("button", name="提交调整").click()
         assert "另一位工作人员审核" in await page.get_by_role("status").inner_text()
         await page.get_by_role("link", name="待审核", exact=True).click()

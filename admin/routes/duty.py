@@ -18,7 +18,13 @@ from admin.posters import poster_pdf
 from admin.rendering import render, translator_for
 from admin.routes import page_router
 from core.spreadsheets import workbook
-from rewards.duty.activities import ActivityDraft, add_shift, new_poster, save_activity
+from rewards.duty.activities import (
+    MOST_MULTIPLIER,
+    ActivityDraft,
+    add_shift,
+    new_poster,
+    save_activity,
+)
 from rewards.duty.attendance import confirm_attendance, roster
 from rewards.duty.overview import duty_overview, volunteer_hours
 from rewards.org.service import units_below
@@ -72,14 +78,16 @@ async def one_off(
     day: Annotated[date, Form()],
     start: Annotated[time, Form()],
     end: Annotated[time, Form()],
+    multiplier: Annotated[int, Form(ge=1, le=MOST_MULTIPLIER)] = 1,
 ) -> Response:
     starts_at = datetime.combine(day, start, tzinfo=zone)
     ends_at = datetime.combine(day, end, tzinfo=zone)
     if ends_at <= starts_at:
         ends_at += timedelta(days=1)  # a night patrol past midnight
     await add_shift(
-        uow, staff=staff, activity_id=activity_id, starts_at=starts_at, ends_at=ends_at
-    )
+        uow, staff=staff, activity_id=activity_id, starts_at=starts_at, ends_at=ends_at,
+        multiplier=multiplier,
+    )  # fmt: skip
     return RedirectResponse("/duty?done=shift", status_code=303)
 
 

@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("capacity", sa.Integer(), nullable=False),
         sa.Column("team_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("rule_code", sa.String(length=64), nullable=True),
+        sa.Column("pay_per", sa.String(length=16), nullable=False, server_default="attendance"),
         sa.Column("daily", sa.JSON(), nullable=False),
         sa.Column("signup_opens_days", sa.Integer(), nullable=False),
         sa.Column("cancel_until_hours", sa.Integer(), nullable=False),
@@ -78,6 +79,7 @@ def upgrade() -> None:
         sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("capacity", sa.Integer(), nullable=False),
+        sa.Column("multiplier", sa.Integer(), nullable=False, server_default="1"),
         sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column(
             "confirmed_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True

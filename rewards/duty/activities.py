@@ -9,6 +9,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -26,7 +27,8 @@ from rewards.staff.permissions import Action
 from rewards.staff.service import StaffView
 
 DAILY = re.compile(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)")
-POSTER_PREFIX = "duty_"  # t.me/<bot>?start=duty_<secret>: the assembly point's poster
+POSTER_PREFIX = "duty_"
+MOST_MULTIPLIER = 5  # t.me/<bot>?start=duty_<secret>: the assembly point's poster
 
 
 class ActivityDraft(BaseModel):
@@ -42,6 +44,7 @@ class ActivityDraft(BaseModel):
     capacity: int = Field(ge=1, le=1000)
     team_id: int | None = None
     rule_code: str | None = None
+    pay_per: Literal["attendance", "hour"] = "attendance"
     daily: tuple[str, ...] = ()
     signup_opens_days: int = Field(default=7, ge=1, le=60)
     cancel_until_hours: int = Field(default=2, ge=0, le=72)
@@ -100,17 +103,24 @@ async def save_activity(
 
 
 async def add_shift(
-    uow: UnitOfWork, *, staff: StaffView, activity_id: int, starts_at: datetime, ends_at: datetime
+    uow: UnitOfWork,
+    *,
+    staff: StaffView,
+    activity_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    multiplier: int = 1,
 ) -> int:
-    """A one-off shift (the Friday clean-up). Returns its id."""
-    if ends_at <= starts_at:
-        raise ValueError("a shift ends after it starts")
+    """A one-off shift (the Friday clean-up), its rule paid `multiplier` times (a holiday's
+    2). Returns its id."""
+    if ends_at <= starts_at or not 1 <= multiplier <= MOST_MULTIPLIER:
+        raise ValueError("a shift ends after it starts, and pays 1 to 5 times its rule")
     async with uow.write() as session:
         activity, path = await _activity(session, activity_id)
         staff.require(Action.MANAGE_SHIFTS, path)
         shift = DutyShift(
             activity_id=activity.id, starts_at=starts_at, ends_at=ends_at,
-            capacity=activity.capacity,
+            capacity=activity.capacity, multiplier=multiplier,
         )  # fmt: skip
         session.add(shift)
         await session.flush()

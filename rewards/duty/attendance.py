@@ -16,7 +16,7 @@ from sqlalchemy import select
 from core.uow import UnitOfWork
 from rewards.audit import record_audit
 from rewards.duty.errors import AlreadyConfirmed, ShiftNotOver
-from rewards.duty.models import DutySignup
+from rewards.duty.models import DutyActivity, DutyShift, DutySignup
 from rewards.duty.signups import HOLDS_A_PLACE, locked_shift
 from rewards.org.models import OrgUnit
 from rewards.people.models import Person
@@ -52,6 +52,15 @@ class Confirmed:
     attended: int
     absent: int
     paid: int  # attendants the rule paid (a cap, or no rule, pays nothing)
+
+
+def times_paid(activity: DutyActivity, shift: DutyShift) -> int:
+    """How many times over the rule pays one attendance: once, or once for each full hour
+    of the shift (at least one), by the shift's multiplier."""
+    times = 1
+    if activity.pay_per == "hour":
+        times = max(1, int((shift.ends_at - shift.starts_at).total_seconds() // 3600))
+    return times * shift.multiplier
 
 
 async def roster(uow: UnitOfWork, *, staff: StaffView, shift_id: int) -> Roster:
@@ -118,7 +127,7 @@ async def confirm_attendance(
                     session, person_id=signup.person_id, rule_code=activity.rule_code,
                     request_key=f"duty:{signup.id}", requested_by=staff.id,
                     note=f"{activity.name} {shift.starts_at.astimezone(zone):%Y-%m-%d %H:%M}",
-                    zone=zone, now=now,
+                    zone=zone, now=now, times=times_paid(activity, shift),
                 )  # fmt: skip
                 paid += change is not None
         shift.confirmed_at, shift.confirmed_by = now, staff.id

@@ -28,8 +28,10 @@ class DutyActivity(Base):
     longitude: Mapped[float] = mapped_column(Float)
     capacity: Mapped[int]
     team_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("teams.id"))
-    # The points rule paid per attendance; none: hours only.
+    # The points rule paid for an attendance, or for each full hour of the shift
+    # (pay_per "hour"); none: hours are counted, no points.
     rule_code: Mapped[str | None] = mapped_column(String(64))
+    pay_per: Mapped[str] = mapped_column(String(16), default="attendance")
     # Daily times of a recurring activity, ["07:00-08:00", "19:00-20:00"]; empty: one-off.
     daily: Mapped[list[str]] = mapped_column(JSON, default=list)
     signup_opens_days: Mapped[int] = mapped_column(default=7)  # how far ahead one may sign up
@@ -49,6 +51,8 @@ class DutyShift(Base):
     starts_at: Mapped[datetime] = mapped_column(index=True)
     ends_at: Mapped[datetime]
     capacity: Mapped[int]
+    # The rule paid this many times over: 2 for a holiday or a night patrol.
+    multiplier: Mapped[int] = mapped_column(default=1)
     # Attendance confirmed (and paid): the shift is closed to further changes.
     confirmed_at: Mapped[datetime | None]
     confirmed_by: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("staff_accounts.id"))

@@ -113,10 +113,12 @@ async def award_in(
     note: str | None,
     zone: ZoneInfo,
     now: datetime,
+    times: int = 1,
 ) -> ChangeView | None:
     """Pay a rule to a resident inside the caller's transaction, for a step the caller
     took (a report verified, an attendance confirmed): the rule and its caps decide, not
-    the actor's right to award. Once per request key. None, and the step still stands,
+    the actor's right to award. `times`: the rule's points over again (hours on duty, a
+    holiday's double), still within its cap. Once per request key. None, and the step still stands,
     when the resident earns nothing (not verified, or left, or the cap is reached) or the
     rule is not in force for them."""
     earlier = await _replay(session, request_key, person_id, rule_code)
@@ -134,7 +136,7 @@ async def award_in(
         # caller's step stands.
         async with session.begin_nested():
             change = await _new_change(
-                session, requested_by, resident, rule, request_key, note, now
+                session, requested_by, resident, rule, request_key, note, now, times
             )
             if rule.second_approver:
                 audit_change(session, change, requested_by, "points.requested", now)
@@ -170,6 +172,7 @@ async def _new_change(
     request_key: str,
     note: str | None,
     now: datetime,
+    times: int = 1,
 ) -> PointChange:
     change = PointChange(
         request_key=request_key,
@@ -178,7 +181,7 @@ async def _new_change(
         point_type_id=rule.point_type_id,
         rule_version_id=rule.version_id,
         points=0,
-        asked_points=rule.points,
+        asked_points=rule.points * times,
         note=note,
         status="pending",
         requested_by_staff_id=requested_by,
@@ -192,6 +195,7 @@ async def _new_change(
             "category_en": rule.category_name_en,
             "action": rule.action,
             "action_en": rule.action_en,
+            **({"times": times} if times != 1 else {}),
         },
     )
     session.add(change)

@@ -14,7 +14,7 @@ from core.clock import FrozenClock
 from core.db import Database
 from core.uow import UnitOfWork
 from rewards.audit import AuditEntry
-from rewards.duty.activities import ActivityDraft, new_poster, save_activity
+from rewards.duty.activities import ActivityDraft, add_shift, new_poster, save_activity
 from rewards.duty.attendance import confirm_attendance, roster
 from rewards.duty.checkin import check_in_by_location, check_in_by_poster, check_out
 from rewards.duty.errors import (
@@ -146,3 +146,27 @@ async def test_attendance_pays_by_rule_once_and_records_no_shows(
         )
     assert (marks[alice], marks[r0]) == ("attended", "absent")
     assert audited == {"attended": 1, "absent": 1, "paid": 1}
+
+
+async def test_per_hour_pay_times_the_shift_multiplier(
+    uow: UnitOfWork, patrol: Patrol, clock: FrozenClock
+) -> None:
+    people = patrol.people
+    draft = ActivityDraft(
+        code="holiday", name="国庆巡逻", unit_id=people.units["grid-1"].id, place_name="东门",
+        latitude=GATE[0], longitude=GATE[1], capacity=3, rule_code="patrol", pay_per="hour",
+    )  # fmt: skip
+    activity = await save_activity(uow, staff=people.admin, draft=draft)
+    starts = at(timedelta(hours=3))
+    shift = await add_shift(
+        uow, staff=people.admin, activity_id=activity.id, starts_at=starts,
+        ends_at=starts + timedelta(hours=2, minutes=30), multiplier=2,
+    )  # fmt: skip
+    await sign_up(uow, person_id=people.alice, shift_id=shift)
+    move_to(clock, timedelta(hours=6))
+    before = await balance(uow, people.alice)
+    done = await confirm_attendance(
+        uow, staff=people.grid1, shift_id=shift, present={people.alice}, zone=ZONE
+    )
+    assert done.paid == 1
+    assert await balance(uow, people.alice) == before + 3 * 2 * 2  # 2 full hours, twice

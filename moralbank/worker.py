@@ -34,6 +34,7 @@ from core.settings import DEFAULT_TIME_ZONE
 from core.uow import UnitOfWork
 from ledger.holds import expire_holds
 from rewards.cases import deadlines
+from rewards.duty import groups as duty_groups
 from rewards.duty import reminders as duty_reminders
 from rewards.duty.activities import plan_shifts
 from rewards.duty.signups import expire_offers
@@ -105,7 +106,14 @@ def _duty_jobs(zone: ZoneInfo) -> Mapping[str, JobHandler]:
     async def remind(session: AsyncSession, job: ScheduledJob, now: datetime) -> None:
         await duty_reminders.remind(session, now, zone)
 
-    return {"duty.plan_shifts": plan, duty_reminders.JOB_KIND: remind}
+    async def post(session: AsyncSession, job: ScheduledJob, now: datetime) -> None:
+        await duty_groups.post_to_groups(session, now, zone)
+
+    return {
+        "duty.plan_shifts": plan,
+        duty_reminders.JOB_KIND: remind,
+        duty_groups.GROUP_JOB: post,
+    }
 
 
 async def _expire_duty_offers(session: AsyncSession, job: ScheduledJob, now: datetime) -> None:
@@ -144,6 +152,7 @@ RECURRING = [
     Recurring("duty.plan_shifts", timedelta(hours=1)),
     Recurring("duty.expire_offers", timedelta(minutes=1)),
     Recurring(duty_reminders.JOB_KIND, timedelta(minutes=5)),
+    Recurring(duty_groups.GROUP_JOB, timedelta(minutes=10)),
 ]
 
 

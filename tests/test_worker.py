@@ -52,8 +52,8 @@ async def test_one_pass_expires_due_holds_and_prunes_old_update_records(
     worker = Worker(database, FrozenClock(NOW + timedelta(minutes=10)))
     await worker.schedule_recurring()
     # holds, update records, abandoned messages, expiry, kiosk checkouts, overdue cases,
-    # the week-later question, duty shifts planned, offers lapsed and reminders
-    assert await worker.run_once() == 10
+    # the week-later question, duty shifts planned, offers lapsed, reminders, group posts
+    assert await worker.run_once() == 11
     async with database.read() as session:
         statuses = dict((await session.execute(select(Hold.idempotency_key, Hold.status))).all())
         kept = await session.scalar(select(func.count()).select_from(ProcessedUpdate))

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from aiogram import F, Router, html
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.enums import ChatType
+from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
@@ -22,11 +23,13 @@ from bot.replies import Answerable, chat_of
 from core.i18n import Translator
 from core.uow import UnitOfWork
 from rewards.cases import reporting
-from rewards.duty import checkin, signups
+from rewards.duty import checkin, groups, signups
 from rewards.duty.checkin import CheckIn
 from rewards.duty.errors import NotSignedUp
 from rewards.duty.listing import ShiftLine, my_shifts, open_shifts
+from rewards.errors import StaffNotLinked
 from rewards.people.service import PersonView
+from rewards.staff.telegram import staff_of_chat
 
 
 async def show_shifts(
@@ -94,6 +97,18 @@ async def on_location(
         await message.answer(t("report.location_without_report"), reply_markup=main_menu_kb(t))
         return
     await _checked_in(message, t, done, zone)
+
+
+async def bind_group(message: Message, t: Translator, uow: UnitOfWork) -> None:
+    """/dutygroup in the volunteers' group, by a staff member who linked their Telegram:
+    the group gets the coming patrols every morning and evening."""
+    if message.from_user is None:
+        return
+    staff = await staff_of_chat(uow, message.from_user.id)
+    if staff is None:
+        raise StaffNotLinked()
+    bound = await groups.bind_group(uow, staff=staff, chat_id=message.chat.id, language=t.locale)
+    await message.answer(t("duty.group_bound", unit=html.quote(bound.unit_name)))
 
 
 async def _checked_in(message: Message, t: Translator, done: CheckIn, zone: ZoneInfo) -> None:
@@ -185,4 +200,6 @@ def create_router() -> Router:
     router.message.register(show_shifts, is_menu("menu.duty"), private)
     router.message.register(on_location, Has(F.location), private)
     router.callback_query.register(on_step, DutyStep.filter())
+    in_group = Has(F.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP}))
+    router.message.register(bind_group, Command("dutygroup"), in_group)
     return router

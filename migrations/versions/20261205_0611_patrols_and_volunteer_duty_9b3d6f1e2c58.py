@@ -6,7 +6,7 @@ Create Date: 2026-12-05 06:11:30+00:00
 
 Activities with their assembly point, capacity and points rule; their shifts (one-off or
 planned from daily times); and residents' sign-ups, with the waiting list, check-in and
-check-out, and attendance.
+check-out, and attendance; the volunteers' group chats that get the day's patrols.
 """
 
 from collections.abc import Sequence
@@ -142,8 +142,48 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_duty_signups_shift_id"), ["shift_id"], unique=False)
 
+    op.create_table(
+        "duty_group_chats",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("chat_id", sa.BigInteger(), nullable=False),
+        sa.Column(
+            "org_unit_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "bound_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("bound_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("language", sa.String(length=16), nullable=False),
+        sa.Column("morning_posted_on", sa.Date(), nullable=True),
+        sa.Column("evening_posted_on", sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["bound_by"],
+            ["staff_accounts.id"],
+            name=op.f("fk_duty_group_chats_bound_by_staff_accounts"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_unit_id"],
+            ["org_units.id"],
+            name=op.f("fk_duty_group_chats_org_unit_id_org_units"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_duty_group_chats")),
+        sa.UniqueConstraint("chat_id", name=op.f("uq_duty_group_chats_chat_id")),
+    )
+    with op.batch_alter_table("duty_group_chats", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_duty_group_chats_org_unit_id"), ["org_unit_id"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("duty_group_chats", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_duty_group_chats_org_unit_id"))
+    op.drop_table("duty_group_chats")
     with op.batch_alter_table("duty_signups", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_duty_signups_shift_id"))
         batch_op.drop_index("ix_duty_signups_person_status")

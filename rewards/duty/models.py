@@ -6,9 +6,9 @@ the poster's QR and out again; staff confirm who came, and the points post then.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import Base, BigIntId, id_column
@@ -81,3 +81,20 @@ class DutySignup(Base):
     all_clear: Mapped[bool | None]  # 无事报平安 at check-out; False: a problem was reported
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class DutyGroupChat(Base):
+    """A Telegram group of volunteers that gets the day's patrols of a unit posted every
+    morning and evening. Bound by a staff member from inside the group (/dutygroup)."""
+
+    __tablename__ = "duty_group_chats"
+
+    id: Mapped[int] = id_column()
+    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    org_unit_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("org_units.id"), index=True)
+    bound_by: Mapped[int] = mapped_column(BigIntId, ForeignKey("staff_accounts.id"))
+    bound_at: Mapped[datetime]
+    language: Mapped[str] = mapped_column(String(16))  # the posts', the binder's
+    # The local day of the last morning and evening post: each goes out once a day.
+    morning_posted_on: Mapped[date | None]
+    evening_posted_on: Mapped[date | None]

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from core.uow import UnitOfWork
 from fakebotapi import FakeBotAPI
 from rewards.cases.models import Case
-from rewards.duty.models import DutySignup
+from rewards.duty.models import DutyGroupChat, DutySignup
+from tests.bot.staff_phone import linked
 from tests.duty.patrol import GATE, build_patrol
 
 pytestmark = pytest.mark.usefixtures("running_bot")
@@ -56,3 +57,22 @@ async def test_the_poster_checks_in_and_a_problem_at_check_out_becomes_a_report(
     assert (draft.latitude, draft.longitude) == GATE
     await alice.send("/start duty_forgedforgedforgedforgedforg")
     await alice.expect_message(contains="不是有效的签到码")
+
+
+async def test_staff_bind_the_volunteers_group_from_inside_it(
+    fake_api: FakeBotAPI, uow: UnitOfWork
+) -> None:
+    patrol = await build_patrol(uow, starts_at=datetime.now(UTC) + timedelta(days=1))
+    phone = fake_api.user(880051, first_name="刘主任", language_code="zh-hans")
+    await linked(uow, patrol.people.admin, phone, "已绑定")
+    group = fake_api.group(-4343, title="第一网格志愿者")
+    stranger = fake_api.user(880052, first_name="Eve", language_code="zh-hans")
+    await stranger.send_in(group, "/dutygroup")
+    refused = await group.expect_message()
+    assert "已绑定 Telegram 的工作人员" in (refused.text or "")
+    await phone.send_in(group, "/dutygroup")
+    bound = await group.expect_message(contains="本群以后每天早晚会收到")
+    assert "street" in (bound.text or "")  # the admin manages shifts from the street down
+    async with uow.read() as session:
+        chats = list(await session.scalars(select(DutyGroupChat.chat_id)))
+    assert chats == [-4343]

@@ -13,7 +13,8 @@ from core.clock import FrozenClock
 from core.db import Database
 from core.uow import UnitOfWork
 from moralbank.worker import Worker
-from rewards.duty.activities import ActivityDraft, save_activity
+from rewards.duty.activities import ActivityDraft, add_shift, save_activity
+from rewards.duty.groups import bind_group
 from rewards.duty.models import DutyShift
 from rewards.duty.signups import sign_up
 from rewards.messaging.models import OutboxMessage
@@ -89,3 +90,35 @@ async def test_volunteers_are_reminded_the_evening_before_and_an_hour_before(
         clock.advance(at(offset) - clock.now())
         await worker.run_once()
     assert await keys_to(uow, 501) == ["duty.reminder_evening", "duty.reminder_hour"]
+
+
+async def test_the_group_gets_the_mornings_and_the_evenings_patrols_once_each(
+    database: Database, uow: UnitOfWork, patrol: Patrol, clock: FrozenClock
+) -> None:
+    await bind_group(uow, staff=patrol.people.admin, chat_id=-4242, language="zh_Hans")
+    await sign_up(uow, person_id=patrol.people.alice, shift_id=patrol.shift)
+    evening_shift = await add_shift(
+        uow, staff=patrol.people.admin, activity_id=patrol.activity,
+        starts_at=at(timedelta(hours=12)), ends_at=at(timedelta(hours=13)),
+    )  # fmt: skip
+    assert evening_shift
+    worker = Worker(database, clock, zone=ZONE)
+    await worker.schedule_recurring()
+    # 05:50 on the patrol's day: too early; then 06:05 and 06:30: one post.
+    for minutes in (-70, -55, -30):
+        clock.advance(at(timedelta(minutes=minutes)) - clock.now())
+        await worker.run_once()
+    clock.advance(at(timedelta(hours=11, minutes=5)) - clock.now())  # 18:05
+    await worker.run_once()
+    async with uow.read() as session:
+        posts = list(
+            await session.scalars(
+                select(OutboxMessage.text_params)
+                .where(OutboxMessage.chat_id == -4242)
+                .order_by(OutboxMessage.id)
+            )
+        )
+    assert posts == [
+        {"count": 1, "shifts": "07:00 东门早巡 · 东门 · 1/2"},
+        {"count": 1, "shifts": "19:00 东门早巡 · 东门 · 0/2"},
+    ]

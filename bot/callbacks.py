@@ -102,3 +102,12 @@ class DutyStep(CallbackData, prefix="dt"):
 
     shift: Annotated[int, Field(ge=1, le=MAX_ID)]
     action: Literal["join", "cancel", "take", "ok", "problem", "mine"]
+
+
+class DutyRoll(CallbackData, prefix="dr"):
+    """Ticking who came to a shift: open the roster, tick a person, or confirm
+    (rewards.duty.roll_call writes the "open" button)."""
+
+    shift: Annotated[int, Field(ge=1, le=MAX_ID)]
+    person: Annotated[int, Field(ge=0, le=MAX_ID)]
+    action: Literal["open", "tick", "done"]

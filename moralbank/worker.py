@@ -36,6 +36,7 @@ from ledger.holds import expire_holds
 from rewards.cases import deadlines
 from rewards.duty import groups as duty_groups
 from rewards.duty import reminders as duty_reminders
+from rewards.duty import roll_call
 from rewards.duty.activities import plan_shifts
 from rewards.duty.signups import expire_offers
 from rewards.messaging import reminders
@@ -116,6 +117,11 @@ def _duty_jobs(zone: ZoneInfo) -> Mapping[str, JobHandler]:
     }
 
 
+async def _call_rolls(session: AsyncSession, job: ScheduledJob, now: datetime) -> None:
+    if asked := await roll_call.call_rolls(session, now):
+        log.info("attendance asked for on %d ended shifts", asked)
+
+
 async def _expire_duty_offers(session: AsyncSession, job: ScheduledJob, now: datetime) -> None:
     if lapsed := await expire_offers(session, now):
         log.info("duty offers lapsed on %d shifts; offered to the next", lapsed)
@@ -137,6 +143,7 @@ HANDLERS: Mapping[str, JobHandler] = {
     deadlines.OVERDUE_JOB: _overdue_cases,
     deadlines.FOLLOW_UP_JOB: _follow_up_cases,
     "duty.expire_offers": _expire_duty_offers,
+    roll_call.JOB_KIND: _call_rolls,
     **_duty_jobs(COMMUNITY_ZONE),
 }
 RECURRING = [
@@ -153,6 +160,7 @@ RECURRING = [
     Recurring("duty.expire_offers", timedelta(minutes=1)),
     Recurring(duty_reminders.JOB_KIND, timedelta(minutes=5)),
     Recurring(duty_groups.GROUP_JOB, timedelta(minutes=10)),
+    Recurring(roll_call.JOB_KIND, timedelta(minutes=5)),
 ]
 
 

@@ -86,6 +86,7 @@ def upgrade() -> None:
         ),
         sa.Column("evening_reminded_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("reminded_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("roll_called_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["activity_id"],
             ["duty_activities.id"],

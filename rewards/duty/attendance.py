@@ -12,14 +12,16 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.uow import UnitOfWork
 from rewards.audit import record_audit
 from rewards.duty.errors import AlreadyConfirmed, ShiftNotOver
 from rewards.duty.models import DutyActivity, DutyShift, DutySignup
 from rewards.duty.signups import HOLDS_A_PLACE, locked_shift
+from rewards.errors import OutOfScope
 from rewards.org.models import OrgUnit
-from rewards.people.models import Person
+from rewards.people.models import Person, TeamMember
 from rewards.points.awards import award_in
 from rewards.staff.permissions import Action
 from rewards.staff.service import StaffView
@@ -63,14 +65,15 @@ def times_paid(activity: DutyActivity, shift: DutyShift) -> int:
     return times * shift.multiplier
 
 
-async def roster(uow: UnitOfWork, *, staff: StaffView, shift_id: int) -> Roster:
-    """The shift's people, for staff who confirm attendance where it is."""
+async def roster(
+    uow: UnitOfWork, *, staff: StaffView | None = None, leader_id: int | None = None,
+    shift_id: int,
+) -> Roster:  # fmt: skip
+    """The shift's people, for staff who confirm attendance where it is, or for a leader
+    of the activity's team (a resident, in the bot)."""
     async with uow.read() as session:
         locked = await locked_shift(session, shift_id)
-        path = await session.scalar(
-            select(OrgUnit.path).where(OrgUnit.id == locked.activity.org_unit_id)
-        )
-        staff.require(Action.CONFIRM_ATTENDANCE, path or "")
+        await _may_confirm(session, locked.activity, staff, leader_id)
         rows = await session.execute(
             select(
                 DutySignup.person_id,
@@ -94,19 +97,21 @@ async def roster(uow: UnitOfWork, *, staff: StaffView, shift_id: int) -> Roster:
 async def confirm_attendance(
     uow: UnitOfWork,
     *,
-    staff: StaffView,
+    staff: StaffView | None = None,
+    leader_id: int | None = None,
     shift_id: int,
     present: Collection[int],
     zone: ZoneInfo,
 ) -> Confirmed:
-    """`present`: the person ids who came, of those with a place. Raises
-    duty_already_confirmed, duty_shift_not_started, out_of_scope."""
+    """`present`: the person ids who came, of those with a place. By staff, or by a leader
+    of the activity's team. Raises duty_already_confirmed, duty_shift_not_started,
+    out_of_scope."""
     async with uow.write() as session:
         now = uow.now()
         locked = await locked_shift(session, shift_id)
         shift, activity = locked.shift, locked.activity
-        path = await session.scalar(select(OrgUnit.path).where(OrgUnit.id == activity.org_unit_id))
-        staff.require(Action.CONFIRM_ATTENDANCE, path or "")
+        path = await _may_confirm(session, activity, staff, leader_id)
+        staff_id = staff.id if staff is not None else None
         if shift.confirmed_at is not None:
             raise AlreadyConfirmed()
         if now < shift.starts_at:
@@ -125,16 +130,39 @@ async def confirm_attendance(
             if came and activity.rule_code:
                 change = await award_in(
                     session, person_id=signup.person_id, rule_code=activity.rule_code,
-                    request_key=f"duty:{signup.id}", requested_by=staff.id,
+                    request_key=f"duty:{signup.id}", requested_by=staff_id,
                     note=f"{activity.name} {shift.starts_at.astimezone(zone):%Y-%m-%d %H:%M}",
                     zone=zone, now=now, times=times_paid(activity, shift),
                 )  # fmt: skip
                 paid += change is not None
-        shift.confirmed_at, shift.confirmed_by = now, staff.id
+        shift.confirmed_at, shift.confirmed_by = now, staff_id
         attended = sum(1 for s in signups if s.status == "attended")
         record_audit(
-            session, at=now, actor_staff_id=staff.id, action="duty.attendance_confirmed",
+            session, at=now, actor_staff_id=staff_id, action="duty.attendance_confirmed",
             target=f"duty_shift:{shift.id}", unit_path=path,
-            details={"attended": attended, "absent": len(signups) - attended, "paid": paid},
+            details={"attended": attended, "absent": len(signups) - attended, "paid": paid,
+                     **({"leader": leader_id} if staff is None else {})},
         )  # fmt: skip
         return Confirmed(attended, len(signups) - attended, paid)
+
+
+async def _may_confirm(
+    session: AsyncSession, activity: DutyActivity, staff: StaffView | None, leader_id: int | None
+) -> str:
+    """The activity's unit path, when staff may confirm there (the permissions table) or
+    the person leads its team. Raises out_of_scope."""
+    path = await session.scalar(select(OrgUnit.path).where(OrgUnit.id == activity.org_unit_id))
+    if staff is not None:
+        staff.require(Action.CONFIRM_ATTENDANCE, path or "")
+        return path or ""
+    if leader_id is not None and activity.team_id is not None:
+        leads = await session.scalar(
+            select(TeamMember.id).where(
+                TeamMember.team_id == activity.team_id,
+                TeamMember.person_id == leader_id,
+                TeamMember.leader.is_(True),
+            )
+        )
+        if leads is not None:
+            return path or ""
+    raise OutOfScope()

@@ -59,6 +59,8 @@ class DutyShift(Base):
     # When its volunteers were reminded: the evening before, and an hour before.
     evening_reminded_at: Mapped[datetime | None]
     reminded_at: Mapped[datetime | None]
+    # When its leaders and staff were asked, at its end, to confirm who came.
+    roll_called_at: Mapped[datetime | None]
 
 
 class DutySignup(Base):

@@ -9,10 +9,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from core.db import Database
+from core.i18n import Catalogues
 from core.uow import UnitOfWork
 from fakebotapi import FakeBotAPI
 from rewards.cases.models import Case
-from rewards.duty.models import DutyGroupChat, DutySignup
+from rewards.duty.models import DutyActivity, DutyGroupChat, DutyShift, DutySignup
+from rewards.duty.roll_call import call_rolls
+from rewards.duty.signups import sign_up
+from rewards.people.models import Team, TeamMember
+from tests.admin.kiosk_support import balance
+from tests.bot.outbox import sending
 from tests.bot.staff_phone import linked
 from tests.duty.patrol import GATE, build_patrol
 
@@ -76,3 +83,56 @@ async def test_staff_bind_the_volunteers_group_from_inside_it(
     async with uow.read() as session:
         chats = list(await session.scalars(select(DutyGroupChat.chat_id)))
     assert chats == [-4343]
+
+
+async def test_the_team_leader_ticks_who_came_and_the_points_post(
+    fake_api: FakeBotAPI,
+    database: Database,
+    database_url: str,
+    catalogues: Catalogues,
+    uow: UnitOfWork,
+) -> None:
+    now = datetime.now(UTC)
+    patrol = await build_patrol(uow, starts_at=now + timedelta(days=1))
+    alice, (r0, r1, _) = patrol.people.alice, patrol.extra
+    await sign_up(uow, person_id=r0, shift_id=patrol.shift)
+    await sign_up(uow, person_id=r1, shift_id=patrol.shift)
+    async with uow.write() as session:
+        grid = patrol.people.units["grid-1"].id
+        team = Team(code="gate-team", name="东门巡逻队", org_unit_id=grid, created_at=now)
+        session.add(team)
+        await session.flush()
+        session.add(TeamMember(team_id=team.id, person_id=alice, leader=True, joined_at=now))
+        activity = await session.get(DutyActivity, patrol.activity)
+        shift = await session.get(DutyShift, patrol.shift)
+        assert activity is not None
+        assert shift is not None
+        activity.team_id = team.id
+        shift.starts_at, shift.ends_at = now - timedelta(hours=2), now - timedelta(minutes=5)
+        for signup in await session.scalars(select(DutySignup).where(DutySignup.person_id == r0)):
+            signup.checked_in_at = now - timedelta(hours=2)
+    async with uow.write() as session:
+        assert await call_rolls(session, uow.now()) == 1
+    before = await balance(uow, r0)
+    leader = fake_api.user(501, first_name="Alice", language_code="zh-hans")
+    await leader.send("📋 我的上报")  # she has talked to the bot before
+    await leader.expect_message(contains="还没有上报过")
+    async with sending(fake_api, database, database_url, catalogues):
+        asked = await leader.expect_message(contains="东门早巡”结束了")
+        await leader.press("📋 确认出勤", message=asked)
+        roll = await leader.expect_message(contains="点名字勾选到了的人")
+        assert [label for row in roll.buttons() for label in row] == [
+            "✅ R0", "⬜ R1", "确认 1 人出勤",
+        ]  # fmt: skip
+        await leader.press("⬜ R1", message=roll)
+        assert await leader.changed.wait_for(lambda: "确认 2 人出勤" in str(roll.buttons()), 5)
+        await leader.press("✅ R1", message=roll)  # ticked by mistake: off again
+        assert await leader.changed.wait_for(lambda: "确认 1 人出勤" in str(roll.buttons()), 5)
+        await leader.press("确认 1 人出勤", message=roll)
+        await leader.expect_message(contains="出勤 1 人，缺勤 1 人，1 人获得积分")
+    assert await balance(uow, r0) == before + 3
+    async with uow.read() as session:
+        marks = dict(
+            (await session.execute(select(DutySignup.person_id, DutySignup.status))).all()
+        )
+    assert (marks[r0], marks[r1]) == ("attended", "absent")

@@ -28,6 +28,7 @@ from core.ratelimit import RateLimiter
 from core.redis import connect_redis
 from core.settings import DEFAULT_FILES_DIR, DEFAULT_TIME_ZONE, Settings
 from rewards.cases.duplicates import DuplicatePolicy
+from rewards.duty.policy import DEFAULT_POLICY, DutyPolicy
 from rewards.messaging.delivery import Pace
 from rewards.people.joining import code_guess_limiter
 
@@ -70,6 +71,7 @@ def create_dispatcher(
     code_guesses: RateLimiter | None = None,
     files: FileStorage | None = None,
     duplicates: DuplicatePolicy | None = None,
+    duty: DutyPolicy | None = None,
 ) -> Dispatcher:
     """The dispatcher with every middleware; `routers` defaults to all feature routers.
     `zone` is the community's time zone (periods such as "this quarter"); `files` where
@@ -81,6 +83,7 @@ def create_dispatcher(
         code_guesses=code_guesses or code_guess_limiter(None),
         files=files or LocalFileStorage(DEFAULT_FILES_DIR),
         duplicates=duplicates or DuplicatePolicy(),
+        duty=duty or DEFAULT_POLICY,
     )
     # Order matters: the unit of work must exist before the locale lookup uses it.
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(database, clock or SystemClock()))

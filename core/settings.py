@@ -78,6 +78,14 @@ class Settings(BaseSettings):
     # "is this the same problem?" before it is sent.
     case_duplicate_radius_m: float = Field(default=50.0, gt=0, le=5000)
     case_duplicate_days: int = Field(default=7, ge=1, le=90)
+    # Volunteer duty: check-in opens this long before a shift's start and closes this long
+    # after it; a freed place waits this long for the one offered it; this many no-shows
+    # in 90 days pause a resident's sign-ups for so many days.
+    duty_check_in_before_minutes: int = Field(default=30, ge=0, le=24 * 60)
+    duty_check_in_after_minutes: int = Field(default=30, ge=0, le=24 * 60)
+    duty_offer_minutes: int = Field(default=120, ge=5, le=7 * 24 * 60)
+    duty_no_shows_pause: int = Field(default=3, ge=1, le=100)
+    duty_pause_days: int = Field(default=30, ge=0, le=365)
     # How much the processes log: every update handled is a line at INFO.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # The community's clock, for quiet hours and (later) periods and reminders.

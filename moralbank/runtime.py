@@ -37,6 +37,7 @@ from core.redis import connect_redis
 from core.settings import Settings
 from moralbank.worker import Worker, worker_id
 from rewards.cases.duplicates import DuplicatePolicy
+from rewards.duty.policy import DutyPolicy, duty_policy
 from rewards.messaging.delivery import Pace
 from rewards.messaging.quiet_hours import QuietHours
 from rewards.people.joining import code_guess_limiter
@@ -111,8 +112,19 @@ def _telegram(settings: Settings, database: Database, catalogues: Catalogues) ->
             radius_m=settings.case_duplicate_radius_m,
             window=timedelta(days=settings.case_duplicate_days),
         ),
+        duty=duty_policy_of(settings),
     )
     return TelegramSide(create_bot(settings, database=database), dispatcher)
+
+
+def duty_policy_of(settings: Settings) -> DutyPolicy:
+    return duty_policy(
+        check_in_before_minutes=settings.duty_check_in_before_minutes,
+        check_in_after_minutes=settings.duty_check_in_after_minutes,
+        offer_minutes=settings.duty_offer_minutes,
+        no_shows_pause=settings.duty_no_shows_pause,
+        pause_days=settings.duty_pause_days,
+    )
 
 
 def _route_webhook(app: FastAPI, settings: Settings, telegram: TelegramSide) -> str:
@@ -190,6 +202,7 @@ def create_worker(
         sender=sender,
         chunk=settings.job_chunk_size,
         zone=ZoneInfo(settings.time_zone),
+        duty=duty_policy_of(settings),
     )
 
 

@@ -38,6 +38,7 @@ from rewards.duty import groups as duty_groups
 from rewards.duty import reminders as duty_reminders
 from rewards.duty import roll_call
 from rewards.duty.activities import plan_shifts
+from rewards.duty.policy import DEFAULT_POLICY, DutyPolicy
 from rewards.duty.signups import expire_offers
 from rewards.messaging import reminders
 from rewards.messaging.delivery import requeue_abandoned
@@ -97,8 +98,12 @@ async def _follow_up_cases(session: AsyncSession, job: ScheduledJob, now: dateti
         log.info("%d reporters asked whether their case stayed fixed", asked)
 
 
-def _duty_jobs(zone: ZoneInfo) -> Mapping[str, JobHandler]:
-    """The duty jobs that read the community's clock (days, evenings)."""
+def _duty_jobs(zone: ZoneInfo, policy: DutyPolicy) -> Mapping[str, JobHandler]:
+    """The duty jobs that read the community's clock (days, evenings) and its rules."""
+
+    async def lapse(session: AsyncSession, job: ScheduledJob, now: datetime) -> None:
+        if lapsed := await expire_offers(session, now, policy):
+            log.info("duty offers lapsed on %d shifts; offered to the next", lapsed)
 
     async def plan(session: AsyncSession, job: ScheduledJob, now: datetime) -> None:
         if added := await plan_shifts(session, now=now, zone=zone):
@@ -111,6 +116,7 @@ def _duty_jobs(zone: ZoneInfo) -> Mapping[str, JobHandler]:
         await duty_groups.post_to_groups(session, now, zone)
 
     return {
+        "duty.expire_offers": lapse,
         "duty.plan_shifts": plan,
         duty_reminders.JOB_KIND: remind,
         duty_groups.GROUP_JOB: post,
@@ -122,15 +128,12 @@ async def _call_rolls(session: AsyncSession, job: ScheduledJob, now: datetime) -
         log.info("attendance asked for on %d ended shifts", asked)
 
 
-async def _expire_duty_offers(session: AsyncSession, job: ScheduledJob, now: datetime) -> None:
-    if lapsed := await expire_offers(session, now):
-        log.info("duty offers lapsed on %d shifts; offered to the next", lapsed)
-
-
 def handlers(
-    chunk: int = DEFAULT_CHUNK, zone: ZoneInfo = COMMUNITY_ZONE
+    chunk: int = DEFAULT_CHUNK,
+    zone: ZoneInfo = COMMUNITY_ZONE,
+    duty: DutyPolicy = DEFAULT_POLICY,
 ) -> Mapping[str, JobHandler]:
-    return {**HANDLERS, expiry.JOB_KIND: _expiring_points(chunk), **_duty_jobs(zone)}
+    return {**HANDLERS, expiry.JOB_KIND: _expiring_points(chunk), **_duty_jobs(zone, duty)}
 
 
 HANDLERS: Mapping[str, JobHandler] = {
@@ -142,9 +145,8 @@ HANDLERS: Mapping[str, JobHandler] = {
     expiry.JOB_KIND: _expiring_points(DEFAULT_CHUNK),
     deadlines.OVERDUE_JOB: _overdue_cases,
     deadlines.FOLLOW_UP_JOB: _follow_up_cases,
-    "duty.expire_offers": _expire_duty_offers,
     roll_call.JOB_KIND: _call_rolls,
-    **_duty_jobs(COMMUNITY_ZONE),
+    **_duty_jobs(COMMUNITY_ZONE, DEFAULT_POLICY),
 }
 RECURRING = [
     Recurring("ledger.expire_holds", timedelta(minutes=1)),
@@ -177,11 +179,12 @@ class Worker:
         sender: OutboxSender | None = None,
         chunk: int = DEFAULT_CHUNK,
         zone: ZoneInfo = COMMUNITY_ZONE,
+        duty: DutyPolicy = DEFAULT_POLICY,
     ) -> None:
         self.database = database
         self.clock = clock
         self.sender = sender
-        self.handlers = handlers(chunk, zone)
+        self.handlers = handlers(chunk, zone, duty)
         self._stopped = asyncio.Event()
 
     def _uow(self) -> UnitOfWork:

@@ -27,6 +27,7 @@ from rewards.duty import checkin, groups, signups
 from rewards.duty.checkin import CheckIn
 from rewards.duty.errors import NotSignedUp
 from rewards.duty.listing import ShiftLine, my_shifts, open_shifts
+from rewards.duty.policy import DutyPolicy
 from rewards.errors import StaffNotLinked
 from rewards.people.service import PersonView
 from rewards.staff.telegram import staff_of_chat
@@ -50,6 +51,7 @@ async def on_step(
     uow: UnitOfWork,
     zone: ZoneInfo,
     state: FSMContext,
+    duty: DutyPolicy,
 ) -> None:
     chat, shift, action = chat_of(callback), callback_data.shift, callback_data.action
     if action == "mine":
@@ -62,26 +64,31 @@ async def on_step(
         await _check_out(callback, chat, t, person, uow, state, shift, action == "ok")
         return
     if action == "join":
-        done = await signups.sign_up(uow, person_id=person.id, shift_id=shift)
+        done = await signups.sign_up(uow, person_id=person.id, shift_id=shift, policy=duty)
     elif action == "take":
         done = await signups.take_offer(uow, person_id=person.id, shift_id=shift)
     else:
-        done = await signups.cancel(uow, person_id=person.id, shift_id=shift)
+        done = await signups.cancel(uow, person_id=person.id, shift_id=shift, policy=duty)
     await callback.answer(t(f"duty.done.{done.status}"), show_alert=True)
     await _list(chat, t, await my_shifts(uow, person_id=person.id), zone, t("duty.mine_title"))
 
 
 async def check_in_by_poster(
     message: Message, t: Translator, person: PersonView, uow: UnitOfWork, zone: ZoneInfo,
-    payload: str,
+    duty: DutyPolicy, payload: str,
 ) -> None:  # fmt: skip
     """/start duty_<secret>, from the poster's QR."""
-    done = await checkin.check_in_by_poster(uow, person_id=person.id, payload=payload)
+    done = await checkin.check_in_by_poster(uow, person_id=person.id, payload=payload, policy=duty)
     await _checked_in(message, t, done, zone)
 
 
 async def on_location(
-    message: Message, t: Translator, person: PersonView, uow: UnitOfWork, zone: ZoneInfo
+    message: Message,
+    t: Translator,
+    person: PersonView,
+    uow: UnitOfWork,
+    zone: ZoneInfo,
+    duty: DutyPolicy,
 ) -> None:
     """A location with no report being told: a check-in near one's assembly point."""
     if message.location is None:
@@ -92,6 +99,7 @@ async def on_location(
             person_id=person.id,
             latitude=message.location.latitude,
             longitude=message.location.longitude,
+            policy=duty,
         )
     except NotSignedUp:
         await message.answer(t("report.location_without_report"), reply_markup=main_menu_kb(t))

@@ -21,6 +21,7 @@ from bot.keyboards import language_kb, main_menu_kb
 from core.i18n import Translator
 from core.uow import UnitOfWork
 from rewards.duty.activities import POSTER_PREFIX
+from rewards.duty.policy import DutyPolicy
 from rewards.people.joining import residency
 from rewards.people.service import PersonView
 from rewards.redemption.codes import LINK_PREFIX
@@ -35,6 +36,7 @@ async def cmd_start(
     uow: UnitOfWork,
     state: FSMContext,
     zone: ZoneInfo,
+    duty: DutyPolicy,
 ) -> None:
     if command.args and command.args.startswith(LINK_PREFIX):
         # At the counter: the checkout, not a welcome.
@@ -45,7 +47,7 @@ async def cmd_start(
         return
     if command.args and command.args.startswith(POSTER_PREFIX):
         # At the assembly point: the poster's QR checks in.
-        await check_in_by_poster(message, t, person, uow, zone, command.args)
+        await check_in_by_poster(message, t, person, uow, zone, duty, command.args)
         return
     await message.answer(
         t("start.welcome", name=html.quote(person.display_name)), reply_markup=language_kb(t)

@@ -10,7 +10,7 @@ turns into a report at the assembly point.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,12 +26,9 @@ from rewards.duty.errors import (
     UnknownPoster,
 )
 from rewards.duty.models import DutyActivity, DutyShift, DutySignup
+from rewards.duty.policy import DEFAULT_POLICY, DutyPolicy
 from rewards.duty.signups import HOLDS_A_PLACE, Locked, locked_shift, signup_of, taken
 from rewards.people.residents import load_verified_resident
-
-CHECK_IN_BEFORE = timedelta(minutes=30)
-CHECK_IN_AFTER = timedelta(minutes=30)
-NEAR_ASSEMBLY_M = 150.0
 
 
 @dataclass(frozen=True)
@@ -52,7 +49,9 @@ class CheckOut:
     longitude: float
 
 
-async def check_in_by_poster(uow: UnitOfWork, *, person_id: int, payload: str) -> CheckIn:
+async def check_in_by_poster(
+    uow: UnitOfWork, *, person_id: int, payload: str, policy: DutyPolicy = DEFAULT_POLICY
+) -> CheckIn:
     """Raises duty_unknown_poster, duty_not_check_in_time, duty_shift_full, and the
     resident's own refusals (not verified, left)."""
     secret = payload.removeprefix(POSTER_PREFIX)
@@ -67,14 +66,20 @@ async def check_in_by_poster(uow: UnitOfWork, *, person_id: int, payload: str) -
         )
         if activity_id is None:
             raise UnknownPoster()
-        shift_id = await session.scalar(_around(now).where(DutyShift.activity_id == activity_id))
+        around = _around(now, policy).where(DutyShift.activity_id == activity_id)
+        shift_id = await session.scalar(around)
         if shift_id is None:
-            raise _not_now()
+            raise _not_now(policy)
         return await _check_in(session, await locked_shift(session, shift_id), person_id, now)
 
 
 async def check_in_by_location(
-    uow: UnitOfWork, *, person_id: int, latitude: float, longitude: float
+    uow: UnitOfWork,
+    *,
+    person_id: int,
+    latitude: float,
+    longitude: float,
+    policy: DutyPolicy = DEFAULT_POLICY,
 ) -> CheckIn:
     """The shift around now that this person signed up for, when they stand near its
     assembly point. Raises duty_not_signed_up, duty_too_far."""
@@ -82,7 +87,7 @@ async def check_in_by_location(
         now = uow.now()
         await load_verified_resident(session, person_id)
         mine = await session.execute(
-            _around(now)
+            _around(now, policy)
             .add_columns(DutyActivity.latitude, DutyActivity.longitude)
             .join(DutySignup, DutySignup.shift_id == DutyShift.id)
             .join(DutyActivity, DutyActivity.id == DutyShift.activity_id)
@@ -95,8 +100,8 @@ async def check_in_by_location(
                 nearest = (metres, shift_id)
         if nearest is None:
             raise NotSignedUp()
-        if nearest[0] > NEAR_ASSEMBLY_M:
-            raise TooFarFromAssembly(metres=int(NEAR_ASSEMBLY_M))
+        if nearest[0] > policy.near_assembly_m:
+            raise TooFarFromAssembly(metres=int(policy.near_assembly_m))
         return await _check_in(session, await locked_shift(session, nearest[1]), person_id, now)
 
 
@@ -121,23 +126,23 @@ async def check_out(
         return CheckOut(shift_id, all_clear, activity.latitude, activity.longitude)
 
 
-def _around(now: datetime) -> Select[int]:
+def _around(now: datetime, policy: DutyPolicy) -> Select[int]:
     """Shifts whose check-in window holds `now`, the earliest start first."""
     return (
         select(DutyShift.id)
         .where(
-            DutyShift.starts_at >= now - CHECK_IN_AFTER,
-            DutyShift.starts_at <= now + CHECK_IN_BEFORE,
+            DutyShift.starts_at >= now - policy.check_in_after,
+            DutyShift.starts_at <= now + policy.check_in_before,
             DutyShift.confirmed_at.is_(None),
         )
         .order_by(DutyShift.starts_at)
     )
 
 
-def _not_now() -> NotCheckInTime:
+def _not_now(policy: DutyPolicy) -> NotCheckInTime:
     return NotCheckInTime(
-        before=int(CHECK_IN_BEFORE.total_seconds() // 60),
-        after=int(CHECK_IN_AFTER.total_seconds() // 60),
+        before=int(policy.check_in_before.total_seconds() // 60),
+        after=int(policy.check_in_after.total_seconds() // 60),
     )
 
 

@@ -25,14 +25,10 @@ from rewards.duty.errors import (
     UnknownShift,
 )
 from rewards.duty.models import DutyActivity, DutyShift, DutySignup
+from rewards.duty.policy import DEFAULT_POLICY, DutyPolicy
 from rewards.messaging.outbox import notify
 from rewards.people.models import Person, Team, TeamMember
 from rewards.people.residents import load_verified_resident, telegram_chat
-
-OFFER_FOR = timedelta(hours=2)  # how long a freed place waits for the one offered it
-NO_SHOWS_PAUSE = 3  # no-shows within NO_SHOW_WINDOW that pause sign-ups...
-NO_SHOW_WINDOW = timedelta(days=90)
-PAUSED_FOR = timedelta(days=30)  # ...for this long after the last one
 
 
 class SignupStatus(enum.StrEnum):
@@ -60,7 +56,9 @@ class Locked:
     activity: DutyActivity
 
 
-async def sign_up(uow: UnitOfWork, *, person_id: int, shift_id: int) -> SignupView:
+async def sign_up(
+    uow: UnitOfWork, *, person_id: int, shift_id: int, policy: DutyPolicy = DEFAULT_POLICY
+) -> SignupView:
     """A place, or a place on the waiting list when the shift is full. Twice is once.
     Raises unknown_shift, duty_signup_closed, duty_not_in_team, duty_signups_paused,
     not_a_resident, not_verified, resident_left."""
@@ -70,7 +68,7 @@ async def sign_up(uow: UnitOfWork, *, person_id: int, shift_id: int) -> SignupVi
         locked = await locked_shift(session, shift_id)
         _refuse_closed(locked, now)
         await _refuse_outsiders(session, locked.activity, person_id)
-        await _refuse_paused(session, person_id, now)
+        await _refuse_paused(session, person_id, now, policy)
         signup = await signup_of(session, shift_id, person_id)
         if signup is not None and signup.status != SignupStatus.CANCELLED:
             return _view(signup)
@@ -84,7 +82,9 @@ async def sign_up(uow: UnitOfWork, *, person_id: int, shift_id: int) -> SignupVi
         return _view(signup)
 
 
-async def cancel(uow: UnitOfWork, *, person_id: int, shift_id: int) -> SignupView:
+async def cancel(
+    uow: UnitOfWork, *, person_id: int, shift_id: int, policy: DutyPolicy = DEFAULT_POLICY
+) -> SignupView:
     """Give the place back (before the cut-off), or leave the waiting list (any time
     before the start). A place given back goes to the first one waiting."""
     async with uow.write() as session:
@@ -99,7 +99,7 @@ async def cancel(uow: UnitOfWork, *, person_id: int, shift_id: int) -> SignupVie
             raise CancelTooLate(hours=locked.activity.cancel_until_hours)
         signup.status, signup.offered_until, signup.updated_at = "cancelled", None, now
         if held:
-            await offer_freed_places(session, locked, now)
+            await offer_freed_places(session, locked, now, policy)
         return _view(signup)
 
 
@@ -117,7 +117,9 @@ async def take_offer(uow: UnitOfWork, *, person_id: int, shift_id: int) -> Signu
         return _view(signup)
 
 
-async def expire_offers(session: AsyncSession, now: datetime) -> int:
+async def expire_offers(
+    session: AsyncSession, now: datetime, policy: DutyPolicy = DEFAULT_POLICY
+) -> int:
     """Offers not taken in time lapse, and each place is offered to the next one
     waiting (a job, every minute). Returns on how many shifts offers lapsed."""
     lapsed = list(
@@ -138,11 +140,13 @@ async def expire_offers(session: AsyncSession, now: datetime) -> int:
         )
         for signup in expired:
             signup.status, signup.offered_until, signup.updated_at = "cancelled", None, now
-        await offer_freed_places(session, locked, now)
+        await offer_freed_places(session, locked, now, policy)
     return len(lapsed)
 
 
-async def offer_freed_places(session: AsyncSession, locked: Locked, now: datetime) -> None:
+async def offer_freed_places(
+    session: AsyncSession, locked: Locked, now: datetime, policy: DutyPolicy
+) -> None:
     """Each free place to the next one waiting, first come first offered, told in the bot
     with a button to take it."""
     if now >= locked.shift.starts_at:
@@ -156,7 +160,7 @@ async def offer_freed_places(session: AsyncSession, locked: Locked, now: datetim
         .order_by(DutySignup.created_at, DutySignup.id)
         .limit(free)
     )
-    until = min(now + OFFER_FOR, locked.shift.starts_at)
+    until = min(now + policy.offer_for, locked.shift.starts_at)
     for signup in waiting:
         signup.status, signup.offered_until, signup.updated_at = "offered", until, now
         await _tell_offer(session, signup, locked, until, now)
@@ -226,7 +230,9 @@ async def _refuse_outsiders(session: AsyncSession, activity: DutyActivity, perso
         raise NotInTeam(team=team or "")
 
 
-async def _refuse_paused(session: AsyncSession, person_id: int, now: datetime) -> None:
+async def _refuse_paused(
+    session: AsyncSession, person_id: int, now: datetime, policy: DutyPolicy
+) -> None:
     absences = list(
         await session.scalars(
             select(DutyShift.starts_at)
@@ -234,12 +240,12 @@ async def _refuse_paused(session: AsyncSession, person_id: int, now: datetime) -
             .where(
                 DutySignup.person_id == person_id,
                 DutySignup.status == "absent",
-                DutyShift.starts_at >= now - NO_SHOW_WINDOW,
+                DutyShift.starts_at >= now - policy.no_show_window,
             )
         )
     )
-    if len(absences) >= NO_SHOWS_PAUSE:
-        until = max(absences) + PAUSED_FOR
+    if len(absences) >= policy.no_shows:
+        until = max(absences) + policy.paused_for
         if now < until:
             raise SignupsPaused(until=until.date().isoformat())
 

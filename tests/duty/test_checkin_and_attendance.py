@@ -26,6 +26,7 @@ from rewards.duty.errors import (
     UnknownPoster,
 )
 from rewards.duty.models import DutySignup
+from rewards.duty.policy import duty_policy
 from rewards.duty.signups import sign_up
 from rewards.errors import OutOfScope
 from tests.admin.kiosk_support import balance
@@ -170,3 +171,25 @@ async def test_per_hour_pay_times_the_shift_multiplier(
     )
     assert done.paid == 1
     assert await balance(uow, people.alice) == before + 3 * 2 * 2  # 2 full hours, twice
+
+
+async def test_the_check_in_window_is_the_communitys_setting(
+    uow: UnitOfWork, patrol: Patrol, clock: FrozenClock
+) -> None:
+    wide = duty_policy(
+        check_in_before_minutes=60, check_in_after_minutes=5, offer_minutes=60,
+        no_shows_pause=3, pause_days=30,
+    )  # fmt: skip
+    move_to(clock, -timedelta(minutes=45))
+    with pytest.raises(NotCheckInTime):
+        await check_in_by_poster(uow, person_id=patrol.people.alice, payload=patrol.poster)
+    done = await check_in_by_poster(
+        uow, person_id=patrol.people.alice, payload=patrol.poster, policy=wide
+    )
+    assert done.shift_id == patrol.shift
+    move_to(clock, timedelta(minutes=10))
+    with pytest.raises(NotCheckInTime) as late:
+        await check_in_by_poster(
+            uow, person_id=patrol.extra[0], payload=patrol.poster, policy=wide
+        )
+    assert late.value.params == {"before": 60, "after": 5}

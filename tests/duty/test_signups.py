@@ -16,7 +16,8 @@ from core.db import Database
 from core.uow import UnitOfWork
 from rewards.duty.errors import CancelTooLate, OfferExpired, SignupClosed, SignupsPaused
 from rewards.duty.models import DutyShift, DutySignup
-from rewards.duty.signups import OFFER_FOR, cancel, expire_offers, sign_up, take_offer
+from rewards.duty.policy import DEFAULT_POLICY
+from rewards.duty.signups import cancel, expire_offers, sign_up, take_offer
 from rewards.messaging.models import OutboxMessage
 from tests.duty.patrol import Patrol, at, build_patrol
 from tests.rewards.community import START
@@ -70,7 +71,7 @@ async def test_places_then_a_waiting_list_and_a_freed_place_offered_in_turn(
     await cancel(uow, person_id=alice, shift_id=shift)
     assert (await statuses(uow, shift))[r1] == "offered"
     assert await offers_told(uow) == [9101]
-    clock.advance(OFFER_FOR + timedelta(minutes=1))
+    clock.advance(DEFAULT_POLICY.offer_for + timedelta(minutes=1))
     with pytest.raises(OfferExpired):
         await take_offer(uow, person_id=r1, shift_id=shift)
     async with uow.write() as session:

@@ -3,41 +3,21 @@ same figures as an XLSX workbook."""
 
 from __future__ import annotations
 
-from datetime import date
-from zoneinfo import ZoneInfo
-
 from fastapi import Request
 from fastapi.responses import Response
 
 from admin.charts import bar_chart
+from admin.dates import typed_period
 from admin.deps import CurrentStaff, Uow, Zone
 from admin.rendering import render, translator_for
 from admin.routes import page_router
 from core.i18n import Translator
 from core.spreadsheets import Cell, Sheet, workbook_of
-from core.uow import UnitOfWork
 from rewards.cases.statistics import CaseStatistics, Figures, case_statistics
-from rewards.points.periods import period_start
 
 router = page_router()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GROUPS = ("grids", "communities", "categories", "handlers")
-
-
-def _period(start: str, end: str, uow: UnitOfWork, zone: ZoneInfo) -> tuple[date, date, bool]:
-    """The days asked for; this quarter so far when blank, or when not days in order
-    (then the page says so)."""
-    today = uow.now().astimezone(zone).date()
-    quarter = period_start("quarter", uow.now(), zone).astimezone(zone).date()
-    if not start and not end:
-        return quarter, today, False
-    try:
-        first, last = date.fromisoformat(start[:10]), date.fromisoformat(end[:10])
-    except ValueError:
-        return quarter, today, True
-    if last < first or (last - first).days > 3660:
-        return quarter, today, True
-    return first, last, False
 
 
 @router.get("/cases/stats")
@@ -45,7 +25,7 @@ async def stats_page(
     request: Request, staff: CurrentStaff, uow: Uow, zone: Zone, start: str = "", end: str = ""
 ) -> Response:
     t = translator_for(request, staff.language)
-    first, last, mistyped = _period(start, end, uow, zone)
+    first, last, mistyped = typed_period(start, end, uow.now(), zone)
     stats = await case_statistics(uow, staff=staff, start=first, end=last, zone=zone)
     states = [(t(f"cases.state.{s}"), float(n)) for s, n in sorted(stats.total.by_state.items())]
     rates = [(g.name, g.closure_rate or 0.0) for g in stats.grids]
@@ -62,7 +42,7 @@ async def stats_xlsx(
     request: Request, staff: CurrentStaff, uow: Uow, zone: Zone, start: str = "", end: str = ""
 ) -> Response:
     t = translator_for(request, staff.language)
-    first, last, _ = _period(start, end, uow, zone)
+    first, last, _ = typed_period(start, end, uow.now(), zone)
     stats = await case_statistics(uow, staff=staff, start=first, end=last, zone=zone)
     body = workbook_of(_sheets(t, stats))
     return Response(

@@ -12,12 +12,13 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import model_validator
 
 from admin.bot_links import deep_link
+from admin.dates import typed_period
 from admin.deps import CurrentStaff, Uow, Zone
 from admin.params import Id, IdPath
 from admin.posters import poster_pdf
 from admin.rendering import render, translator_for
 from admin.routes import page_router
-from core.spreadsheets import workbook
+from core.spreadsheets import Cell, workbook_of
 from rewards.duty.activities import (
     MOST_MULTIPLIER,
     ActivityDraft,
@@ -28,7 +29,6 @@ from rewards.duty.activities import (
 from rewards.duty.attendance import confirm_attendance, roster
 from rewards.duty.overview import duty_overview, volunteer_hours
 from rewards.org.service import units_below
-from rewards.points.periods import period_start
 from rewards.staff.permissions import Action
 
 router = page_router()
@@ -134,17 +134,27 @@ async def attendance(
 
 
 @router.get("/duty/hours.xlsx")
-async def hours(request: Request, staff: CurrentStaff, uow: Uow, zone: Zone) -> Response:
-    """This quarter so far: attended shifts and hours per volunteer."""
+async def hours(
+    request: Request, staff: CurrentStaff, uow: Uow, zone: Zone, start: str = "", end: str = ""
+) -> Response:
+    """Attended shifts and hours per volunteer and per team, for the days asked (this
+    quarter so far by default)."""
     t = translator_for(request, staff.language)
-    since = period_start("quarter", uow.now(), zone)
-    rows = await volunteer_hours(
-        uow, staff=staff, since=since, until=uow.now() + timedelta(days=1)
-    )
+    first, last, _ = typed_period(start, end, uow.now(), zone)
+    since = datetime.combine(first, time(), tzinfo=zone)
+    until = datetime.combine(last + timedelta(days=1), time(), tzinfo=zone)
+    found = await volunteer_hours(uow, staff=staff, since=since, until=until)
     headings = [t(f"duty.hours.{c}") for c in ("name", "teams", "shifts", "hours")]
-    body = workbook(
-        t("duty.hours.title"), headings, [[r.name, r.teams, r.shifts, r.hours] for r in rows]
+    people: list[list[Cell]] = [
+        [r.name, "、".join(r.teams), r.shifts, r.hours] for r in found.people
+    ]
+    teams: list[list[Cell]] = [[r.name, None, r.shifts, r.hours] for r in found.teams]
+    body = workbook_of(
+        [(t("duty.hours.title"), headings, people), (t("duty.hours.by_team"), headings, teams)]
     )
+    filename = f"volunteer-hours-{first}-{last}.xlsx"
     return Response(
-        body, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="hours.xlsx"'}
+        body,
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

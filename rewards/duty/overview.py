@@ -49,9 +49,15 @@ class ActivityRow:
 @dataclass(frozen=True)
 class HoursRow:
     name: str
-    teams: str
+    teams: tuple[str, ...]
     shifts: int
     hours: float
+
+
+@dataclass(frozen=True)
+class VolunteerHours:
+    people: list[HoursRow]  # most hours first
+    teams: list[HoursRow]  # a team's members' shifts and hours (name: the team's)
 
 
 def _reach(staff: StaffView) -> ColumnElement[bool]:
@@ -118,9 +124,9 @@ async def duty_overview(uow: UnitOfWork, *, staff: StaffView) -> list[ActivityRo
 
 async def volunteer_hours(
     uow: UnitOfWork, *, staff: StaffView, since: datetime, until: datetime
-) -> list[HoursRow]:
-    """Attended shifts and their hours per person, in the activities of the staff
-    member's reach, most hours first."""
+) -> VolunteerHours:
+    """Attended shifts and their hours per person and per team, in the activities of the
+    staff member's reach, most hours first."""
     if not any(staff.may(action) for action in WORKS_DUTY):
         raise OutOfScope()
     async with uow.read() as session:
@@ -152,8 +158,21 @@ async def volunteer_hours(
             .order_by(Team.name)
         ):
             teams[person_id].append(team)
-    rows_out = [
-        HoursRow(names[p], "、".join(teams[p]), int(count), round(hours, 2))
+    people = [
+        HoursRow(names[p], tuple(teams[p]), int(count), round(hours, 2))
         for p, (count, hours) in totals.items()
     ]
-    return sorted(rows_out, key=lambda row: (-row.hours, row.name))
+    by_team: dict[str, list[float]] = {}
+    for row in people:
+        for team in row.teams:
+            entry = by_team.setdefault(team, [0, 0.0])
+            entry[0] += row.shifts
+            entry[1] += row.hours
+    team_rows = [
+        HoursRow(team, (), int(count), round(hours, 2)) for team, (count, hours) in by_team.items()
+    ]
+    return VolunteerHours(_most_first(people), _most_first(team_rows))
+
+
+def _most_first(rows: list[HoursRow]) -> list[HoursRow]:
+    return sorted(rows, key=lambda row: (-row.hours, row.name))

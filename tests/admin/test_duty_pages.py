@@ -25,6 +25,7 @@ from core.uow import UnitOfWork
 from rewards.duty.checkin import check_in_by_poster
 from rewards.duty.models import DutyActivity, DutyShift
 from rewards.duty.signups import sign_up
+from rewards.people.models import Team, TeamMember
 from tests.admin.conftest import csrf_of, log_in
 from tests.admin.kiosk_support import balance
 from tests.duty.patrol import Patrol, build_patrol
@@ -97,6 +98,12 @@ async def test_the_roster_confirms_attendance_and_the_hours_are_counted(
     client: httpx.AsyncClient, uow: UnitOfWork, patrol: Patrol, clock: FrozenClock
 ) -> None:
     alice, r0 = patrol.people.alice, patrol.extra[0]
+    async with uow.write() as session:
+        team = Team(code="gate", name="东门巡逻队", org_unit_id=patrol.people.units["grid-1"].id,
+                    created_at=clock.now())  # fmt: skip
+        session.add(team)
+        await session.flush()
+        session.add(TeamMember(team_id=team.id, person_id=alice, joined_at=clock.now()))
     await check_in_by_poster(uow, person_id=alice, payload=patrol.poster)
     await sign_up(uow, person_id=r0, shift_id=patrol.shift)
     clock.advance(timedelta(hours=1, minutes=30))
@@ -117,8 +124,10 @@ async def test_the_roster_confirms_attendance_and_the_hours_are_counted(
         data={"csrf_token": token, "present": [str(alice), str(r0)]},
     )
     assert again.status_code == 400
-    hours = await client.get("/duty/hours.xlsx")
-    sheet = load_workbook(io.BytesIO(hours.content)).active
-    assert sheet is not None
-    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
-    assert rows == [["Alice", None, 1, 1]]  # no team; one shift of an hour
+    book = load_workbook(io.BytesIO((await client.get("/duty/hours.xlsx")).content))
+    people, teams = ([[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+                     for sheet in book.worksheets)  # fmt: skip
+    assert people == [["Alice", "东门巡逻队", 1, 1]]  # one shift of an hour
+    assert teams == [["东门巡逻队", None, 1, 1]]
+    elsewhen = await client.get("/duty/hours.xlsx?start=2030-01-01&end=2030-01-31")
+    assert load_workbook(io.BytesIO(elsewhen.content)).worksheets[0].max_row == 1

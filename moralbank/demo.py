@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from core.uow import UnitOfWork
 from moralbank.demo_cases import load_cases_demo
+from moralbank.demo_duty import load_duty_demo
 from moralbank.demo_points import load_points_demo
 from moralbank.demo_shop import load_shop_demo
 from rewards.org.models import OrgLevel
@@ -84,6 +85,7 @@ async def load_demo(
     )
     await load_shop_demo(uow, manager=_present(views["shequ"]), cashier=_present(views["chaoshi"]))
     await load_cases_demo(uow, admin=_present(views["admin"]))
+    await load_duty_demo(uow, admin=_present(views["admin"]))
     return known
 
 

@@ -326,3 +326,29 @@ async def test_a_voice_note_plays_on_the_case_page(
     played = await client.get(f"/cases/{case.id}/voice")
     assert played.headers["content-type"] == "audio/ogg"
     assert played.content == voice
+
+
+async def test_staff_pause_and_resume_a_residents_reporting_on_their_page(
+    client: httpx.AsyncClient, uow: UnitOfWork, town: Town
+) -> None:
+    alice = town.people.alice
+    assert (await log_in(client, "admin", PASSWORD)).status_code == 303
+    page = (await client.get(f"/residents/{alice}")).text
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<form" not in title
+    assert page.count(f'action="/residents/{alice}/reporting/stop"') == 1
+    token = await csrf_of(client, f"/residents/{alice}")
+    refused = await client.post(
+        f"/residents/{alice}/reporting/stop", data={"csrf_token": token, "reason": " "}
+    )
+    assert refused.status_code == 400
+    stopped = await client.post(
+        f"/residents/{alice}/reporting/stop", data={"csrf_token": token, "reason": "刷屏"}
+    )
+    assert stopped.status_code == 303
+    page = (await client.get(stopped.headers["location"])).text
+    assert "已暂停该居民的随手拍" in page
+    assert "暂停上报：刷屏" in page
+    resumed = await client.post(f"/residents/{alice}/reporting/resume", data={"csrf_token": token})
+    assert resumed.status_code == 303
+    assert (await reported(uow, town, alice, town.lamp)).status == "reported"

@@ -121,6 +121,8 @@ async def bind_group(message: Message, t: Translator, uow: UnitOfWork) -> None:
 
 async def _checked_in(message: Message, t: Translator, done: CheckIn, zone: ZoneInfo) -> None:
     key = "duty.checked_in_walk_in" if done.walk_in else "duty.checked_in"
+    if done.again:
+        key = "duty.check_out_now"
     text = t(
         key,
         activity=html.quote(done.activity),

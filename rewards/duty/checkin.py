@@ -39,6 +39,7 @@ class CheckIn:
     starts_at: datetime
     ends_at: datetime
     walk_in: bool
+    again: bool = False  # checked in before: the poster scanned at the end checks out
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,9 @@ async def check_in_by_poster(
         if activity_id is None:
             raise UnknownPoster()
         around = _around(now, policy).where(DutyShift.activity_id == activity_id)
-        shift_id = await session.scalar(around)
+        shift_id = await session.scalar(around) or await _on_it(
+            session, activity_id, person_id, now, policy
+        )
         if shift_id is None:
             raise _not_now(policy)
         return await _check_in(session, await locked_shift(session, shift_id), person_id, now)
@@ -139,6 +142,25 @@ def _around(now: datetime, policy: DutyPolicy) -> Select[int]:
     )
 
 
+async def _on_it(
+    session: AsyncSession, activity_id: int, person_id: int, now: datetime, policy: DutyPolicy
+) -> int | None:
+    """The shift of this activity the person checked in to and is still on (until a while
+    after its end): the poster scanned again there is the way out."""
+    return await session.scalar(
+        select(DutyShift.id)
+        .join(DutySignup, DutySignup.shift_id == DutyShift.id)
+        .where(
+            DutyShift.activity_id == activity_id,
+            DutySignup.person_id == person_id,
+            DutySignup.checked_in_at.is_not(None),
+            DutySignup.checked_out_at.is_(None),
+            DutyShift.starts_at <= now,
+            DutyShift.ends_at >= now - policy.check_in_after,
+        )
+    )
+
+
 def _not_now(policy: DutyPolicy) -> NotCheckInTime:
     return NotCheckInTime(
         before=int(policy.check_in_before.total_seconds() // 60),
@@ -154,6 +176,7 @@ async def _check_in(
     walk_in = signup is None or signup.status not in HOLDS_A_PLACE
     if walk_in and await taken(session, shift.id) >= shift.capacity:
         raise ShiftFull()
+    again = signup is not None and signup.checked_in_at is not None
     if signup is None:
         signup = DutySignup(shift_id=shift.id, person_id=person_id, created_at=now)
         session.add(signup)
@@ -161,5 +184,6 @@ async def _check_in(
     signup.checked_in_at = signup.checked_in_at or now
     signup.updated_at = now
     return CheckIn(
-        shift.id, activity.name, activity.place_name, shift.starts_at, shift.ends_at, walk_in
-    )
+        shift.id, activity.name, activity.place_name, shift.starts_at, shift.ends_at,
+        walk_in and not again, again,
+    )  # fmt: skip

@@ -193,3 +193,18 @@ async def test_the_check_in_window_is_the_communitys_setting(
             uow, person_id=patrol.extra[0], payload=patrol.poster, policy=wide
         )
     assert late.value.params == {"before": 60, "after": 5}
+
+
+async def test_the_poster_scanned_again_at_the_end_is_the_way_out(
+    uow: UnitOfWork, patrol: Patrol, clock: FrozenClock
+) -> None:
+    alice = patrol.people.alice
+    move_to(clock, -timedelta(minutes=5))
+    first = await check_in_by_poster(uow, person_id=alice, payload=patrol.poster)
+    assert (first.walk_in, first.again) == (True, False)
+    move_to(clock, timedelta(minutes=58))  # long past the check-in window: still on it
+    again = await check_in_by_poster(uow, person_id=alice, payload=patrol.poster)
+    assert (again.shift_id, again.walk_in, again.again) == (patrol.shift, False, True)
+    await check_out(uow, person_id=alice, shift_id=patrol.shift, all_clear=True)
+    with pytest.raises(NotCheckInTime):  # out is out
+        await check_in_by_poster(uow, person_id=alice, payload=patrol.poster)

@@ -1,0 +1,114 @@
+"""Worked examples of a board from the ledger: awards minus deductions in the period,
+ties sharing a rank, an undo in the next quarter landing there as a reversal, residents
+not verified before the period left out, households summing their members, weights per
+point type, and a checksum the same ledger gives again."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from core.clock import FrozenClock
+from core.db import Database
+from core.uow import UnitOfWork
+from rewards.people.joining import verify_resident
+from rewards.people.residents import found_household
+from rewards.points.awards import apply_rule
+from rewards.points.corrections import undo
+from rewards.rankings.standings import Board, Standing, compute_board, ranked
+from tests.rewards.community import ZONE, Community, add_resident, build_community
+
+SET_UP = datetime(2026, 3, 20, 2, 0, tzinfo=UTC)  # the town is built in the quarter before
+Q2, Q3 = datetime(2026, 3, 31, 16, 0, tzinfo=UTC), datetime(2026, 6, 30, 16, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(SET_UP)
+
+
+@pytest.fixture
+def uow(database: Database, clock: FrozenClock) -> UnitOfWork:
+    return UnitOfWork(database, clock)
+
+
+@pytest.fixture
+async def town(uow: UnitOfWork) -> Community:
+    return await build_community(uow)
+
+
+def test_ties_share_a_rank_and_the_next_one_skips() -> None:
+    assert ranked({7: 10, 3: 8, 5: 8, 9: 5}) == (
+        Standing(7, 10, 1), Standing(3, 8, 2), Standing(5, 8, 2), Standing(9, 5, 4),
+    )  # fmt: skip
+
+
+async def board_of(uow: UnitOfWork, **asked: object) -> Board:
+    async with uow.read() as session:
+        return await compute_board(session, **asked)  # type: ignore[arg-type]
+
+
+async def award(uow: UnitOfWork, town: Community, person: int, rule: str, key: str) -> int:
+    change = await apply_rule(
+        uow, staff=town.admin, person_id=person, rule_code=rule, request_key=key, zone=ZONE
+    )
+    return change.id
+
+
+async def test_a_quarter_from_the_ledger_with_deductions_ties_and_a_late_undo(
+    uow: UnitOfWork, town: Community, clock: FrozenClock
+) -> None:
+    alice, bob = town.alice, town.bob
+    late = await add_resident(
+        uow, "Dan", town.units["grid-1"], 9901, "zh_Hans", verified_by=None
+    )  # joins before Q2 but is verified during it
+    clock.advance(Q2 + timedelta(days=3) - clock.now())
+    await verify_resident(uow, staff=town.admin, person_id=late)
+    first = await award(uow, town, alice, "sweep", "a1")  # +5
+    await award(uow, town, alice, "sweep", "a2")  # +5
+    await award(uow, town, alice, "litter", "a3")  # -3
+    await award(uow, town, bob, "sweep", "b1")  # +5
+    await award(uow, town, bob, "sweep", "b2")  # +5
+    await award(uow, town, bob, "litter", "b3")  # -3
+    await award(uow, town, late, "sweep", "d1")
+    q2 = await board_of(uow, scope="resident", unit_path="/", start=Q2, end=Q3)
+    assert [(s.subject_id, s.points, s.rank) for s in q2.standings] == [(alice, 7, 1), (bob, 7, 1)]
+
+    clock.advance(Q3 + timedelta(days=1) - clock.now())  # the next quarter: an undo
+    await undo(uow, staff=town.admin, change_id=first, reason="记错人了")
+    again = await board_of(uow, scope="resident", unit_path="/", start=Q2, end=Q3)
+    assert again.standings == q2.standings  # the locked quarter does not move
+    assert again.checksum == q2.checksum
+    q3 = await board_of(
+        uow, scope="resident", unit_path="/", start=Q3,
+        end=Q3 + timedelta(days=92), least_points=-100,
+    )  # fmt: skip
+    assert [(s.subject_id, s.points) for s in q3.standings] == [(alice, -5)]
+
+
+async def test_households_sum_their_members_and_weights_count_per_point_type(
+    uow: UnitOfWork, town: Community, clock: FrozenClock
+) -> None:
+    alice, bob = town.alice, town.bob
+    household = await found_household(
+        uow, staff=town.admin, unit_id=town.units["grid-1"].id, head_person_id=alice
+    )
+    clock.advance(Q2 + timedelta(days=3) - clock.now())
+    await award(uow, town, alice, "sweep", "a1")
+    await award(uow, town, bob, "sweep", "b1")
+    await award(uow, town, bob, "sweep", "b2")
+    homes = await board_of(uow, scope="household", unit_path="/", start=Q2, end=Q3)
+    assert [(s.subject_id, s.points) for s in homes.standings] == [(household, 5)]  # Bob: none
+    grid1 = town.units["grid-1"].path
+    only_grid1 = await board_of(uow, scope="resident", unit_path=grid1, start=Q2, end=Q3)
+    assert [s.subject_id for s in only_grid1.standings] == [alice]
+    doubled = await board_of(
+        uow, scope="resident", unit_path="/", start=Q2, end=Q3, weights={"moral": 2}
+    )
+    assert [(s.subject_id, s.points) for s in doubled.standings] == [(bob, 20), (alice, 10)]
+    unweighted = await board_of(
+        uow, scope="resident", unit_path="/", start=Q2, end=Q3, weights={"volunteer": 1}
+    )
+    assert unweighted.standings == ()  # sweeping pays moral points, which weigh nothing here
+    assert doubled.checksum != unweighted.checksum

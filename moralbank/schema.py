@@ -23,6 +23,7 @@ MODEL_MODULES = (
     "rewards.redemption.models",
     "rewards.cases.models",
     "rewards.duty.models",
+    "rewards.rankings.models",
 )
 
 

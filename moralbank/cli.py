@@ -13,6 +13,7 @@ from core.settings import DEMO_SECRET_KEY_FILE, generate_secret_key
 from moralbank.cli_bench import bench_group
 from moralbank.cli_broadcast import broadcast_group
 from moralbank.cli_ledger import ledger_group
+from moralbank.cli_rankings import rankings_group
 from moralbank.cli_rules import rules_group
 from moralbank.cli_support import (
     VAR,
@@ -153,3 +154,4 @@ main.add_command(ledger_group)
 main.add_command(bench_group)
 main.add_command(broadcast_group)
 main.add_command(rules_group)
+main.add_command(rankings_group)

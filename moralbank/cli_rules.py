@@ -10,21 +10,13 @@ from pathlib import Path
 import click
 
 from core.uow import UnitOfWork
-from moralbank.cli_support import Mistake, load_cli_settings, run_async, with_uow
+from moralbank.cli_support import load_cli_settings, run_async, staff_named, with_uow
 from rewards.points.exchange import export_rules, import_rules
-from rewards.staff.service import StaffView, staff_by_username
 
 
 @click.group("rules")
 def rules_group() -> None:
     """Export and import points rules as YAML."""
-
-
-async def _staff(uow: UnitOfWork, username: str) -> StaffView:
-    staff = await staff_by_username(uow, username)
-    if staff is None:
-        raise Mistake("unknown_staff", username=username)
-    return staff
 
 
 @rules_group.command("export")
@@ -39,7 +31,7 @@ def export_command(username: str, output: Path | None) -> None:
     """Point types, categories and the rules the account can see, as YAML."""
 
     async def work(uow: UnitOfWork) -> str:
-        return await export_rules(uow, staff=await _staff(uow, username))
+        return await export_rules(uow, staff=await staff_named(uow, username))
 
     text = run_async(with_uow(load_cli_settings(), work))
     if output is None:
@@ -61,7 +53,7 @@ def import_command(file: Path, unit: str, username: str, reason: str) -> None:
     settings = load_cli_settings()
 
     async def work(uow: UnitOfWork) -> str:
-        staff = await _staff(uow, username)
+        staff = await staff_named(uow, username)
         done = await import_rules(
             uow,
             staff=staff,

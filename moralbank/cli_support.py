@@ -29,6 +29,7 @@ from core.errors import DomainError
 from core.i18n import DEFAULT_LOCALE, Catalogues, Translator
 from core.settings import Settings, SettingsError, load_settings
 from core.uow import UnitOfWork
+from rewards.staff.service import StaffView, staff_by_username
 
 VAR = Path("var")
 T = TypeVar("T")
@@ -160,3 +161,11 @@ def _uvloop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     except ImportError:
         return None
     return uvloop.new_event_loop
+
+
+async def staff_named(uow: UnitOfWork, username: str) -> StaffView:
+    """The staff account a command acts as (--as): its reach decides, the audit names it."""
+    staff = await staff_by_username(uow, username)
+    if staff is None:
+        raise Mistake("unknown_staff", username=username)
+    return staff

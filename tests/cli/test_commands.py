@@ -46,6 +46,8 @@ COMMANDS = [
     ["broadcast", "pause"],
     ["broadcast", "resume"],
     ["broadcast", "cancel"],
+    ["rankings"],
+    ["rankings", "draft"],
 ]
 
 

@@ -31,6 +31,7 @@ from rewards.rankings.errors import (
 from rewards.rankings.models import RankingEntry
 from rewards.rankings.periods import period_span
 from rewards.staff.models import Role
+from tests.processes import moralbank_env, run_moralbank
 from tests.rewards.community import ZONE, Community, build_community, make_staff
 
 SET_UP = datetime(2026, 3, 20, 2, 0, tzinfo=UTC)
@@ -127,3 +128,23 @@ async def test_draft_notice_objection_final_and_locked(
             zone=ZONE,
         )  # fmt: skip
     assert await entries(uow, draft.id) == [(town.alice, 5, 1)]
+
+
+async def test_the_command_line_drafts_a_board(
+    database_url: str, uow: UnitOfWork, town: Community
+) -> None:
+    await make_staff(uow, "committee", Role.COMMITTEE_PUBLISHER, town.units["community"])
+    env = moralbank_env(database_url)
+    drafted = await run_moralbank(
+        "rankings", "draft", "--period", "2026Q1", "--scope", "household",
+        "--unit", "community", "--as", "committee", env=env,
+    )  # fmt: skip
+    assert drafted.returncode == 0, drafted.stderr
+    assert "2026Q1 household at community" in drafted.stdout
+    assert "draft, checksum " in drafted.stdout
+    wrong = await run_moralbank(
+        "rankings", "draft", "--period", "last quarter", "--unit", "community",
+        "--as", "committee", env=env,
+    )  # fmt: skip
+    assert wrong.returncode == 1
+    assert "不是有效的期间" in wrong.stderr

@@ -44,6 +44,7 @@ from rewards.messaging import reminders
 from rewards.messaging.delivery import requeue_abandoned
 from rewards.points import expiry
 from rewards.points.expiry import expire_chunk
+from rewards.rankings import schedule as ranking_schedule
 from rewards.redemption.checkout import expire_checkouts
 
 log = logging.getLogger(__name__)
@@ -115,11 +116,16 @@ def _duty_jobs(zone: ZoneInfo, policy: DutyPolicy) -> Mapping[str, JobHandler]:
     async def post(session: AsyncSession, job: ScheduledJob, now: datetime) -> None:
         await duty_groups.post_to_groups(session, now, zone)
 
+    async def boards(session: AsyncSession, job: ScheduledJob, now: datetime) -> None:
+        if drafted := await ranking_schedule.draft_due(session, now, zone):
+            log.info("%d ranking boards drafted for the quarter that ended", drafted)
+
     return {
         "duty.expire_offers": lapse,
         "duty.plan_shifts": plan,
         duty_reminders.JOB_KIND: remind,
         duty_groups.GROUP_JOB: post,
+        ranking_schedule.JOB_KIND: boards,
     }
 
 
@@ -163,6 +169,7 @@ RECURRING = [
     Recurring(duty_reminders.JOB_KIND, timedelta(minutes=5)),
     Recurring(duty_groups.GROUP_JOB, timedelta(minutes=10)),
     Recurring(roll_call.JOB_KIND, timedelta(minutes=5)),
+    Recurring(ranking_schedule.JOB_KIND, timedelta(hours=6)),
 ]
 
 

@@ -53,8 +53,8 @@ async def test_one_pass_expires_due_holds_and_prunes_old_update_records(
     await worker.schedule_recurring()
     # holds, update records, abandoned messages, expiry, kiosk checkouts, overdue cases,
     # the week-later question, duty shifts planned, offers lapsed, reminders, group posts
-    # and roll calls
-    assert await worker.run_once() == 12
+    # roll calls and the quarter's ranking boards
+    assert await worker.run_once() == 13
     async with database.read() as session:
         statuses = dict((await session.execute(select(Hold.idempotency_key, Hold.status))).all())
         kept = await session.scalar(select(func.count()).select_from(ProcessedUpdate))

@@ -50,53 +50,71 @@ class BoardView:
 async def draft_board(
     uow: UnitOfWork,
     *,
-    staff: StaffView | None,
+    staff: StaffView,
     unit_id: int,
     period: str,
     scope: Scope,
     zone: ZoneInfo,
     weights: dict[str, int] | None = None,
 ) -> BoardView:
-    """Compute (or compute again) the board. `staff` None: the scheduler at period end.
-    Raises unknown_period, unknown_org_unit, out_of_scope, board_locked."""
-    start, end = period_span(period, zone)
+    """Compute (or compute again) the board. Raises unknown_period, unknown_org_unit,
+    out_of_scope, board_locked."""
     async with uow.write() as session:
-        now = uow.now()
         unit = await session.get(OrgUnit, unit_id)
         if unit is None:
             raise UnknownOrgUnit()
-        if staff is not None:
-            staff.require(Action.PUBLISH_RANKINGS, unit.path)
-        board = await session.scalar(
-            select(RankingBoard)
-            .where(
-                RankingBoard.org_unit_id == unit.id,
-                RankingBoard.period == period,
-                RankingBoard.scope == scope,
-            )
-            .with_for_update()
-        )
-        if board is not None and board.status != "draft":
-            raise BoardLocked(status=board.status)
-        computed = await compute_board(
-            session, scope=scope, unit_path=unit.path, start=start, end=end, weights=weights
-        )
-        if board is None:
-            board = RankingBoard(
-                org_unit_id=unit.id, period=period, scope=scope, starts_at=start, ends_at=end,
-                status="draft", drafted_at=now, checksum=computed.checksum,
-            )  # fmt: skip
-            session.add(board)
-            await session.flush()
-        board.weights, board.checksum = dict(weights or {}), computed.checksum
-        board.drafted_by, board.drafted_at = staff.id if staff else None, now
-        await session.execute(delete(RankingEntry).where(RankingEntry.board_id == board.id))
-        session.add_all(
-            RankingEntry(board_id=board.id, subject_id=s.subject_id, points=s.points, rank=s.rank)
-            for s in computed.standings
-        )
-        _audit(session, board, staff, "rankings.drafted", unit.path, now)
+        staff.require(Action.PUBLISH_RANKINGS, unit.path)
+        board = await draft_in(
+            session, unit=unit, period=period, scope=scope, zone=zone, weights=weights,
+            staff=staff, now=uow.now(),
+        )  # fmt: skip
         return await _view(session, board)
+
+
+async def draft_in(
+    session: AsyncSession,
+    *,
+    unit: OrgUnit,
+    period: str,
+    scope: Scope,
+    zone: ZoneInfo,
+    weights: dict[str, int] | None,
+    staff: StaffView | None,
+    now: datetime,
+) -> RankingBoard:
+    """The draft inside the caller's transaction (the panel's, or the period-end job's,
+    whose staff is None)."""
+    start, end = period_span(period, zone)
+    board = await session.scalar(
+        select(RankingBoard)
+        .where(
+            RankingBoard.org_unit_id == unit.id,
+            RankingBoard.period == period,
+            RankingBoard.scope == scope,
+        )
+        .with_for_update()
+    )
+    if board is not None and board.status != "draft":
+        raise BoardLocked(status=board.status)
+    computed = await compute_board(
+        session, scope=scope, unit_path=unit.path, start=start, end=end, weights=weights
+    )
+    if board is None:
+        board = RankingBoard(
+            org_unit_id=unit.id, period=period, scope=scope, starts_at=start, ends_at=end,
+            status="draft", drafted_at=now, checksum=computed.checksum,
+        )  # fmt: skip
+        session.add(board)
+        await session.flush()
+    board.weights, board.checksum = dict(weights or {}), computed.checksum
+    board.drafted_by, board.drafted_at = staff.id if staff else None, now
+    await session.execute(delete(RankingEntry).where(RankingEntry.board_id == board.id))
+    session.add_all(
+        RankingEntry(board_id=board.id, subject_id=s.subject_id, points=s.points, rank=s.rank)
+        for s in computed.standings
+    )
+    _audit(session, board, staff, "rankings.drafted", unit.path, now)
+    return board
 
 
 async def put_on_notice(

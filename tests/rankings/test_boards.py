@@ -12,7 +12,9 @@ from sqlalchemy import select
 from core.clock import FrozenClock
 from core.db import Database
 from core.uow import UnitOfWork
+from moralbank.worker import Worker
 from rewards.errors import OutOfScope
+from rewards.messaging.models import OutboxMessage
 from rewards.points.awards import apply_rule
 from rewards.rankings.boards import (
     answer_objection,
@@ -28,9 +30,10 @@ from rewards.rankings.errors import (
     ObjectionsOpen,
     UnknownPeriod,
 )
-from rewards.rankings.models import RankingEntry
+from rewards.rankings.models import RankingBoard, RankingEntry
 from rewards.rankings.periods import period_span
 from rewards.staff.models import Role
+from rewards.staff.telegram import LINK_PREFIX, link_chat, offer_link
 from tests.processes import moralbank_env, run_moralbank
 from tests.rewards.community import ZONE, Community, build_community, make_staff
 
@@ -148,3 +151,36 @@ async def test_the_command_line_drafts_a_board(
     )  # fmt: skip
     assert wrong.returncode == 1
     assert "不是有效的期间" in wrong.stderr
+
+
+async def test_the_quarters_boards_draft_themselves_and_the_committee_is_told(
+    database: Database, uow: UnitOfWork, town: Community, clock: FrozenClock
+) -> None:
+    committee = await make_staff(
+        uow, "committee", Role.COMMITTEE_PUBLISHER, town.units["community"]
+    )
+    offer = await offer_link(uow, staff=committee)
+    await link_chat(uow, secret=offer.payload.removeprefix(LINK_PREFIX), telegram_user_id=880061)
+    clock.advance(datetime(2026, 7, 1, 1, tzinfo=UTC) - clock.now())  # 09:00, 1 July
+    worker = Worker(database, clock, zone=ZONE)
+    await worker.schedule_recurring()
+    await worker.run_once()
+    clock.advance(timedelta(hours=7))
+    await worker.run_once()  # once is enough: nothing more is drafted or said
+    async with uow.read() as session:
+        boards = list(
+            await session.execute(
+                select(RankingBoard.period, RankingBoard.scope, RankingBoard.status).order_by(
+                    RankingBoard.scope
+                )
+            )
+        )
+        told = list(
+            await session.scalars(
+                select(OutboxMessage.text_params).where(OutboxMessage.chat_id == 880061)
+            )
+        )
+    assert [tuple(b) for b in boards] == [
+        ("2026Q2", "household", "draft"), ("2026Q2", "resident", "draft"),
+    ]  # fmt: skip
+    assert told == [{"period": "2026Q2", "unit": "community"}]

@@ -31,6 +31,7 @@ from admin.routes import (
     open311,
     outlet_reports,
     outlets,
+    rankings,
     residents,
     rules,
     telegram_link,
@@ -92,7 +93,7 @@ def create_app(
     routers = (
         health, auth, home, rules, residents, households, broadcasts, changes, known_places,
         case_categories, case_stats, cases, kiosk, outlet_reports, fee_offsets, outlets,
-        telegram_link, open311, duty,
+        telegram_link, open311, duty, rankings,
     )  # fmt: skip
     for router in (module.router for module in routers):
         app.include_router(router)

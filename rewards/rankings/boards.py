@@ -151,7 +151,8 @@ async def object_to(uow: UnitOfWork, *, person_id: int, board_id: int, text: str
 
 async def answer_objection(
     uow: UnitOfWork, *, staff: StaffView, objection_id: int, answer: str
-) -> None:
+) -> int:
+    """Returns the objection's board."""
     async with uow.write() as session:
         now = uow.now()
         objection = await session.get(RankingObjection, objection_id, with_for_update=True)
@@ -161,6 +162,7 @@ async def answer_objection(
         objection.status, objection.answer = "answered", answer.strip()[:MAX_OBJECTION] or "-"
         objection.answered_by, objection.answered_at = staff.id, now
         _audit(session, board, staff, "rankings.objection_answered", path, now)
+        return board.id
 
 
 async def finalise(uow: UnitOfWork, *, staff: StaffView, board_id: int) -> BoardView:

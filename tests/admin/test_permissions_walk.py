@@ -42,6 +42,8 @@ from rewards.people.residents import found_household
 from rewards.points.corrections import adjust
 from rewards.points.models import RuleApproval
 from rewards.points.rules import save_rule
+from rewards.rankings.boards import draft_board, object_to, put_on_notice
+from rewards.rankings.models import RankingBoard
 from rewards.redemption import checkout as kiosk
 from rewards.redemption.catalogue import add_item
 from rewards.redemption.codes import issue_pay_code
@@ -92,6 +94,14 @@ class Targets:
     working: CaseView  # another of hers, accepted: someone's work now
     place: int  # a known place at the community
     duty: DutyTargets
+    rankings: RankingTargets
+
+
+@dataclass(frozen=True)
+class RankingTargets:
+    draft: int  # 2025Q4, a draft
+    noticed: int  # 2025Q3, its notice over
+    objection: int  # Alice's, on the noticed board, unanswered
 
 
 @dataclass(frozen=True)
@@ -309,6 +319,34 @@ ROUTES: dict[tuple[str, str], tuple[Need, Request]] = {
         Action.CONFIRM_ATTENDANCE,
         lambda x: (f"/duty/shifts/{x.duty.shift}/attendance", {"present": str(x.community.alice)}),
     ),
+    ("GET", "/rankings"): (Action.PUBLISH_RANKINGS, lambda x: ("/rankings", None)),
+    ("POST", "/rankings/draft"): (
+        Action.PUBLISH_RANKINGS,
+        lambda x: (
+            "/rankings/draft",
+            {
+                "unit_id": str(x.community.units["community"].id),
+                "period": "2025Q1",
+                "scope": "household",
+            },
+        ),
+    ),
+    ("GET", "/rankings/{board_id}"): (
+        Action.PUBLISH_RANKINGS,
+        lambda x: (f"/rankings/{x.rankings.draft}", None),
+    ),
+    ("POST", "/rankings/{board_id}/notice"): (
+        Action.PUBLISH_RANKINGS,
+        lambda x: (f"/rankings/{x.rankings.draft}/notice", {"days": "7"}),
+    ),
+    ("POST", "/rankings/objections/{objection_id}/answer"): (
+        Action.PUBLISH_RANKINGS,
+        lambda x: (f"/rankings/objections/{x.rankings.objection}/answer", {"text": "已核实"}),
+    ),
+    ("POST", "/rankings/{board_id}/final"): (
+        Action.PUBLISH_RANKINGS,
+        lambda x: (f"/rankings/{x.rankings.noticed}/final", {}),
+    ),
     ("GET", "/kiosk"): (Action.REDEEM, lambda x: ("/kiosk", None)),
     ("GET", "/outlets/reports"): (Action.MANAGE_OUTLETS, lambda x: ("/outlets/reports", None)),
     ("GET", "/outlets/fee-offsets"): (
@@ -437,6 +475,7 @@ MENU: list[tuple[str, Need]] = [
         "/broadcasts",
         "/cases",
         "/duty",
+        "/rankings",
         "/kiosk",
         "/outlets",
         "/audit",
@@ -588,6 +627,7 @@ async def prepare(uow: UnitOfWork, role: Role, files: LocalFileStorage) -> Targe
         working,
         place,
         await prepare_duty(uow, town),
+        await prepare_rankings(uow, town),
     )
 
 
@@ -602,6 +642,28 @@ async def prepare_case(
     voice = await keep_voice(files, b"OggS" + bytes(60))
     await set_voice(uow, person_id=town.alice, case_id=draft.id, voice_key=voice)
     return await submit(uow, person_id=town.alice, case_id=draft.id)
+
+
+async def prepare_rankings(uow: UnitOfWork, town: Community) -> RankingTargets:
+    committee = await make_staff(
+        uow, "walk-committee", Role.COMMITTEE_PUBLISHER, town.units["community"]
+    )
+    unit = town.units["community"].id
+    boards = [
+        await draft_board(
+            uow, staff=committee, unit_id=unit, period=period, scope="resident", zone=ZONE
+        )
+        for period in ("2025Q4", "2025Q3")
+    ]
+    await put_on_notice(uow, staff=committee, board_id=boards[1].id, days=1)
+    objection = await object_to(
+        uow, person_id=town.alice, board_id=boards[1].id, text="我的积分少算了"
+    )
+    async with uow.write() as session:  # and the notice ran its course
+        noticed = await session.get(RankingBoard, boards[1].id)
+        assert noticed is not None
+        noticed.notice_until = uow.now() - timedelta(minutes=1)
+    return RankingTargets(boards[0].id, boards[1].id, objection)
 
 
 async def prepare_duty(uow: UnitOfWork, town: Community) -> DutyTargets:

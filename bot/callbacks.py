@@ -111,3 +111,9 @@ class DutyRoll(CallbackData, prefix="dr"):
     shift: Annotated[int, Field(ge=1, le=MAX_ID)]
     person: Annotated[int, Field(ge=0, le=MAX_ID)]
     action: Literal["open", "tick", "done"]
+
+
+class BoardObjection(CallbackData, prefix="ro"):
+    """ "I object" under a ranking board on public notice."""
+
+    board: Annotated[int, Field(ge=1, le=MAX_ID)]

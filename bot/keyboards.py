@@ -40,6 +40,7 @@ def main_menu_kb(t: Translator) -> ReplyKeyboardMarkup:
             [KeyboardButton(text=t("menu.points")), KeyboardButton(text=t("menu.rules"))],
             [KeyboardButton(text=t("menu.report")), KeyboardButton(text=t("menu.pay"))],
             [KeyboardButton(text=t("menu.duty")), KeyboardButton(text=t("menu.my_reports"))],
+            [KeyboardButton(text=t("menu.rankings"))],
         ],
         resize_keyboard=True,
         is_persistent=True,

@@ -16,8 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.uow import UnitOfWork
 from rewards.audit import record_audit
 from rewards.errors import UnknownOrgUnit
+from rewards.messaging.outbox import notify
 from rewards.org.models import OrgUnit
-from rewards.people.residents import load_verified_resident
+from rewards.people.models import Person
+from rewards.people.residents import load_verified_resident, telegram_chat
 from rewards.rankings.errors import (
     BoardLocked,
     BoardStepNotAllowed,
@@ -162,6 +164,7 @@ async def answer_objection(
         objection.status, objection.answer = "answered", answer.strip()[:MAX_OBJECTION] or "-"
         objection.answered_by, objection.answered_at = staff.id, now
         _audit(session, board, staff, "rankings.objection_answered", path, now)
+        await _tell_objector(session, objection, board, now)
         return board.id
 
 
@@ -205,6 +208,19 @@ async def _staffs(
     board, path = await _board(session, board_id)
     staff.require(Action.PUBLISH_RANKINGS, path)
     return board, path
+
+
+async def _tell_objector(
+    session: AsyncSession, objection: RankingObjection, board: RankingBoard, now: datetime
+) -> None:
+    chat_id = await telegram_chat(session, objection.person_id)
+    person = await session.get(Person, objection.person_id)
+    if chat_id is None or person is None:
+        return
+    await notify(
+        session, chat_id=chat_id, key="rank.objection_answered", locale=person.language,
+        now=now, params={"period": board.period, "answer": objection.answer or ""},
+    )  # fmt: skip
 
 
 def _refuse_unless(board: RankingBoard, status: str) -> None:

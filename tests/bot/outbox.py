@@ -14,6 +14,8 @@ from core.clock import SystemClock
 from core.db import Database
 from core.i18n import Catalogues
 from fakebotapi import FakeBotAPI
+from fakebotapi.state import BotMessage
+from fakebotapi.users import FakeUser
 from rewards.messaging.delivery import Pace
 from rewards.messaging.models import OutboxMessage
 from tests.bot.fixtures import bot_settings
@@ -53,3 +55,13 @@ async def until_settled(database: Database, *, timeout: float = 10.0) -> dict[in
             if not {"pending", "sending"} & set(rows.values()):
                 return rows
             await asyncio.sleep(0.05)
+
+
+async def next_saying(user: FakeUser, text: str, *, most: int = 10) -> BotMessage:
+    """The next message with `text`, past the ones the outbox sends in their own order
+    beside it (points notices, say)."""
+    for _ in range(most):
+        message = await user.expect_message()
+        if text in (message.text or ""):
+            return message
+    raise AssertionError(f"{user.label}: no message with {text!r} among the next {most}")

@@ -12,12 +12,10 @@ from core.db import Database
 from core.i18n import Catalogues
 from core.uow import UnitOfWork
 from fakebotapi import FakeBotAPI
-from fakebotapi.state import BotMessage
-from fakebotapi.users import FakeUser
 from rewards.cases import steps
 from rewards.cases.models import Case, CaseEvent, CasePhoto
 from tests.admin.kiosk_support import balance
-from tests.bot.outbox import sending
+from tests.bot.outbox import next_saying, sending
 from tests.bot.staff_phone import linked
 from tests.cases.images import camera_jpeg
 from tests.cases.town import NEAR, Town, build_town
@@ -63,7 +61,7 @@ async def test_report_accept_escalate_fix_with_a_photo_close_and_rate(
     await alice.expect_message(contains="已提交")
 
     async with sending(fake_api, database, database_url, catalogues):
-        await until(alice, "已经收到")
+        await next_saying(alice, "已经收到")
         alert = await worker.expect_message(contains="新的随手拍")
         assert "楼下垃圾桶满了" in (alert.text or "")
         await worker.expect_callback_answer(await worker.press("✅ 受理"))
@@ -72,30 +70,30 @@ async def test_report_accept_escalate_fix_with_a_photo_close_and_rate(
             "🔧 已处理（拍照）",
             "⬆️ 上报上级",
         ]
-        await until(alice, "已核实")
+        await next_saying(alice, "已核实")
 
         await worker.press("⬆️ 上报上级", message=alert)
         await worker.expect_message(contains="为什么要上报上级")
         await worker.send("需要物业和社区一起协调")
         await worker.expect_message(contains="已上报上级")
         escalated = await community.expect_message(contains="已上报到您这里")
-        await until(alice, "需要物业和社区一起协调")
+        await next_saying(alice, "需要物业和社区一起协调")
 
         await community.press("🔧 已处理（拍照）", message=escalated)
         await community.expect_message(contains="处理后的照片")
         await community.send_photo(camera_jpeg(12))
         await community.expect_message(contains="已标记为处理完成")
-        fixed = await until(alice, "已经处理好了")
+        fixed = await next_saying(alice, "已经处理好了")
         assert [label for row in fixed.buttons() for label in row] == ["👎 还没解决"]
 
         case_id = await _only_case(uow)
         case = await _case(uow, case_id)
         await steps.close(uow, staff=town.people.deputy, case_id=case_id, version=case.version)
-        closed = await until(alice, "已核查办结")
+        closed = await next_saying(alice, "已核查办结")
         await alice.press("⭐⭐⭐⭐", message=closed)
-        await until(alice, "还想说点什么")
+        await next_saying(alice, "还想说点什么")
         await alice.send("处理得很快，谢谢")
-        await until(alice, "已记下")
+        await next_saying(alice, "已记下")
 
     case = await _case(uow, case_id)
     assert (case.status, case.level, case.rating) == ("rated", "community", 4)
@@ -115,16 +113,6 @@ async def test_report_accept_escalate_fix_with_a_photo_close_and_rate(
     assert actions == ["submit", "verify", "escalate", "resolve", "close", "rate"]
     assert proofs is not None
     assert await balance(uow, town.people.alice) == before + 2 + 3
-
-
-async def until(user: FakeUser, text: str) -> BotMessage:
-    """The next message with `text`, past the points notices that come in their own
-    order beside the case's."""
-    for _ in range(5):
-        message = await user.expect_message()
-        if text in (message.text or ""):
-            return message
-    raise AssertionError(f"no message with {text!r}")
 
 
 async def _only_case(uow: UnitOfWork) -> int:

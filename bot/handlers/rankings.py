@@ -1,0 +1,88 @@
+"""🏆 排行榜 in the chat: the latest board of the resident's community (its top, names
+masked), their own rank and their household's, and, while the board is on public notice,
+a button to object in their own words."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from aiogram import F, Router, html
+from aiogram.enums import ChatType
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+
+from bot.callbacks import BoardObjection
+from bot.filters import Has, is_menu
+from bot.keyboards import choices_kb, main_menu_kb
+from bot.replies import chat_of
+from core.i18n import Translator
+from core.uow import UnitOfWork
+from rewards.people.service import PersonView
+from rewards.rankings.boards import object_to
+from rewards.rankings.mine import MyBoard, my_board
+
+
+class Objecting(StatesGroup):
+    text = State()
+
+
+async def show_board(
+    message: Message, t: Translator, person: PersonView, uow: UnitOfWork, zone: ZoneInfo
+) -> None:
+    board = await my_board(uow, person_id=person.id)
+    if board is None:
+        await message.answer(t("rank.none"), reply_markup=main_menu_kb(t))
+        return
+    markup = None
+    if board.status == "notice":
+        button = (t("rank.object"), BoardObjection(board=board.board_id).pack())
+        markup = choices_kb([button])
+    await message.answer(render_board(t, board, zone), reply_markup=markup)
+
+
+def render_board(t: Translator, board: MyBoard, zone: ZoneInfo) -> str:
+    lines = [t(f"rank.title.{board.status}", period=board.period)]
+    if board.status == "notice" and board.notice_until is not None:
+        lines.append(t("rank.notice_until", date=board.notice_until.astimezone(zone).date()))
+    lines += [
+        t("rank.line", rank=rank, name=html.quote(name), points=points)
+        for rank, name, points in board.top
+    ]
+    lines.append(
+        t("rank.mine", rank=board.mine[0], points=board.mine[1])
+        if board.mine
+        else t("rank.not_on")
+    )
+    if board.household:
+        lines.append(t("rank.household", rank=board.household[0], points=board.household[1]))
+    return "\n".join(lines)
+
+
+async def ask_objection(
+    callback: CallbackQuery, callback_data: BoardObjection, t: Translator, state: FSMContext
+) -> None:
+    await callback.answer()
+    await state.set_state(Objecting.text)
+    await state.set_data({"board": callback_data.board})
+    await chat_of(callback).answer(t("rank.ask_objection"))
+
+
+async def on_objection(
+    message: Message, t: Translator, person: PersonView, uow: UnitOfWork, state: FSMContext
+) -> None:
+    board = int((await state.get_data()).get("board", 0))
+    await state.clear()
+    await object_to(uow, person_id=person.id, board_id=board, text=message.text or "")
+    await message.answer(t("rank.objection_sent"), reply_markup=main_menu_kb(t))
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    private = Has(F.chat.type == ChatType.PRIVATE)
+    router.message.register(show_board, is_menu("menu.rankings"), private)
+    router.message.register(show_board, Command("rank"), private)
+    router.message.register(on_objection, StateFilter(Objecting.text), Has(F.text), private)
+    router.callback_query.register(ask_objection, BoardObjection.filter())
+    return router

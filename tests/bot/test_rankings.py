@@ -1,0 +1,80 @@
+"""The rankings in the chat, through the real dispatcher and the fake Bot API: the board
+on notice with masked names, one's own and one's household's rank, and an objection in
+one's own words that the committee's answer comes back to."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from core.clock import FrozenClock
+from core.db import Database
+from core.i18n import Catalogues
+from core.uow import UnitOfWork
+from fakebotapi import FakeBotAPI
+from rewards.people.residents import found_household
+from rewards.points.awards import apply_rule
+from rewards.rankings.boards import answer_objection, draft_board, put_on_notice
+from rewards.rankings.mine import masked
+from rewards.rankings.models import RankingObjection
+from rewards.staff.models import Role
+from tests.bot.outbox import next_saying, sending
+from tests.rewards.community import ZONE, build_community, make_staff
+
+pytestmark = pytest.mark.usefixtures("running_bot")
+
+
+def test_names_are_masked_for_a_public_board() -> None:
+    assert [masked(n) for n in ("张小红", "张红", "Alice", "王", "")] == [
+        "张*红", "张*", "A***e", "王", "*",
+    ]  # fmt: skip
+
+
+async def test_the_board_my_rank_and_an_objection_answered(
+    fake_api: FakeBotAPI, database: Database, database_url: str, catalogues: Catalogues
+) -> None:
+    now = datetime.now(UTC)
+    clock = FrozenClock(now - timedelta(days=200))
+    uow = UnitOfWork(database, clock)
+    town = await build_community(uow)
+    committee = await make_staff(
+        uow, "committee", Role.COMMITTEE_PUBLISHER, town.units["community"]
+    )
+    await found_household(uow, staff=town.admin, unit_id=town.units["grid-1"].id,
+                          head_person_id=town.alice)  # fmt: skip
+    clock.advance(timedelta(days=100))
+    for key, person in (("a1", town.alice), ("a2", town.alice), ("b1", town.bob)):
+        await apply_rule(uow, staff=town.admin, person_id=person, rule_code="sweep",
+                         request_key=key, zone=ZONE)  # fmt: skip
+    local = clock.now().astimezone(ZONE)
+    period = f"{local.year}-{local.month:02d}"  # the month of the awards
+    clock.advance(timedelta(days=100))
+    live = UnitOfWork(database, FrozenClock(now))
+    for scope in ("resident", "household"):
+        board = await draft_board(
+            live, staff=committee, unit_id=town.units["community"].id, period=period,
+            scope=scope, zone=ZONE,
+        )  # fmt: skip
+        await put_on_notice(live, staff=committee, board_id=board.id, days=7)
+
+    alice = fake_api.user(501, first_name="Alice", language_code="zh-hans")
+    await alice.send("🏆 排行榜")
+    shown = await alice.expect_message(contains="积分排行榜（公示中）")
+    text = shown.text or ""
+    assert "1. A***e　10 分" in text
+    assert "2. B*b　5 分" in text
+    assert "您排第 1 名，10 分" in text
+    assert "您家排第 1 名，10 分" in text
+    await alice.press("✋ 我有异议", message=shown)
+    await alice.expect_message(contains="请写下您的异议")
+    await alice.send("我周日的巡逻没有算上")
+    await alice.expect_message(contains="异议已提交")
+    async with live.read() as session:
+        objection = await session.scalar(select(RankingObjection))
+    assert objection is not None
+    assert objection.text == "我周日的巡逻没有算上"
+    await answer_objection(live, staff=committee, objection_id=objection.id, answer="已补记")
+    async with sending(fake_api, database, database_url, catalogues):
+        await next_saying(alice, "社区答复：已补记")

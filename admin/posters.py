@@ -1,7 +1,7 @@
-"""The assembly point's poster: an A4 page with the activity, the place, the times and
-the QR that checks in (a deep link into the bot), in Chinese, as a PDF to print. Drawn
-with Pillow (the CJK font is Debian's fonts-noto-cjk, found on the machine, never
-shipped) and saved as a one-page PDF at print resolution."""
+"""Printed and posted pictures with Chinese text: the assembly point's poster (an A4 page
+with the activity, the place, the times and the QR that checks in, a deep link into the
+bot, as a PDF to print) and a ranking board's picture for a chat. Drawn with Pillow (the
+CJK font is Debian's fonts-noto-cjk, found on the machine, never shipped)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,25 @@ def poster_pdf(*, title: str, place: str, lines: Sequence[str], link: str) -> by
         y = _text(draw, line, y, _face(font_path, DPI // 5))
     out = io.BytesIO()
     page.save(out, format="PDF", resolution=DPI)
+    return out.getvalue()
+
+
+def leaderboard_png(*, title: str, lines: Sequence[str], width: int = 1080) -> bytes:
+    """A board as a picture for a chat: the title, then one line a place, the first
+    (the champion) large and gold."""
+    font_path = _font()
+    height = 220 + 90 * len(lines)
+    page = Image.new("RGB", (width, height), "#fffaf0")
+    draw = ImageDraw.Draw(page)
+    draw.text((60, 60), title, font=_face(font_path, 64), fill="#8b0000")
+    y = 180
+    for position, line in enumerate(lines):
+        champion = position == 0
+        face = _face(font_path, 56 if champion else 44)
+        draw.text((60, y), line, font=face, fill="#b8860b" if champion else "#222222")
+        y += 90
+    out = io.BytesIO()
+    page.save(out, format="PNG", optimize=True)
     return out.getvalue()
 
 

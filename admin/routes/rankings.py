@@ -11,14 +11,19 @@ from fastapi.responses import RedirectResponse, Response
 
 from admin.deps import CurrentStaff, Uow, Zone
 from admin.params import MAX_ID, IdPath
+from admin.posters import leaderboard_png
 from admin.rendering import render, translator_for
 from admin.routes import page_router
+from core.i18n import DEFAULT_LOCALE
 from rewards.org.service import units_below
 from rewards.rankings.boards import answer_objection, draft_board, finalise, put_on_notice
+from rewards.rankings.mine import masked
 from rewards.rankings.pages import board_page, boards_for
+from rewards.rankings.publishing import publish
 from rewards.staff.permissions import Action
 
 router = page_router()
+TOP_SHOWN = 10  # places on the published picture
 Text = Annotated[str, Form(max_length=500)]
 
 
@@ -68,6 +73,26 @@ async def notice(
 @router.post("/rankings/{board_id}/final")
 async def final(board_id: IdPath, staff: CurrentStaff, uow: Uow) -> Response:
     await finalise(uow, staff=staff, board_id=board_id)
+    return RedirectResponse(f"/rankings/{board_id}", status_code=303)
+
+
+@router.post("/rankings/{board_id}/publish")
+async def publish_board(
+    request: Request, board_id: IdPath, staff: CurrentStaff, uow: Uow
+) -> Response:
+    """Publish a final board to its chats, with its picture (in the community's language,
+    Chinese first)."""
+    page = await board_page(uow, staff=staff, board_id=board_id)
+    t = request.app.state.catalogues.translator(DEFAULT_LOCALE)
+    lines = [
+        t("rankings.picture_line", rank=e.rank, name=masked(e.name), points=e.points)
+        for e in page.entries[:TOP_SHOWN]
+    ]
+    picture = leaderboard_png(
+        title=t("rankings.picture_title", period=page.row.period, unit=page.row.unit_name),
+        lines=lines,
+    )
+    await publish(uow, staff=staff, board_id=board_id, picture=picture)
     return RedirectResponse(f"/rankings/{board_id}", status_code=303)
 
 

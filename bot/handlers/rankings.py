@@ -19,9 +19,12 @@ from bot.keyboards import choices_kb, main_menu_kb
 from bot.replies import chat_of
 from core.i18n import Translator
 from core.uow import UnitOfWork
+from rewards.errors import StaffNotLinked
 from rewards.people.service import PersonView
 from rewards.rankings.boards import object_to
 from rewards.rankings.mine import MyBoard, my_board
+from rewards.rankings.publishing import bind_ranking_chat
+from rewards.staff.telegram import staff_of_chat
 
 
 class Objecting(StatesGroup):
@@ -78,6 +81,18 @@ async def on_objection(
     await message.answer(t("rank.objection_sent"), reply_markup=main_menu_kb(t))
 
 
+async def bind_chat(message: Message, t: Translator, uow: UnitOfWork) -> None:
+    """/rankgroup in a group or channel, by a committee member who linked their Telegram:
+    the boards published for their part of the tree are posted there."""
+    if message.from_user is None:
+        return
+    staff = await staff_of_chat(uow, message.from_user.id)
+    if staff is None:
+        raise StaffNotLinked()
+    unit = await bind_ranking_chat(uow, staff=staff, chat_id=message.chat.id, language=t.locale)
+    await message.answer(t("rank.group_bound", unit=html.quote(unit)))
+
+
 def create_router() -> Router:
     router = Router(name=__name__)
     private = Has(F.chat.type == ChatType.PRIVATE)
@@ -85,4 +100,6 @@ def create_router() -> Router:
     router.message.register(show_board, Command("rank"), private)
     router.message.register(on_objection, StateFilter(Objecting.text), Has(F.text), private)
     router.callback_query.register(ask_objection, BoardObjection.filter())
+    in_group = Has(F.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP}))
+    router.message.register(bind_chat, Command("rankgroup"), in_group)
     return router

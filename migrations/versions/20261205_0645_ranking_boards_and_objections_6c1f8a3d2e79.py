@@ -6,7 +6,7 @@ Create Date: 2026-12-05 06:45:07+00:00
 
 A ranking board per unit, period and scope, with its standings as a snapshot (never
 computed again once past the draft), and the objections residents raise while it is on
-public notice.
+public notice; the chats where boards are published.
 """
 
 from collections.abc import Sequence
@@ -127,8 +127,44 @@ def upgrade() -> None:
             batch_op.f("ix_ranking_objections_board_id"), ["board_id"], unique=False
         )
 
+    op.create_table(
+        "ranking_chats",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("chat_id", sa.BigInteger(), nullable=False),
+        sa.Column(
+            "org_unit_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "bound_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("bound_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("language", sa.String(length=16), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["bound_by"],
+            ["staff_accounts.id"],
+            name=op.f("fk_ranking_chats_bound_by_staff_accounts"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_unit_id"], ["org_units.id"], name=op.f("fk_ranking_chats_org_unit_id_org_units")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ranking_chats")),
+        sa.UniqueConstraint("chat_id", name=op.f("uq_ranking_chats_chat_id")),
+    )
+    with op.batch_alter_table("ranking_chats", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_ranking_chats_org_unit_id"), ["org_unit_id"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("ranking_chats", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ranking_chats_org_unit_id"))
+    op.drop_table("ranking_chats")
     with op.batch_alter_table("ranking_objections", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ranking_objections_board_id"))
 

@@ -125,7 +125,7 @@ async def put_on_notice(
     async with uow.write() as session:
         now = uow.now()
         board, path = await _staffs(session, staff, board_id)
-        _refuse_unless(board, "draft")
+        refuse_unless(board, "draft")
         board.status, board.notice_until = "notice", now + timedelta(days=max(days, 1))
         _audit(session, board, staff, "rankings.on_notice", path, now)
         return await _view(session, board)
@@ -138,7 +138,7 @@ async def object_to(uow: UnitOfWork, *, person_id: int, board_id: int, text: str
     async with uow.write() as session:
         now = uow.now()
         resident = await load_verified_resident(session, person_id)
-        board, path = await _board(session, board_id)
+        board, path = await locked_board(session, board_id)
         if not resident.unit_path.startswith(path):
             raise UnknownBoard()
         if board.status != "notice" or (board.notice_until and now >= board.notice_until):
@@ -173,7 +173,7 @@ async def finalise(uow: UnitOfWork, *, staff: StaffView, board_id: int) -> Board
     async with uow.write() as session:
         now = uow.now()
         board, path = await _staffs(session, staff, board_id)
-        _refuse_unless(board, "notice")
+        refuse_unless(board, "notice")
         if board.notice_until is not None and now < board.notice_until:
             raise NoticeRunning(until=board.notice_until.date().isoformat())
         open_count = await session.scalar(
@@ -188,7 +188,7 @@ async def finalise(uow: UnitOfWork, *, staff: StaffView, board_id: int) -> Board
         return await _view(session, board)
 
 
-async def _board(session: AsyncSession, board_id: int) -> tuple[RankingBoard, str]:
+async def locked_board(session: AsyncSession, board_id: int) -> tuple[RankingBoard, str]:
     row = (
         await session.execute(
             select(RankingBoard, OrgUnit.path)
@@ -205,7 +205,7 @@ async def _board(session: AsyncSession, board_id: int) -> tuple[RankingBoard, st
 async def _staffs(
     session: AsyncSession, staff: StaffView, board_id: int
 ) -> tuple[RankingBoard, str]:
-    board, path = await _board(session, board_id)
+    board, path = await locked_board(session, board_id)
     staff.require(Action.PUBLISH_RANKINGS, path)
     return board, path
 
@@ -223,7 +223,7 @@ async def _tell_objector(
     )  # fmt: skip
 
 
-def _refuse_unless(board: RankingBoard, status: str) -> None:
+def refuse_unless(board: RankingBoard, status: str) -> None:
     if board.status != status:
         raise BoardStepNotAllowed(status=board.status)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import Base, BigIntId, id_column
@@ -57,3 +57,17 @@ class RankingObjection(Base):
     created_at: Mapped[datetime]
     answered_at: Mapped[datetime | None]
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class RankingChat(Base):
+    """A Telegram channel or group where a part of the tree's boards are published, bound
+    by a committee member from inside it (/rankgroup)."""
+
+    __tablename__ = "ranking_chats"
+
+    id: Mapped[int] = id_column()
+    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    org_unit_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("org_units.id"), index=True)
+    bound_by: Mapped[int] = mapped_column(BigIntId, ForeignKey("staff_accounts.id"))
+    bound_at: Mapped[datetime]
+    language: Mapped[str] = mapped_column(String(16))

@@ -347,6 +347,10 @@ ROUTES: dict[tuple[str, str], tuple[Need, Request]] = {
         Action.PUBLISH_RANKINGS,
         lambda x: (f"/rankings/{x.rankings.noticed}/final", {}),
     ),
+    ("POST", "/rankings/{board_id}/publish"): (  # final by the step above, when allowed
+        Action.PUBLISH_RANKINGS,
+        lambda x: (f"/rankings/{x.rankings.noticed}/publish", {}),
+    ),
     ("GET", "/kiosk"): (Action.REDEEM, lambda x: ("/kiosk", None)),
     ("GET", "/outlets/reports"): (Action.MANAGE_OUTLETS, lambda x: ("/outlets/reports", None)),
     ("GET", "/outlets/fee-offsets"): (

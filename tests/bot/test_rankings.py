@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from admin.posters import leaderboard_png
 from core.clock import FrozenClock
 from core.db import Database
 from core.i18n import Catalogues
@@ -16,11 +17,13 @@ from core.uow import UnitOfWork
 from fakebotapi import FakeBotAPI
 from rewards.people.residents import found_household
 from rewards.points.awards import apply_rule
-from rewards.rankings.boards import answer_objection, draft_board, put_on_notice
+from rewards.rankings.boards import answer_objection, draft_board, finalise, put_on_notice
 from rewards.rankings.mine import masked
 from rewards.rankings.models import RankingObjection
+from rewards.rankings.publishing import publish
 from rewards.staff.models import Role
 from tests.bot.outbox import next_saying, sending
+from tests.bot.staff_phone import linked
 from tests.rewards.community import ZONE, build_community, make_staff
 
 pytestmark = pytest.mark.usefixtures("running_bot")
@@ -78,3 +81,37 @@ async def test_the_board_my_rank_and_an_objection_answered(
     await answer_objection(live, staff=committee, objection_id=objection.id, answer="已补记")
     async with sending(fake_api, database, database_url, catalogues):
         await next_saying(alice, "社区答复：已补记")
+
+
+async def test_a_final_board_is_published_to_the_bound_group_with_its_picture(
+    fake_api: FakeBotAPI, database: Database, database_url: str, catalogues: Catalogues
+) -> None:
+    now = datetime.now(UTC)
+    clock = FrozenClock(now - timedelta(days=200))
+    uow = UnitOfWork(database, clock)
+    town = await build_community(uow)
+    community = town.units["community"]
+    committee = await make_staff(uow, "committee", Role.COMMITTEE_PUBLISHER, community)
+    clock.advance(timedelta(days=100))
+    await apply_rule(uow, staff=town.admin, person_id=town.alice, rule_code="sweep",
+                     request_key="a", zone=ZONE)  # fmt: skip
+    local = clock.now().astimezone(ZONE)
+    period = f"{local.year}-{local.month:02d}"
+    live = UnitOfWork(database, FrozenClock(now))
+    board = await draft_board(live, staff=committee, unit_id=community.id, period=period,
+                              scope="resident", zone=ZONE)  # fmt: skip
+    await put_on_notice(live, staff=committee, board_id=board.id, days=1)
+    later = UnitOfWork(database, FrozenClock(now + timedelta(days=2)))
+    await finalise(later, staff=committee, board_id=board.id)
+
+    phone = fake_api.user(880071, first_name="主任", language_code="zh-hans")
+    await linked(live, committee, phone, "已绑定")
+    group = fake_api.group(-5151, title="幸福社区公告")
+    await phone.send_in(group, "/rankgroup")
+    await group.expect_message(contains="本群以后会收到“community”发布的排行榜")
+    picture = leaderboard_png(title="community 排行榜", lines=["第1名　A***e　5分"])
+    done = await publish(live, staff=committee, board_id=board.id, picture=picture)
+    assert done.chats == 1
+    async with sending(fake_api, database, database_url, catalogues):
+        posted = await group.expect_message(contains="道德冠军：A***e（5 分）")
+    assert posted.kind == "photo"

@@ -1,0 +1,103 @@
+"""Publishing a final board: to every channel or group bound to its part of the tree, a
+leaderboard picture (drawn by the caller, in words the service does not write) with a
+caption naming the period and the champion (masked), through the outbox; the board is
+published then, once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import literal, select
+
+from core.uow import UnitOfWork
+from rewards.audit import record_audit
+from rewards.errors import OutOfScope
+from rewards.messaging.outbox import notify
+from rewards.org.models import OrgUnit
+from rewards.people.models import Household, Person
+from rewards.rankings.boards import locked_board, refuse_unless
+from rewards.rankings.mine import masked
+from rewards.rankings.models import RankingChat, RankingEntry
+from rewards.staff.permissions import Action
+from rewards.staff.service import StaffView
+
+
+@dataclass(frozen=True)
+class Published:
+    chats: int
+
+
+async def bind_ranking_chat(
+    uow: UnitOfWork, *, staff: StaffView, chat_id: int, language: str
+) -> str:
+    """This chat gets the boards of the highest unit where the staff member publishes
+    rankings. Returns the unit's name. Raises out_of_scope."""
+    paths = sorted(staff.paths_for(Action.PUBLISH_RANKINGS), key=len)
+    if not paths:
+        raise OutOfScope()
+    async with uow.write() as session:
+        now = uow.now()
+        unit = (await session.scalars(select(OrgUnit).where(OrgUnit.path == paths[0]))).one()
+        chat = await session.scalar(select(RankingChat).where(RankingChat.chat_id == chat_id))
+        if chat is None:
+            chat = RankingChat(chat_id=chat_id)
+            session.add(chat)
+        chat.org_unit_id, chat.bound_by, chat.bound_at, chat.language = (
+            unit.id, staff.id, now, language,
+        )  # fmt: skip
+        record_audit(
+            session, at=now, actor_staff_id=staff.id, action="rankings.chat_bound",
+            target=f"chat:{chat_id}", unit_path=unit.path,
+        )  # fmt: skip
+        return unit.name
+
+
+async def publish(
+    uow: UnitOfWork, *, staff: StaffView, board_id: int, picture: bytes
+) -> Published:
+    """Raises board_step_not_allowed unless the board is final, out_of_scope."""
+    async with uow.write() as session:
+        now = uow.now()
+        board, path = await locked_board(session, board_id)
+        staff.require(Action.PUBLISH_RANKINGS, path)
+        refuse_unless(board, "final")
+        champion = await session.execute(
+            select(RankingEntry.subject_id, RankingEntry.points)
+            .where(RankingEntry.board_id == board.id, RankingEntry.rank == 1)
+            .order_by(RankingEntry.subject_id)
+        )
+        winners = list(champion)
+        names = []
+        for subject, _ in winners:
+            if board.scope == "household":
+                name = await session.scalar(
+                    select(Person.display_name)
+                    .join(Household, Household.head_person_id == Person.id)
+                    .where(Household.id == subject)
+                )
+            else:
+                name = await session.scalar(
+                    select(Person.display_name).where(Person.id == subject)
+                )
+            names.append(masked(name or ""))
+        chats = list(
+            await session.execute(
+                select(RankingChat.chat_id, RankingChat.language)
+                .join(OrgUnit, OrgUnit.id == RankingChat.org_unit_id)
+                .where(literal(path).startswith(OrgUnit.path))
+            )
+        )
+        for chat_id, language in chats:
+            await notify(
+                session, chat_id=chat_id, key=f"rank.published.{board.scope}", locale=language,
+                now=now, photo=picture,
+                params={"period": board.period, "champion": "、".join(names) or "-",
+                        "points": winners[0][1] if winners else 0},
+            )  # fmt: skip
+        board.status, board.published_at = "published", now
+        record_audit(
+            session, at=now, actor_staff_id=staff.id, action="rankings.published",
+            target=f"ranking_board:{board.id}", unit_path=path,
+            details={"chats": len(chats), "checksum": board.checksum},
+        )  # fmt: skip
+        return Published(len(chats))

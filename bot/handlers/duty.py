@@ -6,6 +6,7 @@ the assembly point."""
 
 from __future__ import annotations
 
+from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router, html
@@ -164,8 +165,10 @@ async def _check_out(
 async def _list(
     chat: Answerable, t: Translator, lines: list[ShiftLine], zone: ZoneInfo, title: str
 ) -> None:
-    text = "\n".join([title, *(_line(t, line, zone) for line in lines)])
-    await chat.answer(text, reply_markup=_buttons(t, lines, zone))
+    text = [title]
+    for grid, shifts in groupby(lines, key=lambda line: line.grid):
+        text += [t("duty.grid", grid=html.quote(grid)), *(_line(t, s, zone) for s in shifts)]
+    await chat.answer("\n".join(text), reply_markup=_buttons(t, lines, zone))
 
 
 def _line(t: Translator, line: ShiftLine, zone: ZoneInfo) -> str:

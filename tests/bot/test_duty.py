@@ -31,6 +31,7 @@ async def test_a_resident_signs_up_from_the_list(fake_api: FakeBotAPI, uow: Unit
     alice = fake_api.user(501, first_name="Alice", language_code="zh-hans")
     await alice.send("🙋 志愿值班")
     listed = await alice.expect_message(contains="接下来一周可以报名的值班")
+    assert "📍 grid-1\n• " in (listed.text or "")  # by grid, then by date
     assert "东门早巡（东门）还剩 2/2 个位置" in (listed.text or "")
     join = next(label for row in listed.buttons() for label in row if label.startswith("报名"))
     answer = await alice.expect_callback_answer(await alice.press(join))

@@ -13,11 +13,13 @@ from admin.rendering import render, translator_for
 from admin.routes import page_router
 from core.i18n import Translator
 from core.spreadsheets import Cell, Sheet, workbook_of
-from rewards.cases.statistics import CaseStatistics, Figures, case_statistics
+from rewards.cases.statistics import COUNTED, CaseStatistics, Figures, case_statistics
 
 router = page_router()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GROUPS = ("grids", "communities", "categories", "handlers")
+COLUMNS = ("name", "reported", "closed", "closure_rate", "acknowledge_hours", "close_hours",
+           "satisfaction", "ratings")  # fmt: skip
 
 
 @router.get("/cases/stats")
@@ -27,11 +29,12 @@ async def stats_page(
     t = translator_for(request, staff.language)
     first, last, mistyped = typed_period(start, end, uow.now(), zone)
     stats = await case_statistics(uow, staff=staff, start=first, end=last, zone=zone)
-    states = [(t(f"cases.state.{s}"), float(n)) for s, n in sorted(stats.total.by_state.items())]
+    by_state = stats.total.by_state
+    states = [(t(f"cases.state.{s}"), float(by_state.get(s, 0))) for s in COUNTED]
     rates = [(g.name, g.closure_rate or 0.0) for g in stats.grids]
     return render(
         request, "case_stats.html", t, staff=staff, stats=stats, mistyped=mistyped,
-        groups=GROUPS,
+        groups=GROUPS, columns=COLUMNS,
         states_chart=bar_chart(states, title=t("stats.by_state")),
         closure_chart=bar_chart(rates, title=t("stats.closure_by_grid"), percent=True),
     )  # fmt: skip
@@ -53,12 +56,16 @@ async def stats_xlsx(
 
 
 def _sheets(t: Translator, stats: CaseStatistics) -> list[Sheet]:
-    columns = ("name", "reported", "closed", "closure_rate", "acknowledge_hours",
-               "close_hours", "satisfaction", "ratings")  # fmt: skip
-    headings = [t(f"stats.col.{c}") for c in columns]
+    """A sheet for the total and one for each grouping: the page's columns, then the
+    number of cases in each state."""
+    headings = [t(f"stats.col.{c}") for c in COLUMNS] + [t(f"cases.state.{s}") for s in COUNTED]
     sheets: list[Sheet] = [(t("stats.total"), headings, [_cells(stats.total, t("stats.total"))])]
+    english = t.locale.startswith("en")
     for group in GROUPS:
-        rows = [_cells(figures) for figures in getattr(stats, group)]
+        rows = [
+            _cells(figures, figures.name_en if english else None)
+            for figures in getattr(stats, group)
+        ]
         sheets.append((t(f"stats.{group}"), headings, rows))
     return sheets
 
@@ -71,4 +78,5 @@ def _cells(figures: Figures, name: str | None = None) -> list[Cell]:
         name or figures.name, figures.reported, figures.closed, rounded(figures.closure_rate),
         rounded(figures.acknowledge_hours), rounded(figures.close_hours),
         rounded(figures.satisfaction), figures.ratings,
+        *(figures.by_state.get(state, 0) for state in COUNTED),
     ]  # fmt: skip

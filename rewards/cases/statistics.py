@@ -38,7 +38,7 @@ class Figures:
     name: str
     name_en: str | None
     reported: int
-    by_state: dict[str, int]
+    by_state: dict[str, int]  # the states that occur, in the lifecycle's order
     closed: int
     closure_rate: float | None  # closed / reported
     acknowledge_hours: float | None  # median
@@ -170,7 +170,7 @@ def _figures(name: str, name_en: str | None, rows: list[_Row]) -> Figures:
         name,
         name_en,
         len(rows),
-        dict(Counter(r.status for r in rows)),
+        _by_state(rows),
         closed,
         closed / len(rows) if rows else None,
         _median_hours((r.reported_at, r.acknowledged_at) for r in rows),
@@ -178,6 +178,11 @@ def _figures(name: str, name_en: str | None, rows: list[_Row]) -> Figures:
         statistics.fmean(ratings) if ratings else None,
         len(ratings),
     )
+
+
+def _by_state(rows: list[_Row]) -> dict[str, int]:
+    counts = Counter(r.status for r in rows)
+    return {state: counts[state] for state in COUNTED if counts[state]}
 
 
 def _median_hours(spans: Iterable[tuple[datetime, datetime | None]]) -> float | None:

@@ -1,31 +1,35 @@
 """Open311 GeoReport v2, read-only and public, in JSON: `services.json`,
-`requests.json` (filtered by service code, status and dates, newest 1000) and one
-request. Listed in `/openapi.json`. Errors come as GeoReport's list of code and
-description, not as the panel's pages."""
+`requests.json` (filtered by service codes, statuses and a span of at most 90 days, the
+latest 90 by default, or by request ids; newest 1000) and one request. Listed in
+`/openapi.json`. Errors come as GeoReport's list of code and description, not as the
+panel's pages."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from admin.deps import Uow
 from admin.params import MAX_ID
 from rewards.cases.open311 import (
+    MAX_REQUESTS,
     RequestFilter,
     ServiceRequest,
     service_request,
     service_requests,
     services,
+    window,
 )
 from rewards.errors import NotFound
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 SERVICE_CODE = re.compile(r"[a-z0-9][a-z0-9_-]{1,31}")  # as categories are coded
+STATUSES = ("open", "closed")
 
 
 class ServiceOut(BaseModel):
@@ -85,26 +89,47 @@ async def services_json(uow: Uow) -> list[ServiceOut]:
     ]
 
 
+# The arguments are plain text, checked here, so that a wrong one is answered in
+# GeoReport's error format rather than by the panel's error page.
+Listed = Annotated[str | None, Query(description="comma-delimited")]
+Moment = Annotated[str | None, Query(description="ISO 8601 with a zone; at most 90 days apart")]
+
+
 @router.get("/requests.json", response_model=list[RequestOut], responses=ERRORS)
-async def requests_json(request: Request, uow: Uow) -> JSONResponse | list[RequestOut]:
-    query = request.query_params
-    status = query.get("status")
-    if status not in (None, "open", "closed"):
+async def requests_json(
+    uow: Uow,
+    service_code: Listed = None,
+    status: Listed = None,
+    start_date: Moment = None,
+    end_date: Moment = None,
+    service_request_id: Listed = None,
+) -> JSONResponse | list[RequestOut]:
+    """Requests reported in the span asked (the latest 90 days when none is), newest
+    first, at most 1000. service_request_id overrides the other arguments."""
+    statuses = _listed(status)
+    if any(one not in STATUSES for one in statuses):
         return _error(400, "status is open or closed")
+    codes = _listed(service_code)
+    if not all(SERVICE_CODE.fullmatch(code) for code in codes):
+        return _error(400, "no such service_code")
+    ids = _listed(service_request_id)
+    if len(ids) > MAX_REQUESTS or not all(_is_id(text) for text in ids):
+        return _error(400, "service_request_id is a list of request ids")
     try:
-        start, end = _when(query.get("start_date")), _when(query.get("end_date"))
+        asked = _when(start_date), _when(end_date)
     except ValueError:
         return _error(400, "start_date and end_date are ISO 8601 date-times with a zone")
-    code = query.get("service_code")
-    if code is not None and not SERVICE_CODE.fullmatch(code):
-        return _error(400, "no such service_code")
-    where = RequestFilter(code, status, start, end)
+    try:
+        start, end = window(*asked, uow.now())
+    except ValueError:
+        return _error(400, "start_date to end_date spans at most 90 days, in order")
+    where = RequestFilter(start, end, codes, statuses, tuple(int(text) for text in ids))
     return [_out(found) for found in await service_requests(uow, where=where)]
 
 
 @router.get("/requests/{request_id}.json", response_model=list[RequestOut], responses=ERRORS)
 async def request_json(request_id: str, uow: Uow) -> JSONResponse | list[RequestOut]:
-    if not request_id.isdigit() or not 1 <= int(request_id) <= MAX_ID:
+    if not _is_id(request_id):
         return _error(404, "no such service request")
     try:
         return [_out(await service_request(uow, case_id=int(request_id)))]
@@ -112,21 +137,23 @@ async def request_json(request_id: str, uow: Uow) -> JSONResponse | list[Request
         return _error(404, "no such service request")
 
 
+def _listed(text: str | None) -> tuple[str, ...]:
+    """A comma-delimited argument's values; none for an absent or empty one."""
+    return tuple(part.strip() for part in (text or "").split(",") if part.strip())
+
+
+def _is_id(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) < 20 and 1 <= int(text) <= MAX_ID
+
+
 def _when(text: str | None) -> datetime | None:
     """An ISO 8601 instant; one without a zone is refused (whose midnight would it be?)."""
-    if text is None:
+    if text is None or not text.strip():
         return None
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if moment.tzinfo is None:
         raise ValueError(text)
     return moment
-
-
-def _service(code: str, name: str, name_en: str | None) -> ServiceOut:
-    return ServiceOut(
-        service_code=code, service_name=name, description=name_en or name, metadata=False,
-        type="realtime", keywords=code, group="随手拍",
-    )  # fmt: skip
 
 
 def _error(code: int, description: str) -> JSONResponse:

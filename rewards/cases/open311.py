@@ -2,13 +2,14 @@
 the reported cases as service requests, for city systems to pull. Nothing personal leaves:
 no reporter, no staff names, no words typed by anyone (a resident's description or a
 staff note may name people or carry a phone number), no photos; only what kind of
-problem, where, its state and its times. Drafts and withdrawn reports are never shown.
+problem, where, its state and its times. Drafts are never shown; a withdrawn report is
+a closed request.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, select
 
@@ -19,8 +20,10 @@ from rewards.cases.models import Case, CaseCategory, KnownPlace
 from rewards.org.models import OrgUnit
 
 MAX_REQUESTS = 1000  # GeoReport's suggested page; newest first
-CLOSED = (Status.CLOSED, Status.RATED, Status.REJECTED)
-HIDDEN = (Status.DRAFT.value, Status.WITHDRAWN.value)
+# GeoReport's longest span of requested times, and the span asked when none is given.
+WINDOW = timedelta(days=90)
+CLOSED = (Status.CLOSED, Status.RATED, Status.REJECTED, Status.WITHDRAWN)
+HIDDEN = (Status.DRAFT.value,)
 COORDINATE_DIGITS = 5  # about a metre: where the problem is, no finer
 
 
@@ -39,7 +42,7 @@ class ServiceRequest:
     service_name: str | None
     agency: str  # the unit that answers for it now
     requested: datetime
-    updated: datetime
+    updated: datetime  # when a closed request was closed, if it came that far
     expected: datetime | None
     address: str | None
     address_id: int | None
@@ -49,10 +52,35 @@ class ServiceRequest:
 
 @dataclass(frozen=True)
 class RequestFilter:
-    service_code: str | None = None
-    status: str | None = None  # open | closed
-    start: datetime | None = None
-    end: datetime | None = None
+    """Requests reported from `start` to `end` (both included), of any of the service
+    codes and statuses given (all when empty); `ids`, when given, overrides the rest."""
+
+    start: datetime
+    end: datetime
+    service_codes: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()  # open | closed
+    ids: tuple[int, ...] = ()
+
+
+def window(
+    start: datetime | None, end: datetime | None, now: datetime
+) -> tuple[datetime, datetime]:
+    """The span of requested times that GeoReport's start_date and end_date ask for: the
+    latest 90 days when neither is given, 90 days from the start or up to the end when
+    one is. Raises ValueError for a span past 90 days or one that ends before it starts."""
+    try:
+        if start is None and end is None:
+            end = now
+        if start is None:
+            assert end is not None
+            start = end - WINDOW
+        if end is None:
+            end = start + WINDOW
+    except OverflowError as error:  # 90 days before the year 1 or after 9999
+        raise ValueError((start, end)) from error
+    if end < start or end - start > WINDOW:
+        raise ValueError((start, end))
+    return start, end
 
 
 async def services(uow: UnitOfWork) -> list[Service]:
@@ -67,17 +95,17 @@ async def services(uow: UnitOfWork) -> list[Service]:
 
 async def service_requests(uow: UnitOfWork, *, where: RequestFilter) -> list[ServiceRequest]:
     query = _requests().order_by(Case.reported_at.desc(), Case.id.desc()).limit(MAX_REQUESTS)
-    if where.service_code is not None:
-        query = query.where(CaseCategory.code == where.service_code)
-    closed = [s.value for s in CLOSED]
-    if where.status == "closed":
-        query = query.where(Case.status.in_(closed))
-    elif where.status == "open":
-        query = query.where(Case.status.not_in(closed))
-    if where.start is not None:
-        query = query.where(Case.reported_at >= where.start)
-    if where.end is not None:
-        query = query.where(Case.reported_at <= where.end)
+    if where.ids:
+        query = query.where(Case.id.in_(where.ids[:MAX_REQUESTS]))
+    else:
+        query = query.where(Case.reported_at >= where.start, Case.reported_at <= where.end)
+        if where.service_codes:
+            query = query.where(CaseCategory.code.in_(where.service_codes))
+        closed = [s.value for s in CLOSED]
+        if set(where.statuses) == {"closed"}:
+            query = query.where(Case.status.in_(closed))
+        elif set(where.statuses) == {"open"}:
+            query = query.where(Case.status.not_in(closed))
     async with uow.read() as session:
         rows = await session.execute(query)
         return [
@@ -86,7 +114,7 @@ async def service_requests(uow: UnitOfWork, *, where: RequestFilter) -> list[Ser
 
 
 async def service_request(uow: UnitOfWork, *, case_id: int) -> ServiceRequest:
-    """Raises unknown_case (also for a draft or a withdrawn report)."""
+    """Raises unknown_case (also for a draft)."""
     async with uow.read() as session:
         row = (await session.execute(_requests().where(Case.id == case_id))).one_or_none()
     if row is None:
@@ -114,8 +142,11 @@ def _request(
     def rounded(value: float | None) -> float | None:
         return None if value is None else round(value, COORDINATE_DIGITS)
 
+    # GeoReport: "for requests with status=closed, this will be the date the request was
+    # closed" (not the rating that may have come after).
+    updated = case.closed_at if closed and case.closed_at is not None else case.updated_at
     return ServiceRequest(
         case.id, "closed" if closed else "open", code, name, agency, case.reported_at,
-        case.updated_at, case.resolve_by, place, case.place_id, rounded(case.latitude),
+        updated, case.resolve_by, place, case.place_id, rounded(case.latitude),
         rounded(case.longitude),
     )  # fmt: skip

@@ -17,7 +17,6 @@ from core.uow import UnitOfWork
 from rewards.audit import record_audit
 from rewards.duty.models import DutyActivity, DutyGroupChat, DutyShift, DutySignup
 from rewards.duty.signups import HOLDS_A_PLACE
-from rewards.errors import OutOfScope
 from rewards.messaging.outbox import notify
 from rewards.org.models import OrgUnit
 from rewards.staff.permissions import Action
@@ -38,25 +37,21 @@ async def bind_group(
 ) -> BoundGroup:
     """This group gets the posts of the highest unit where the staff member manages
     shifts. Raises out_of_scope for staff who manage none."""
-    paths = sorted(staff.paths_for(Action.MANAGE_SHIFTS), key=len)
-    if not paths:
-        raise OutOfScope()
+    unit = staff.top_role_for(Action.MANAGE_SHIFTS)
     async with uow.write() as session:
         now = uow.now()
-        unit = (
-            await session.execute(select(OrgUnit).where(OrgUnit.path == paths[0]))
-        ).scalar_one()
         group = await session.scalar(select(DutyGroupChat).where(DutyGroupChat.chat_id == chat_id))
         if group is None:
             group = DutyGroupChat(chat_id=chat_id)
             session.add(group)
-        group.org_unit_id, group.bound_by, group.bound_at = unit.id, staff.id, now
+        group.org_unit_id, group.bound_by, group.bound_at = unit.org_unit_id, staff.id, now
         group.language = language
         record_audit(
             session, at=now, actor_staff_id=staff.id, action="duty.group_bound",
-            target=f"chat:{chat_id}", unit_path=unit.path, details={"language": language},
+            target=f"chat:{chat_id}", unit_path=unit.org_unit_path,
+            details={"language": language},
         )  # fmt: skip
-        return BoundGroup(unit.name)
+        return BoundGroup(unit.org_unit_name)
 
 
 async def post_to_groups(session: AsyncSession, now: datetime, zone: ZoneInfo) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import literal, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rewards.duty.models import DutyActivity, DutyShift
@@ -14,9 +14,8 @@ from rewards.messaging.outbox import notify
 from rewards.org.models import OrgUnit
 from rewards.people.models import Person, TeamMember
 from rewards.people.residents import telegram_chat
-from rewards.staff.models import StaffChat, StaffRole
-from rewards.staff.permissions import Action, allows
-from rewards.staff.telegram import linked_chats
+from rewards.staff.permissions import Action
+from rewards.staff.telegram import linked_chats_reaching
 
 JOB_KIND = "duty.roll_call"
 LOOK_BACK = timedelta(days=1)  # a worker down longer than this asks no more
@@ -53,17 +52,7 @@ async def call_rolls(session: AsyncSession, now: datetime) -> int:
 
 
 async def _confirmers(session: AsyncSession, activity: DutyActivity, path: str) -> dict[int, str]:
-    chats: dict[int, str] = {}
-    staff = await session.execute(
-        linked_chats()
-        .add_columns(StaffRole.role)
-        .join(StaffRole, StaffRole.staff_id == StaffChat.staff_id)
-        .join(OrgUnit, OrgUnit.id == StaffRole.org_unit_id)
-        .where(literal(path).startswith(OrgUnit.path))
-    )
-    for _, chat_id, language, role in staff:
-        if allows(role, Action.CONFIRM_ATTENDANCE):
-            chats[chat_id] = str(language)
+    chats = await linked_chats_reaching(session, path, Action.CONFIRM_ATTENDANCE)
     if activity.team_id is not None:
         leaders = await session.execute(
             select(TeamMember.person_id, Person.language)

@@ -11,7 +11,6 @@ from sqlalchemy import literal, select
 
 from core.uow import UnitOfWork
 from rewards.audit import record_audit
-from rewards.errors import OutOfScope
 from rewards.messaging.outbox import notify
 from rewards.org.models import OrgUnit
 from rewards.people.models import Household, Person
@@ -32,24 +31,21 @@ async def bind_ranking_chat(
 ) -> str:
     """This chat gets the boards of the highest unit where the staff member publishes
     rankings. Returns the unit's name. Raises out_of_scope."""
-    paths = sorted(staff.paths_for(Action.PUBLISH_RANKINGS), key=len)
-    if not paths:
-        raise OutOfScope()
+    unit = staff.top_role_for(Action.PUBLISH_RANKINGS)
     async with uow.write() as session:
         now = uow.now()
-        unit = (await session.scalars(select(OrgUnit).where(OrgUnit.path == paths[0]))).one()
         chat = await session.scalar(select(RankingChat).where(RankingChat.chat_id == chat_id))
         if chat is None:
             chat = RankingChat(chat_id=chat_id)
             session.add(chat)
         chat.org_unit_id, chat.bound_by, chat.bound_at, chat.language = (
-            unit.id, staff.id, now, language,
+            unit.org_unit_id, staff.id, now, language,
         )  # fmt: skip
         record_audit(
             session, at=now, actor_staff_id=staff.id, action="rankings.chat_bound",
-            target=f"chat:{chat_id}", unit_path=unit.path,
+            target=f"chat:{chat_id}", unit_path=unit.org_unit_path,
         )  # fmt: skip
-        return unit.name
+        return unit.org_unit_name
 
 
 async def publish(

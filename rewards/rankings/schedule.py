@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import literal, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rewards.messaging.outbox import notify
@@ -17,9 +17,8 @@ from rewards.rankings.boards import draft_in
 from rewards.rankings.models import RankingBoard
 from rewards.rankings.periods import period_span, quarter_of
 from rewards.rankings.standings import Scope
-from rewards.staff.models import StaffChat, StaffRole
-from rewards.staff.permissions import Action, allows
-from rewards.staff.telegram import linked_chats
+from rewards.staff.permissions import Action
+from rewards.staff.telegram import linked_chats_reaching
 
 JOB_KIND = "rankings.draft_due"
 SCOPES: tuple[Scope, ...] = ("resident", "household")
@@ -58,19 +57,9 @@ async def draft_due(session: AsyncSession, now: datetime, zone: ZoneInfo) -> int
 async def _tell_committee(
     session: AsyncSession, unit: OrgUnit, period: str, now: datetime
 ) -> None:
-    rows = await session.execute(
-        linked_chats()
-        .add_columns(StaffRole.role)
-        .join(StaffRole, StaffRole.staff_id == StaffChat.staff_id)
-        .join(OrgUnit, OrgUnit.id == StaffRole.org_unit_id)
-        .where(literal(unit.path).startswith(OrgUnit.path))
-    )
-    told: set[int] = set()
-    for _, chat_id, language, role in rows:
-        if chat_id in told or not allows(role, Action.PUBLISH_RANKINGS):
-            continue
-        told.add(chat_id)
+    committee = await linked_chats_reaching(session, unit.path, Action.PUBLISH_RANKINGS)
+    for chat_id, language in committee.items():
         await notify(
-            session, chat_id=chat_id, key="rankings.drafted", locale=str(language), now=now,
+            session, chat_id=chat_id, key="rankings.drafted", locale=language, now=now,
             params={"period": period, "unit": unit.name},
         )  # fmt: skip

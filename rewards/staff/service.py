@@ -57,6 +57,14 @@ class StaffView:
         """The units where a role allowing `action` is held (it reaches below them)."""
         return tuple(role.org_unit_path for role in self.roles if allows(role.role, action))
 
+    def top_role_for(self, action: Action) -> ScopedRole:
+        """The role allowing `action` held highest in the tree: the widest reach, for
+        what binds one place to a chat. Raises OutOfScope when none allows it."""
+        allowed = [role for role in self.roles if allows(role.role, action)]
+        if not allowed:
+            raise OutOfScope()
+        return min(allowed, key=lambda role: len(role.org_unit_path))
+
     def require_somewhere(self, action: Action) -> None:
         """Raises OutOfScope unless some role allows `action` somewhere: for pages and
         lists that are filtered by place afterwards (a list of nothing is no answer)."""

@@ -15,15 +15,17 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.uow import UnitOfWork
 from rewards.audit import record_audit
 from rewards.errors import StaffLinkInvalid, TelegramTakenByStaff
+from rewards.org.models import OrgUnit
 from rewards.people.models import Person, PersonChannel
 from rewards.people.residents import TELEGRAM
-from rewards.staff.models import StaffAccount, StaffChat, StaffLinkCode
+from rewards.staff.models import StaffAccount, StaffChat, StaffLinkCode, StaffRole
+from rewards.staff.permissions import Action, allows
 from rewards.staff.service import StaffView, get_staff
 
 LINK_PREFIX = "staff_"  # a deep link's payload: /start staff_<secret>
@@ -160,3 +162,18 @@ def _audit(session: AsyncSession, staff_id: int, action: str, now: datetime) -> 
         target=f"staff:{staff_id}",
         unit_path=None,
     )
+
+
+async def linked_chats_reaching(
+    session: AsyncSession, unit_path: str, action: Action
+) -> dict[int, str]:
+    """Chat → language of the linked staff whose role allows `action` at `unit_path` (a
+    role held there or above it): whom a step there is asked of."""
+    rows = await session.execute(
+        linked_chats()
+        .add_columns(StaffRole.role)
+        .join(StaffRole, StaffRole.staff_id == StaffChat.staff_id)
+        .join(OrgUnit, OrgUnit.id == StaffRole.org_unit_id)
+        .where(literal(unit_path).startswith(OrgUnit.path))
+    )
+    return {chat_id: str(language) for _, chat_id, language, role in rows if allows(role, action)}

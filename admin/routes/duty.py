@@ -95,14 +95,12 @@ async def one_off(
 async def poster(request: Request, activity_id: IdPath, staff: CurrentStaff, uow: Uow) -> Response:
     """A new poster (the one printed before stops working) as an A4 PDF."""
     t = translator_for(request, staff.language)
-    activities = {a.id: a for a in await duty_overview(uow, staff=staff)}
-    payload = await new_poster(uow, staff=staff, activity_id=activity_id)
-    link = deep_link(request.app.state.settings.bot_username, payload) or payload
-    activity = activities.get(activity_id)
+    made = await new_poster(uow, staff=staff, activity_id=activity_id)
+    link = deep_link(request.app.state.settings.bot_username, made.payload) or made.payload
     pdf = poster_pdf(
-        title=activity.name if activity else "",
-        place=t("duty.poster.place", place=activity.place_name if activity else ""),
-        lines=[*(activity.daily if activity else ()), t("duty.poster.scan")],
+        title=made.activity,
+        place=t("duty.poster.place", place=made.place),
+        lines=[*made.daily, t("duty.poster.scan")],
         link=link,
     )
     return Response(

@@ -159,8 +159,18 @@ async def plan_shifts(session: AsyncSession, *, now: datetime, zone: ZoneInfo) -
     return added
 
 
-async def new_poster(uow: UnitOfWork, *, staff: StaffView, activity_id: int) -> str:
-    """A fresh poster payload for the assembly point; the old poster stops working."""
+@dataclass(frozen=True)
+class Poster:
+    """What the assembly point's poster says, and the deep link's payload it carries."""
+
+    payload: str
+    activity: str
+    place: str
+    daily: tuple[str, ...]
+
+
+async def new_poster(uow: UnitOfWork, *, staff: StaffView, activity_id: int) -> Poster:
+    """A fresh poster for the assembly point; the old poster stops working."""
     secret = secrets.token_urlsafe(24)
     async with uow.write() as session:
         activity, path = await _activity(session, activity_id)
@@ -170,7 +180,9 @@ async def new_poster(uow: UnitOfWork, *, staff: StaffView, activity_id: int) -> 
             session, at=uow.now(), actor_staff_id=staff.id, action="duty.poster_made",
             target=f"duty_activity:{activity.id}", unit_path=path,
         )  # fmt: skip
-    return POSTER_PREFIX + secret
+        return Poster(
+            POSTER_PREFIX + secret, activity.name, activity.place_name, tuple(activity.daily)
+        )
 
 
 def poster_digest(secret: str) -> str:

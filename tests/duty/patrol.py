@@ -53,7 +53,7 @@ async def build_patrol(
         uow, staff=people.admin, activity_id=activity.id, starts_at=starts_at,
         ends_at=starts_at + timedelta(hours=1),
     )  # fmt: skip
-    poster = await new_poster(uow, staff=people.admin, activity_id=activity.id)
+    poster = (await new_poster(uow, staff=people.admin, activity_id=activity.id)).payload
     others = [
         await add_resident(
             uow, f"R{n}", people.units["grid-1"], 9100 + n, "zh_Hans", verified_by=people.admin

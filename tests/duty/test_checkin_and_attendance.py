@@ -73,10 +73,12 @@ async def test_the_poster_checks_in_only_around_the_start_of_its_own_activity(
         draft=ActivityDraft(code="park", name="公园巡逻", unit_id=patrol.people.units["grid-1"].id,
                             place_name="公园", latitude=40.01, longitude=116.01, capacity=3),
     )  # fmt: skip
-    park_poster = await new_poster(uow, staff=patrol.people.admin, activity_id=other.id)
+    park_poster = (await new_poster(uow, staff=patrol.people.admin, activity_id=other.id)).payload
     with pytest.raises(NotCheckInTime):  # the park has no shift now
         await check_in_by_poster(uow, person_id=alice, payload=park_poster)
-    reprinted = await new_poster(uow, staff=patrol.people.admin, activity_id=patrol.activity)
+    reprinted = (
+        await new_poster(uow, staff=patrol.people.admin, activity_id=patrol.activity)
+    ).payload
     with pytest.raises(UnknownPoster):
         await check_in_by_poster(uow, person_id=patrol.extra[0], payload=patrol.poster)
     move_to(clock, timedelta(minutes=31))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Annotated
 
-from fastapi import Path, Query, Request
+from fastapi import Form, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import Field
 
@@ -21,6 +21,13 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]  # an element of a list of ids in a 
 PageQuery = Annotated[int, Query(ge=0, le=MAX_PAGE)]
 # A filter's id: a select's "any" option sends an empty value, which means no filter.
 IdFilter = Annotated[str, Query(pattern=r"^([1-9][0-9]{0,17})?$")]
+# A number a form may leave blank (no value): digits, or nothing.
+OptionalNumber = Annotated[str, Form(pattern=r"^\s*([0-9]{1,12})?\s*$")]
+
+
+def number_or_none(field: str) -> int | None:
+    return int(field) if field.strip() else None
+
 
 # C0 controls and DEL, but for the tab and line breaks a text area may hold.
 _CONTROL = frozenset(chr(code) for code in (*range(0x20), 0x7F)) - {"\t", "\n", "\r"}

@@ -1,6 +1,7 @@
 """Printed and posted pictures with Chinese text: the assembly point's poster (an A4 page
 with the activity, the place, the times and the QR that checks in, a deep link into the
-bot, as a PDF to print) and a ranking board's picture for a chat. Drawn with Pillow (the
+bot, as a PDF to print), a ranking board's notice (公示, A4 pages to pin up) and its
+picture for a chat. Drawn with Pillow (the
 CJK font is Debian's fonts-noto-cjk, found on the machine, never shipped)."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import qrcode
+from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
 
 from core.errors import DomainError
@@ -46,6 +48,34 @@ def poster_pdf(*, title: str, place: str, lines: Sequence[str], link: str) -> by
     out = io.BytesIO()
     page.save(out, format="PDF", resolution=DPI)
     return out.getvalue()
+
+
+def notice_pdf(
+    *, title: str, heading: Sequence[str], lines: Sequence[tuple[str, bool]], footer: str
+) -> bytes:
+    """A board's public notice to pin up: the title and the heading lines, then one line
+    a place, a highlighted line (the champion) larger and red; as many A4 pages as it
+    takes, each with the footer (the notice's dates, the checksum). Real text with the
+    CJK font embedded (only the characters used), so it prints sharp and can be searched."""
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(auto=True, margin=20)
+    pdf.add_font("cjk", fname=str(_font()), collection_font_number=SIMPLIFIED_CHINESE)
+    pdf.add_page()
+    pdf.set_font("cjk", size=22)
+    pdf.multi_cell(0, 12, title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("cjk", size=12)
+    for line in heading:
+        pdf.multi_cell(0, 8, line, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    for text, highlighted in lines:
+        pdf.set_font("cjk", size=16 if highlighted else 12)
+        pdf.set_text_color(139, 0, 0) if highlighted else pdf.set_text_color(0, 0, 0)
+        pdf.multi_cell(0, 9 if highlighted else 7, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("cjk", size=9)
+    pdf.set_text_color(85, 85, 85)
+    pdf.ln(4)
+    pdf.multi_cell(0, 5, footer, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
 
 
 def leaderboard_png(*, title: str, lines: Sequence[str], width: int = 1080) -> bytes:

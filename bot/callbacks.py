@@ -113,6 +113,12 @@ class DutyRoll(CallbackData, prefix="dr"):
     action: Literal["open", "tick", "done"]
 
 
+class BoardsConsent(CallbackData, prefix="rc"):
+    """Appear on public ranking boards (masked), or not."""
+
+    on: bool
+
+
 class BoardObjection(CallbackData, prefix="ro"):
     """ "I object" under a ranking board on public notice."""
 

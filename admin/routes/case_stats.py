@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from admin.charts import bar_chart
 from admin.dates import typed_period
 from admin.deps import CurrentStaff, Uow, Zone
+from admin.downloads import XLSX, attachment
 from admin.rendering import render, translator_for
 from admin.routes import page_router
 from core.i18n import Translator
@@ -16,7 +17,6 @@ from core.spreadsheets import Cell, Sheet, workbook_of
 from rewards.cases.statistics import COUNTED, CaseStatistics, Figures, case_statistics
 
 router = page_router()
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GROUPS = ("grids", "communities", "categories", "handlers")
 COLUMNS = ("name", "reported", "closed", "closure_rate", "acknowledge_hours", "close_hours",
            "satisfaction", "ratings")  # fmt: skip
@@ -48,11 +48,7 @@ async def stats_xlsx(
     first, last, _ = typed_period(start, end, uow.now(), zone)
     stats = await case_statistics(uow, staff=staff, start=first, end=last, zone=zone)
     body = workbook_of(_sheets(t, stats))
-    return Response(
-        body,
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="cases-{first}-{last}.xlsx"'},
-    )
+    return attachment(body, XLSX, f"cases-{first}-{last}.xlsx")
 
 
 def _sheets(t: Translator, stats: CaseStatistics) -> list[Sheet]:

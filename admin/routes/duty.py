@@ -14,6 +14,7 @@ from pydantic import model_validator
 from admin.bot_links import deep_link
 from admin.dates import typed_period
 from admin.deps import CurrentStaff, Uow, Zone
+from admin.downloads import PDF, XLSX, attachment
 from admin.params import Id, IdPath
 from admin.posters import poster_pdf
 from admin.rendering import render, translator_for
@@ -32,7 +33,6 @@ from rewards.org.service import units_below
 from rewards.staff.permissions import Action
 
 router = page_router()
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ActivityForm(ActivityDraft):
@@ -103,11 +103,7 @@ async def poster(request: Request, activity_id: IdPath, staff: CurrentStaff, uow
         lines=[*made.daily, t("duty.poster.scan")],
         link=link,
     )
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="poster-{activity_id}.pdf"'},
-    )
+    return attachment(pdf, PDF, f"poster-{activity_id}.pdf")
 
 
 @router.get("/duty/shifts/{shift_id}")
@@ -151,8 +147,4 @@ async def hours(
         [(t("duty.hours.title"), headings, people), (t("duty.hours.by_team"), headings, teams)]
     )
     filename = f"volunteer-hours-{first}-{last}.xlsx"
-    return Response(
-        body,
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return attachment(body, XLSX, filename)

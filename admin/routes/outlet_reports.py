@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from admin.dates import local_midnight
 from admin.deps import CurrentStaff, Uow, Zone
+from admin.downloads import XLSX, attachment
 from admin.rendering import render, translator_for
 from admin.routes import page_router
 from core.spreadsheets import Cell, workbook
@@ -18,7 +19,6 @@ from core.uow import UnitOfWork
 from rewards.redemption.reports import liabilities, settlements, stock_levels
 
 router = page_router()
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _day(text: str, uow: UnitOfWork, zone: ZoneInfo) -> tuple[date, bool]:
@@ -90,8 +90,4 @@ async def liability_xlsx(request: Request, staff: CurrentStaff, uow: Uow) -> Res
 
 
 def _xlsx(title: str, headings: list[str], rows: list[list[Cell]], filename: str) -> Response:
-    return Response(
-        workbook(title, headings, rows),
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return attachment(workbook(title, headings, rows), XLSX, filename)

@@ -1,38 +1,42 @@
-"""Ranking boards in the panel, for the committee: draft a period's board, read it, put it
-on public notice, answer objections, make it final. Each form calls one service, which
-checks the permissions table where the board is."""
+"""Ranking boards in the panel, for the committee: draft a period's board (its scope,
+point-type weights and collective schemes), read it, put it on public notice, answer
+objections, make it final, publish it, pay its best award points, and print its notice
+or download it. Each form calls one service, which checks the permissions table where
+the board is."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from admin.deps import CurrentStaff, Uow, Zone
-from admin.params import MAX_ID, IdPath
-from admin.posters import leaderboard_png
+from admin.downloads import PDF, XLSX, attachment
+from admin.params import MAX_ID, IdPath, OptionalNumber, number_or_none
+from admin.ranking_prints import board_notice, board_picture, board_workbook
 from admin.rendering import render, translator_for
 from admin.routes import page_router
 from core.i18n import DEFAULT_LOCALE
-from rewards.org.service import units_below
+from rewards.rankings.awards import award_best
 from rewards.rankings.boards import answer_objection, draft_board, finalise, put_on_notice
-from rewards.rankings.mine import masked
-from rewards.rankings.pages import board_page, boards_for
+from rewards.rankings.pages import board_page, rankings_page
 from rewards.rankings.publishing import publish
-from rewards.staff.permissions import Action
+from rewards.rankings.schemes import Schemes
+from rewards.rankings.standings import Scope
 
 router = page_router()
-TOP_SHOWN = 10  # places on the published picture
 Text = Annotated[str, Form(max_length=500)]
+Weight = Annotated[str, Form(pattern=r"^\s*([0-9]{1,3})?\s*$")]
+Code = Annotated[str, Form(max_length=64)]
+PRINTED_PLACES = 5_000  # on the notice and in the workbook; the rest are counted
 
 
 @router.get("/rankings")
 async def rankings(request: Request, staff: CurrentStaff, uow: Uow, zone: Zone) -> Response:
     t = translator_for(request, staff.language)
-    boards = await boards_for(uow, staff=staff)
-    units = await units_below(uow, list(staff.paths_for(Action.PUBLISH_RANKINGS)))
-    return render(request, "rankings.html", t, staff=staff, boards=boards, units=units, zone=zone)
+    page = await rankings_page(uow, staff=staff)
+    return render(request, "rankings.html", t, staff=staff, page=page, zone=zone)
 
 
 @router.post("/rankings/draft")
@@ -42,11 +46,25 @@ async def draft(
     zone: Zone,
     unit_id: Annotated[int, Form(ge=1, le=MAX_ID)],
     period: Annotated[str, Form(max_length=8)],
-    scope: Annotated[Literal["resident", "household"], Form()],
+    scope: Annotated[Scope, Form()],
+    weight_code: Annotated[list[Code], Form()] = [],  # noqa: B006 (FastAPI copies it)
+    weight: Annotated[list[Weight], Form()] = [],  # noqa: B006
+    fund_amount: OptionalNumber = "",
+    fund_top_n: OptionalNumber = "",
+    warn_bottom_n: OptionalNumber = "",
 ) -> Response:
-    board = await draft_board(
-        uow, staff=staff, unit_id=unit_id, period=period.strip(), scope=scope, zone=zone
+    """Weights left blank weigh every point type once; a number weighs that type (0: not
+    at all) and the types left blank not at all."""
+    weights = {code: int(w) for code, w in zip(weight_code, weight, strict=False) if w.strip()}
+    schemes = Schemes(
+        fund_amount=number_or_none(fund_amount),
+        fund_top_n=number_or_none(fund_top_n),
+        warn_bottom_n=number_or_none(warn_bottom_n),
     )
+    board = await draft_board(
+        uow, staff=staff, unit_id=unit_id, period=period.strip(), scope=scope, zone=zone,
+        weights=weights or None, schemes=schemes,
+    )  # fmt: skip
     return RedirectResponse(f"/rankings/{board.id}", status_code=303)
 
 
@@ -57,6 +75,25 @@ async def board(
     t = translator_for(request, staff.language)
     page = await board_page(uow, staff=staff, board_id=board_id)
     return render(request, "ranking_board.html", t, staff=staff, page=page, zone=zone)
+
+
+@router.get("/rankings/{board_id}/notice.pdf")
+async def notice_print(
+    request: Request, board_id: IdPath, staff: CurrentStaff, uow: Uow, zone: Zone
+) -> Response:
+    """The notice to pin up, in the community's language (Chinese first)."""
+    t = request.app.state.catalogues.translator(DEFAULT_LOCALE)
+    page = await board_page(uow, staff=staff, board_id=board_id, most=PRINTED_PLACES)
+    return attachment(board_notice(t, page, zone), PDF, f"ranking-{board_id}.pdf")
+
+
+@router.get("/rankings/{board_id}/board.xlsx")
+async def board_download(
+    request: Request, board_id: IdPath, staff: CurrentStaff, uow: Uow
+) -> Response:
+    t = translator_for(request, staff.language)
+    page = await board_page(uow, staff=staff, board_id=board_id, most=PRINTED_PLACES)
+    return attachment(board_workbook(t, page), XLSX, f"ranking-{board_id}.xlsx")
 
 
 @router.post("/rankings/{board_id}/notice")
@@ -82,18 +119,25 @@ async def publish_board(
 ) -> Response:
     """Publish a final board to its chats, with its picture (in the community's language,
     Chinese first)."""
-    page = await board_page(uow, staff=staff, board_id=board_id)
     t = request.app.state.catalogues.translator(DEFAULT_LOCALE)
-    lines = [
-        t("rankings.picture_line", rank=e.rank, name=masked(e.name), points=e.points)
-        for e in page.entries[:TOP_SHOWN]
-    ]
-    picture = leaderboard_png(
-        title=t("rankings.picture_title", period=page.row.period, unit=page.row.unit_name),
-        lines=lines,
-    )
+    picture = board_picture(t, await board_page(uow, staff=staff, board_id=board_id))
     await publish(uow, staff=staff, board_id=board_id, picture=picture)
     return RedirectResponse(f"/rankings/{board_id}", status_code=303)
+
+
+@router.post("/rankings/{board_id}/award")
+async def award(
+    board_id: IdPath,
+    staff: CurrentStaff,
+    uow: Uow,
+    zone: Zone,
+    rule: Code,
+    top: Annotated[int, Form(ge=1, le=100)] = 1,
+) -> Response:
+    paid = await award_best(
+        uow, staff=staff, board_id=board_id, rule_code=rule.strip(), top=top, zone=zone
+    )
+    return RedirectResponse(f"/rankings/{board_id}?paid={paid}", status_code=303)
 
 
 @router.post("/rankings/objections/{objection_id}/answer")

@@ -1,6 +1,7 @@
 """🏆 排行榜 in the chat: the latest board of the resident's community (its top, names
 masked), their own rank and their household's, and, while the board is on public notice,
-a button to object in their own words."""
+a button to object in their own words; a button to appear on public boards, or to leave
+them."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from bot.callbacks import BoardObjection
+from bot.callbacks import BoardObjection, BoardsConsent
 from bot.filters import Has, is_menu
 from bot.keyboards import choices_kb, main_menu_kb
 from bot.replies import chat_of
@@ -22,7 +23,7 @@ from core.uow import UnitOfWork
 from rewards.errors import StaffNotLinked
 from rewards.people.service import PersonView
 from rewards.rankings.boards import object_to
-from rewards.rankings.mine import MyBoard, my_board
+from rewards.rankings.mine import MyBoard, choose_public_boards, my_rankings
 from rewards.rankings.publishing import bind_ranking_chat
 from rewards.staff.telegram import staff_of_chat
 
@@ -34,15 +35,26 @@ class Objecting(StatesGroup):
 async def show_board(
     message: Message, t: Translator, person: PersonView, uow: UnitOfWork, zone: ZoneInfo
 ) -> None:
-    board = await my_board(uow, person_id=person.id)
-    if board is None:
-        await message.answer(t("rank.none"), reply_markup=main_menu_kb(t))
-        return
-    markup = None
-    if board.status == "notice":
-        button = (t("rank.object"), BoardObjection(board=board.board_id).pack())
-        markup = choices_kb([button])
-    await message.answer(render_board(t, board, zone), reply_markup=markup)
+    mine = await my_rankings(uow, person_id=person.id)
+    buttons = []
+    if mine.board is not None and mine.board.status == "notice":
+        buttons.append((t("rank.object"), BoardObjection(board=mine.board.board_id).pack()))
+    consent = "rank.leave_boards" if mine.on_boards else "rank.join_boards"
+    buttons.append((t(consent), BoardsConsent(on=not mine.on_boards).pack()))
+    lines = [render_board(t, mine.board, zone) if mine.board else t("rank.none")]
+    if not mine.on_boards:
+        lines.append(t("rank.off_boards"))
+    await message.answer("\n\n".join(lines), reply_markup=choices_kb(buttons))
+
+
+async def on_consent(
+    callback: CallbackQuery, callback_data: BoardsConsent, t: Translator, person: PersonView,
+    uow: UnitOfWork,
+) -> None:  # fmt: skip
+    await choose_public_boards(uow, person_id=person.id, on=callback_data.on)
+    await callback.answer()
+    key = "rank.joined_boards" if callback_data.on else "rank.left_boards"
+    await chat_of(callback).answer(t(key), reply_markup=main_menu_kb(t))
 
 
 def render_board(t: Translator, board: MyBoard, zone: ZoneInfo) -> str:
@@ -100,6 +112,7 @@ def create_router() -> Router:
     router.message.register(show_board, Command("rank"), private)
     router.message.register(on_objection, StateFilter(Objecting.text), Has(F.text), private)
     router.callback_query.register(ask_objection, BoardObjection.filter())
+    router.callback_query.register(on_consent, BoardsConsent.filter())
     in_group = Has(F.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP}))
     router.message.register(bind_chat, Command("rankgroup"), in_group)
     return router

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import Base, BigIntId, id_column
@@ -31,6 +31,8 @@ class Person(Base):
     consented_at: Mapped[datetime | None]
     # Set when the person left: their personal data is erased, their ledger stays.
     left_at: Mapped[datetime | None]
+    # Public ranking boards show a masked name; still, only those who agreed are on them.
+    on_public_boards: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class PersonChannel(Base):

@@ -273,6 +273,17 @@ def name_or_phone_contains(text: str, staff: StaffView) -> ColumnElement[bool]:
     )
 
 
+def mask_name(name: str) -> str:
+    """张*红 for 张晓红, 张* for 张红, A***e for Alice: the first and last character of
+    longer names, enough for neighbours and a kiosk volunteer, not a record."""
+    name = name.strip()
+    if len(name) <= 1:
+        return name or "*"
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
 def mask_phone(phone: str | None) -> str | None:
     """The first three and the last four digits, as on a Chinese delivery slip."""
     if phone is None or len(phone) < 8:

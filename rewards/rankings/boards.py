@@ -30,7 +30,8 @@ from rewards.rankings.errors import (
 )
 from rewards.rankings.models import RankingBoard, RankingEntry, RankingObjection
 from rewards.rankings.periods import period_span
-from rewards.rankings.standings import Scope, compute_board
+from rewards.rankings.schemes import Schemes
+from rewards.rankings.standings import Scope, snapshot, spec_of
 from rewards.staff.permissions import Action
 from rewards.staff.service import StaffView
 
@@ -58,6 +59,7 @@ async def draft_board(
     scope: Scope,
     zone: ZoneInfo,
     weights: dict[str, int] | None = None,
+    schemes: Schemes | None = None,
 ) -> BoardView:
     """Compute (or compute again) the board. Raises unknown_period, unknown_org_unit,
     out_of_scope, board_locked."""
@@ -68,7 +70,7 @@ async def draft_board(
         staff.require(Action.PUBLISH_RANKINGS, unit.path)
         board = await draft_in(
             session, unit=unit, period=period, scope=scope, zone=zone, weights=weights,
-            staff=staff, now=uow.now(),
+            staff=staff, now=uow.now(), schemes=schemes,
         )  # fmt: skip
         return await _view(session, board)
 
@@ -83,9 +85,10 @@ async def draft_in(
     weights: dict[str, int] | None,
     staff: StaffView | None,
     now: datetime,
+    schemes: Schemes | None = None,
 ) -> RankingBoard:
     """The draft inside the caller's transaction (the panel's, or the period-end job's,
-    whose staff is None)."""
+    whose staff is None). Without schemes, those the board had stay."""
     start, end = period_span(period, zone)
     board = await session.scalar(
         select(RankingBoard)
@@ -98,23 +101,21 @@ async def draft_in(
     )
     if board is not None and board.status != "draft":
         raise BoardLocked(status=board.status)
-    computed = await compute_board(
-        session, scope=scope, unit_path=unit.path, start=start, end=end, weights=weights
-    )
     if board is None:
         board = RankingBoard(
             org_unit_id=unit.id, period=period, scope=scope, starts_at=start, ends_at=end,
-            status="draft", drafted_at=now, checksum=computed.checksum,
+            status="draft", drafted_at=now, checksum="",
         )  # fmt: skip
         session.add(board)
         await session.flush()
-    board.weights, board.checksum = dict(weights or {}), computed.checksum
-    board.drafted_by, board.drafted_at = staff.id if staff else None, now
     await session.execute(delete(RankingEntry).where(RankingEntry.board_id == board.id))
-    session.add_all(
-        RankingEntry(board_id=board.id, subject_id=s.subject_id, points=s.points, rank=s.rank)
-        for s in computed.standings
-    )
+    spec = spec_of(scope, unit.path, start, end, weights)
+    board.weights, board.checksum = dict(spec.weights), await snapshot(session, spec, board.id)
+    board.drafted_by, board.drafted_at = staff.id if staff else None, now
+    if schemes is not None:
+        board.fund_amount, board.fund_top_n, board.warn_bottom_n = (
+            schemes.fund_amount, schemes.fund_top_n, schemes.warn_bottom_n,
+        )  # fmt: skip
     _audit(session, board, staff, "rankings.drafted", unit.path, now)
     return board
 
@@ -239,7 +240,11 @@ def _audit(
     record_audit(
         session, at=now, actor_staff_id=staff.id if staff else None, action=action,
         target=f"ranking_board:{board.id}", unit_path=path,
-        details={"period": board.period, "scope": board.scope, "checksum": board.checksum},
+        details={
+            "period": board.period, "scope": board.scope, "checksum": board.checksum,
+            "weights": board.weights, "fund": board.fund_amount, "top": board.fund_top_n,
+            "bottom": board.warn_bottom_n,
+        },
     )  # fmt: skip
 
 

@@ -41,3 +41,9 @@ class ObjectionsOpen(RewardsError):
 
 class NotOnNotice(RewardsError):
     code = "board_not_on_notice"
+
+
+class NotPersonal(RewardsError):
+    """Points belong to residents: a board of `params["scope"]` (teams, places) pays none."""
+
+    code = "ranking_not_personal"

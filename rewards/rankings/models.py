@@ -20,7 +20,7 @@ class RankingBoard(Base):
     id: Mapped[int] = id_column()
     org_unit_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("org_units.id"), index=True)
     period: Mapped[str] = mapped_column(String(8))  # 2026Q3, 2026-07 or 2026
-    scope: Mapped[str] = mapped_column(String(16))  # resident | household
+    scope: Mapped[str] = mapped_column(String(16))  # standings.Scope
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]  # exclusive
     weights: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
@@ -31,6 +31,10 @@ class RankingBoard(Base):
     drafted_at: Mapped[datetime]
     finalised_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
+    # Collective schemes (积分换项目): the top N share a fund, the bottom N are warned.
+    fund_amount: Mapped[int | None] = mapped_column(BigInteger)
+    fund_top_n: Mapped[int | None]
+    warn_bottom_n: Mapped[int | None]
 
 
 class RankingEntry(Base):

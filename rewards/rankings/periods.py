@@ -11,7 +11,7 @@ from rewards.rankings.errors import UnknownPeriod
 
 _QUARTER = re.compile(r"(\d{4})Q([1-4])")
 _MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
-_YEAR = re.compile(r"(\d{4})")
+YEAR = re.compile(r"(\d{4})")
 
 
 def period_span(name: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -22,7 +22,7 @@ def period_span(name: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
     if match := _MONTH.fullmatch(name):
         year, month = int(match[1]), int(match[2])
         return _month(year, month, zone), _month(year, month + 1, zone)
-    if match := _YEAR.fullmatch(name):
+    if match := YEAR.fullmatch(name):
         year = int(match[1])
         return _month(year, 1, zone), _month(year + 1, 1, zone)
     raise UnknownPeriod(period=name[:16])

@@ -13,10 +13,10 @@ from core.uow import UnitOfWork
 from rewards.audit import record_audit
 from rewards.messaging.outbox import notify
 from rewards.org.models import OrgUnit
-from rewards.people.models import Household, Person
 from rewards.rankings.boards import locked_board, refuse_unless
-from rewards.rankings.mine import masked
 from rewards.rankings.models import RankingChat, RankingEntry
+from rewards.rankings.names import names_of, public_name
+from rewards.rankings.schemes import honour
 from rewards.staff.permissions import Action
 from rewards.staff.service import StaffView
 
@@ -57,25 +57,15 @@ async def publish(
         board, path = await locked_board(session, board_id)
         staff.require(Action.PUBLISH_RANKINGS, path)
         refuse_unless(board, "final")
-        champion = await session.execute(
-            select(RankingEntry.subject_id, RankingEntry.points)
-            .where(RankingEntry.board_id == board.id, RankingEntry.rank == 1)
-            .order_by(RankingEntry.subject_id)
+        winners = list(
+            await session.execute(
+                select(RankingEntry.subject_id, RankingEntry.points)
+                .where(RankingEntry.board_id == board.id, RankingEntry.rank == 1)
+                .order_by(RankingEntry.subject_id)
+            )
         )
-        winners = list(champion)
-        names = []
-        for subject, _ in winners:
-            if board.scope == "household":
-                name = await session.scalar(
-                    select(Person.display_name)
-                    .join(Household, Household.head_person_id == Person.id)
-                    .where(Household.id == subject)
-                )
-            else:
-                name = await session.scalar(
-                    select(Person.display_name).where(Person.id == subject)
-                )
-            names.append(masked(name or ""))
+        named = await names_of(session, board.scope, [subject for subject, _ in winners])
+        names = [public_name(board.scope, name) for name in named.values()]
         chats = list(
             await session.execute(
                 select(RankingChat.chat_id, RankingChat.language)
@@ -83,12 +73,15 @@ async def publish(
                 .where(literal(path).startswith(OrgUnit.path))
             )
         )
+        key = f"rank.published.{honour(board.period, board.scope)}"
+        params = {
+            "period": board.period, "champion": "、".join(names) or "-",
+            "points": winners[0][1] if winners else 0,
+        }  # fmt: skip
         for chat_id, language in chats:
             await notify(
-                session, chat_id=chat_id, key=f"rank.published.{board.scope}", locale=language,
-                now=now, photo=picture,
-                params={"period": board.period, "champion": "、".join(names) or "-",
-                        "points": winners[0][1] if winners else 0},
+                session, chat_id=chat_id, key=key, locale=language, now=now, photo=picture,
+                params=params,
             )  # fmt: skip
         board.status, board.published_at = "published", now
         record_audit(

@@ -1,92 +1,145 @@
 """Who did most for the community in a period, from the ledger alone: the net points each
 resident earned (awards, deductions and staff adjustments, and the reversals of those; not
 spending, holds or expiry), per point type weighted as the board says, summed per
-household for household boards. Ties share a rank (1, 2, 2, 4). Only residents verified
-before the period began and still living here count, within the board's part of the
-tree. The result carries a checksum of its inputs: the same ledger gives the same board.
+household, team or part of the tree for those boards. Ties share a rank (1, 2, 2, 4).
+
+Who counts: residents verified before the period began (a newcomer's first, partial
+period is not compared), still members, who chose to appear on public boards, and who are
+not staff themselves (their Telegram account is not a staff member's), within the board's
+part of the tree.
+
+The sums, the ranks and the snapshot are all made by the database in one statement, so
+a city of a million residents never passes through Python row by row. A board carries a
+checksum of its parameters and standings: the same ledger gives the same checksum.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_args
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from ledger.models import Account, Entry, Posting
-from rewards.org.models import OrgUnit
-from rewards.people.models import Resident
+from rewards.org.models import OrgLevel, OrgUnit
+from rewards.people.models import Person, PersonChannel, Resident, Team, TeamMember
+from rewards.people.residents import TELEGRAM
 from rewards.points.accounts import WALLET
+from rewards.rankings.models import RankingEntry
+from rewards.staff.models import StaffAccount, StaffChat
 
 # Entries that are points earned or lost for what a resident did.
 EARNING = ("award", "deduction", "adjustment")
-Scope = Literal["resident", "household"]
+Scope = Literal["resident", "household", "team", "grid", "community", "street"]
+SCOPES: tuple[Scope, ...] = get_args(Scope)
+# A board of parts of the tree ranks the units at this level below the board's unit.
+AREA_LEVELS: dict[str, tuple[OrgLevel, ...]] = {
+    "grid": (OrgLevel.GRID,),
+    "community": (OrgLevel.COMMUNITY, OrgLevel.VILLAGE),
+    "street": (OrgLevel.STREET,),
+}
 
 
 @dataclass(frozen=True)
 class Standing:
-    subject_id: int  # a person, or a household
+    subject_id: int  # a person, a household, a team or an org unit, by the board's scope
     points: int
     rank: int
 
 
 @dataclass(frozen=True)
-class Board:
+class BoardSpec:
     scope: Scope
     unit_path: str
     start: datetime
     end: datetime  # exclusive
-    weights: tuple[tuple[str, int], ...]  # point type → weight; empty: every type once
+    weights: tuple[tuple[str, int], ...] = ()  # point type → weight; empty: every type once
+    least_points: int = 1  # subjects with fewer are left off (no activity)
+
+
+@dataclass(frozen=True)
+class Board:
+    spec: BoardSpec
     standings: tuple[Standing, ...]
-    checksum: str  # SHA-256 of the inputs: period, scope, weights and every sum counted
+    checksum: str
 
 
-async def compute_board(
-    session: AsyncSession,
-    *,
+def spec_of(
     scope: Scope,
     unit_path: str,
     start: datetime,
     end: datetime,
     weights: Mapping[str, int] | None = None,
     least_points: int = 1,
-) -> Board:
-    """The standings of the eligible residents (or their households) below `unit_path`
-    for [start, end). Subjects with fewer than `least_points` are left off (no activity)."""
-    sums = await _earned(session, start, end)
-    people = await _eligible(session, unit_path, start)
-    weighted: dict[int, int] = defaultdict(int)
-    for (person_id, unit), points in sums.items():
-        if person_id in people:
-            weighted[person_id] += points * (weights.get(unit, 0) if weights else 1)
-    if scope == "household":
-        households: dict[int, int] = defaultdict(int)
-        for person_id, points in weighted.items():
-            household = people[person_id]
-            if household is not None:
-                households[household] += points
-        weighted = households
-    shown = {subject: points for subject, points in weighted.items() if points >= least_points}
+) -> BoardSpec:
     ordered = tuple(sorted((weights or {}).items()))
-    inputs = {
-        "scope": scope, "unit": unit_path, "start": start.isoformat(), "end": end.isoformat(),
-        "weights": ordered,
-        "sums": sorted([p, u, s] for (p, u), s in sums.items() if p in people),
-    }  # fmt: skip
-    checksum = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
-    return Board(scope, unit_path, start, end, ordered, ranked(shown), checksum)
+    return BoardSpec(scope, unit_path, start, end, ordered, least_points)
+
+
+async def compute_board(session: AsyncSession, spec: BoardSpec) -> Board:
+    """The standings as the ledger gives them now, without keeping them (to check a
+    snapshot against, or to look before drafting)."""
+    rows = (await session.execute(ranked_select(spec))).all()
+    standings = tuple(
+        Standing(int(subject or 0), int(points), int(rank)) for subject, points, rank in rows
+    )
+    return Board(spec, standings, checksum_of(spec, ((s.subject_id, s.points) for s in standings)))
+
+
+async def snapshot(session: AsyncSession, spec: BoardSpec, board_id: int) -> str:
+    """Keep the standings as the board's entries (which must be empty), in the database
+    alone; returns their checksum."""
+    ranked = ranked_select(spec).subquery()
+    await session.execute(
+        insert(RankingEntry).from_select(
+            ["board_id", "subject_id", "points", "rank"],
+            select(literal(board_id), ranked.c.subject, ranked.c.points, ranked.c.rank),
+        )
+    )
+    kept = await session.stream(
+        select(RankingEntry.subject_id, RankingEntry.points)
+        .where(RankingEntry.board_id == board_id)
+        .order_by(RankingEntry.subject_id)
+        .execution_options(yield_per=10_000)
+    )
+    return checksum_of(spec, [row async for row in kept])
+
+
+def checksum_of(spec: BoardSpec, standings: Iterable[tuple[int, int]]) -> str:
+    """SHA-256 of the board's parameters and of every subject's points, by subject."""
+    digest = hashlib.sha256(
+        f"{spec.scope}|{spec.unit_path}|{spec.start.isoformat()}|{spec.end.isoformat()}|"
+        f"{spec.weights}|{spec.least_points}\n".encode()
+    )
+    for subject, points in sorted(standings):
+        digest.update(b"%d:%d\n" % (subject, points))
+    return digest.hexdigest()
 
 
 def ranked(points: Mapping[int, int]) -> tuple[Standing, ...]:
     """Most points first; equal points share a rank and the next rank skips (1, 2, 2, 4);
-    within a tie, the lower id first, so the order is the same every time."""
+    within a tie, the lower id first, so the order is the same every time. (The database
+    ranks boards the same way; this is for lists already in hand.)"""
     order = sorted(points.items(), key=lambda item: (-item[1], item[0]))
     standings, rank = [], 0
     for position, (subject, value) in enumerate(order, start=1):
@@ -96,48 +149,117 @@ def ranked(points: Mapping[int, int]) -> tuple[Standing, ...]:
     return tuple(standings)
 
 
-async def _earned(
-    session: AsyncSession, start: datetime, end: datetime
-) -> dict[tuple[int, str], int]:
-    """(person, point type) → net points earned in the period, from the postings (of every
-    wallet: the board's part of the tree is chosen by who is eligible)."""
-    reversed_entry = aliased(Entry)
-    earning = or_(
-        Entry.kind.in_(EARNING),
-        and_(Entry.kind == "reversal", reversed_entry.kind.in_(EARNING)),
+def ranked_select(spec: BoardSpec) -> Select[int | None, int, int]:
+    scored = _scored(spec).subquery()
+    rank = func.rank().over(order_by=scored.c.points.desc()).label("rank")
+    return select(scored.c.subject, scored.c.points, rank).order_by(rank, scored.c.subject)
+
+
+def _scored(spec: BoardSpec) -> Select[int | None, int]:
+    """(subject, points) of every subject on the board: people and households with at
+    least the least points; every team or unit of the level, even with none (a village
+    that did nothing is the one a bottom-N scheme must see)."""
+    if spec.scope in ("resident", "household"):
+        scored = _earned(spec).subquery()
+        return select(scored.c.subject, scored.c.points).where(
+            scored.c.points >= spec.least_points
+        )
+    groups = _groups(spec).subquery()
+    everyone = select(groups.c.subject, literal(0).label("points"))
+    both = union_all(_earned(spec), everyone).subquery()
+    return select(both.c.subject, func.sum(both.c.points).label("points")).group_by(both.c.subject)
+
+
+def _groups(spec: BoardSpec) -> Select[int]:
+    """Every team, or every unit of the board's level, below the board's unit."""
+    if spec.scope == "team":
+        team_home = aliased(OrgUnit)
+        return (
+            select(Team.id.label("subject"))
+            .join(team_home, team_home.id == Team.org_unit_id)
+            .where(team_home.path.startswith(spec.unit_path))
+        )
+    return select(OrgUnit.id.label("subject")).where(
+        OrgUnit.level.in_(AREA_LEVELS[spec.scope]), OrgUnit.path.startswith(spec.unit_path)
     )
-    rows = await session.execute(
-        select(Account.owner_ref, Account.unit, func.sum(Posting.amount))
-        .join(Account, Account.id == Posting.account_id)
+
+
+def _earned(spec: BoardSpec) -> Select[int | None, int]:
+    """(subject, points) of the subjects whose eligible residents earned in the period."""
+    points = func.sum(Posting.amount * _weight(spec.weights)).label("points")
+    home = aliased(OrgUnit)
+    query = (
+        select(Resident.person_id)
+        .join(Person, Person.id == Resident.person_id)
+        .join(home, home.id == Resident.org_unit_id)
+        .join(Account, Account.owner_ref == literal("person:") + cast(Person.id, String))
+        .join(Posting, Posting.account_id == Account.id)
         .join(Entry, Entry.id == Posting.entry_id)
-        .outerjoin(reversed_entry, reversed_entry.id == Entry.reverses_entry_id)
         .where(
+            home.path.startswith(spec.unit_path),
+            *_eligible(spec.start),
             Account.kind == WALLET,
-            Entry.effective_at >= start,
-            Entry.effective_at < end,
-            earning,
+            Entry.effective_at >= spec.start,
+            Entry.effective_at < spec.end,
+            _earning(),
         )
-        .group_by(Account.owner_ref, Account.unit)
     )
-    sums: dict[tuple[int, str], int] = {}
-    for owner, unit, total in rows:
-        if owner and owner.startswith("person:") and total:
-            sums[(int(owner.removeprefix("person:")), unit)] = int(total)
-    return sums
+    subject: SQLColumnExpression[int | None]
+    if spec.scope == "resident":
+        subject = Resident.person_id
+    elif spec.scope == "household":
+        subject = Resident.household_id
+        query = query.where(Resident.household_id.is_not(None))
+    elif spec.scope == "team":
+        subject = TeamMember.team_id
+        teams = _groups(spec).subquery()
+        query = query.join(TeamMember, TeamMember.person_id == Person.id).join(
+            teams, teams.c.subject == TeamMember.team_id
+        )
+    else:
+        area = aliased(OrgUnit)
+        subject = area.id
+        query = query.join(
+            area,
+            and_(
+                home.path.startswith(area.path),
+                area.level.in_(AREA_LEVELS[spec.scope]),
+                area.path.startswith(spec.unit_path),
+            ),
+        )
+    return query.with_only_columns(subject.label("subject"), points).group_by(subject)
 
 
-async def _eligible(
-    session: AsyncSession, unit_path: str, start: datetime
-) -> dict[int, int | None]:
-    """Person → household of the residents below `unit_path` verified before the period
-    began and not gone: a newcomer's first, partial period is not compared."""
-    rows = await session.execute(
-        select(Resident.person_id, Resident.household_id)
-        .join(OrgUnit, OrgUnit.id == Resident.org_unit_id)
+def _eligible(start: datetime) -> tuple[ColumnElement[bool], ...]:
+    staff_account = (
+        select(StaffChat.staff_id)
+        .join(StaffAccount, StaffAccount.id == StaffChat.staff_id)
+        .join(PersonChannel, PersonChannel.external_id == StaffChat.telegram_user_id)
         .where(
-            OrgUnit.path.startswith(unit_path),
-            Resident.status == "verified",
-            Resident.verified_at <= start,
+            PersonChannel.person_id == Person.id,
+            PersonChannel.channel == TELEGRAM,
+            StaffAccount.is_active.is_(True),
         )
     )
-    return {person: household for person, household in rows}
+    return (
+        Resident.status == "verified",
+        Resident.verified_at <= start,
+        Person.left_at.is_(None),
+        Person.on_public_boards.is_(True),
+        ~exists(staff_account),
+    )
+
+
+def _earning() -> ColumnElement[bool]:
+    """An earning entry, or the reversal of one (a correction lands in its own period)."""
+    undone = aliased(Entry)
+    reversal_of_earning = exists(
+        select(undone.id).where(undone.id == Entry.reverses_entry_id, undone.kind.in_(EARNING))
+    )
+    return or_(Entry.kind.in_(EARNING), and_(Entry.kind == "reversal", reversal_of_earning))
+
+
+def _weight(weights: tuple[tuple[str, int], ...]) -> ColumnElement[int]:
+    if not weights:
+        return literal(1)
+    return case(*((Account.unit == unit, weight) for unit, weight in weights), else_=0)

@@ -34,7 +34,12 @@ from ledger.service import AccountView, open_account
 from rewards.audit import record_audit
 from rewards.errors import RewardsError
 from rewards.org.models import OrgUnit
-from rewards.people.residents import ResidentView, load_resident, load_verified_resident
+from rewards.people.residents import (
+    ResidentView,
+    load_resident,
+    load_verified_resident,
+    mask_name,
+)
 from rewards.points.accounts import WALLET, person_ref, wallet_code
 from rewards.points.models import PointType
 from rewards.points.periods import period_start
@@ -155,16 +160,6 @@ class CheckoutView:
     expires_at: datetime
     completed_at: datetime | None
     link_secret: str | None = None  # only in the answer to `offer`
-
-
-def mask_name(name: str) -> str:
-    """张*红 for 张晓红, 张* for 张红; the first and last character of longer names."""
-    name = name.strip()
-    if len(name) <= 1:
-        return name or "*"
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 async def scan(

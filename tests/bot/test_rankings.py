@@ -15,22 +15,22 @@ from core.db import Database
 from core.i18n import Catalogues
 from core.uow import UnitOfWork
 from fakebotapi import FakeBotAPI
-from rewards.people.residents import found_household
+from rewards.people.models import Person
+from rewards.people.residents import found_household, mask_name
 from rewards.points.awards import apply_rule
 from rewards.rankings.boards import answer_objection, draft_board, finalise, put_on_notice
-from rewards.rankings.mine import masked
 from rewards.rankings.models import RankingObjection
 from rewards.rankings.publishing import publish
 from rewards.staff.models import Role
 from tests.bot.outbox import next_saying, sending
 from tests.bot.staff_phone import linked
-from tests.rewards.community import ZONE, build_community, make_staff
+from tests.rewards.community import ZONE, add_resident, build_community, make_staff
 
 pytestmark = pytest.mark.usefixtures("running_bot")
 
 
 def test_names_are_masked_for_a_public_board() -> None:
-    assert [masked(n) for n in ("张小红", "张红", "Alice", "王", "")] == [
+    assert [mask_name(n) for n in ("张小红", "张红", "Alice", "王", "")] == [
         "张*红", "张*", "A***e", "王", "*",
     ]  # fmt: skip
 
@@ -115,3 +115,31 @@ async def test_a_final_board_is_published_to_the_bound_group_with_its_picture(
     async with sending(fake_api, database, database_url, catalogues):
         posted = await group.expect_message(contains="道德冠军：A***e（5 分）")
     assert posted.kind == "photo"
+
+
+async def test_a_resident_agrees_to_public_boards_and_may_leave_them(
+    fake_api: FakeBotAPI, database: Database
+) -> None:
+    uow = UnitOfWork(database, FrozenClock(datetime.now(UTC)))
+    town = await build_community(uow)
+    shy = await add_resident(uow, "沈小云", town.units["grid-1"], 604, "zh_Hans",
+                             verified_by=town.admin, on_boards=False)  # fmt: skip
+    user = fake_api.user(604, first_name="沈小云", language_code="zh-hans")
+    await user.send("🏆 排行榜")
+    shown = await user.expect_message(contains="您还没有同意上公开排行榜")
+    await user.press("🙋 我愿意上公开排行榜", message=shown)
+    await user.expect_message(contains="从下一期排行榜起会算上您")
+    assert await on_boards(uow, shy)
+    await user.send("/rank")
+    shown = await user.expect_message(contains="还没有公布排行榜")
+    assert "您还没有同意" not in (shown.text or "")
+    await user.press("🙈 不在公开排行榜上显示我", message=shown)
+    await user.expect_message(contains="以后的排行榜不再显示您")
+    assert not await on_boards(uow, shy)
+
+
+async def on_boards(uow: UnitOfWork, person_id: int) -> bool:
+    async with uow.read() as session:
+        return bool(
+            await session.scalar(select(Person.on_public_boards).where(Person.id == person_id))
+        )

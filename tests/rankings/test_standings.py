@@ -1,7 +1,8 @@
 """Worked examples of a board from the ledger: awards minus deductions in the period,
 ties sharing a rank, an undo in the next quarter landing there as a reversal, residents
-not verified before the period left out, households summing their members, weights per
-point type, and a checksum the same ledger gives again."""
+not verified before the period left out, and those who did not agree to public boards,
+who are staff or who left; households, teams and parts of the tree summing their
+members, weights per point type, and a checksum the same ledger gives again."""
 
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ import pytest
 from core.clock import FrozenClock
 from core.db import Database
 from core.uow import UnitOfWork
-from rewards.people.joining import verify_resident
+from rewards.people.joining import leave, verify_resident
 from rewards.people.residents import found_household
+from rewards.people.teams import add_member, create_team
 from rewards.points.awards import apply_rule
 from rewards.points.corrections import undo
-from rewards.rankings.standings import Board, Standing, compute_board, ranked
+from rewards.rankings.mine import choose_public_boards
+from rewards.rankings.standings import Board, Standing, compute_board, ranked, spec_of
+from rewards.staff.telegram import LINK_PREFIX, link_chat, offer_link
 from tests.rewards.community import ZONE, Community, add_resident, build_community
 
 SET_UP = datetime(2026, 3, 20, 2, 0, tzinfo=UTC)  # the town is built in the quarter before
@@ -46,7 +50,7 @@ def test_ties_share_a_rank_and_the_next_one_skips() -> None:
 
 async def board_of(uow: UnitOfWork, **asked: object) -> Board:
     async with uow.read() as session:
-        return await compute_board(session, **asked)  # type: ignore[arg-type]
+        return await compute_board(session, spec_of(**asked))  # type: ignore[arg-type]
 
 
 async def award(uow: UnitOfWork, town: Community, person: int, rule: str, key: str) -> int:
@@ -112,3 +116,51 @@ async def test_households_sum_their_members_and_weights_count_per_point_type(
     )
     assert unweighted.standings == ()  # sweeping pays moral points, which weigh nothing here
     assert doubled.checksum != unweighted.checksum
+
+
+async def test_only_eligible_residents_count_and_teams_and_areas_sum_their_members(
+    uow: UnitOfWork, town: Community, clock: FrozenClock
+) -> None:
+    grid1, grid2 = town.units["grid-1"], town.units["grid-2"]
+    shy = await add_resident(uow, "Shy", grid1, 9911, "zh_Hans", verified_by=town.admin,
+                             on_boards=False)  # fmt: skip
+    worker = await add_resident(uow, "Wang", grid2, 9912, "zh_Hans", verified_by=town.admin)
+    gone = await add_resident(uow, "Gone", grid2, 9913, "zh_Hans", verified_by=town.admin)
+    offer = await offer_link(uow, staff=town.grid2)  # the grid worker lives here too
+    await link_chat(uow, secret=offer.payload.removeprefix(LINK_PREFIX), telegram_user_id=9912)
+    team = await create_team(uow, staff=town.admin, code="gate", name="东门巡逻队",
+                             unit_id=town.units["community"].id)  # fmt: skip
+    for member in (town.alice, town.bob, shy):
+        await add_member(uow, staff=town.admin, team_id=team, person_id=member)
+    clock.advance(Q2 + timedelta(days=3) - clock.now())
+    for person, times in ((town.alice, 1), (town.bob, 2), (shy, 3), (worker, 4), (gone, 5)):
+        for n in range(times):
+            await award(uow, town, person, "sweep", f"{person}-{n}")
+    await leave(uow, person_id=gone)
+
+    people = await board_of(uow, scope="resident", unit_path="/", start=Q2, end=Q3)
+    assert [(s.subject_id, s.points) for s in people.standings] == [
+        (town.bob, 10),
+        (town.alice, 5),
+    ]
+    grids = await board_of(uow, scope="grid", unit_path="/", start=Q2, end=Q3)
+    assert [(s.subject_id, s.points, s.rank) for s in grids.standings] == [
+        (grid2.id, 10, 1), (grid1.id, 5, 2),
+    ]  # fmt: skip
+    communities = await board_of(uow, scope="community", unit_path="/", start=Q2, end=Q3)
+    assert [(s.subject_id, s.points) for s in communities.standings] == [
+        (town.units["community"].id, 15)
+    ]
+    streets = await board_of(uow, scope="street", unit_path="/", start=Q2, end=Q3)
+    assert [(s.subject_id, s.points) for s in streets.standings] == [(town.units["street"].id, 15)]
+    teams = await board_of(uow, scope="team", unit_path="/", start=Q2, end=Q3)
+    assert [(s.subject_id, s.points) for s in teams.standings] == [(team, 15)]  # not Shy's 15
+    in_grid1 = await board_of(uow, scope="grid", unit_path=grid1.path, start=Q2, end=Q3)
+    assert [s.subject_id for s in in_grid1.standings] == [grid1.id]
+
+    await choose_public_boards(uow, person_id=shy, on=True)
+    agreed = await board_of(uow, scope="resident", unit_path="/", start=Q2, end=Q3)
+    assert [(s.subject_id, s.rank) for s in agreed.standings] == [
+        (shy, 1), (town.bob, 2), (town.alice, 3),
+    ]  # fmt: skip
+    assert agreed.checksum != people.checksum

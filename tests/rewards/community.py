@@ -128,9 +128,13 @@ async def add_resident(
     language: str,
     *,
     verified_by: StaffView | None,
+    on_boards: bool = True,
 ) -> int:
     async with uow.write() as session:
-        person = Person(display_name=name, language=language, created_at=uow.now())
+        person = Person(
+            display_name=name, language=language, created_at=uow.now(),
+            on_public_boards=on_boards,
+        )  # fmt: skip
         session.add(person)
         await session.flush()
         session.add(

@@ -7,6 +7,7 @@ CJK font is Debian's fonts-noto-cjk, found on the machine, never shipped)."""
 from __future__ import annotations
 
 import io
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -57,6 +58,12 @@ def notice_pdf(
     a place, a highlighted line (the champion) larger and red; as many A4 pages as it
     takes, each with the footer (the notice's dates, the checksum). Real text with the
     CJK font embedded (only the characters used), so it prints sharp and can be searched."""
+    title, heading, footer = (
+        _printable(title),
+        [_printable(h) for h in heading],
+        _printable(footer),
+    )
+    lines = [(_printable(text), highlighted) for text, highlighted in lines]
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=20)
     pdf.add_font("cjk", fname=str(_font()), collection_font_number=SIMPLIFIED_CHINESE)
@@ -76,6 +83,12 @@ def notice_pdf(
     pdf.ln(4)
     pdf.multi_cell(0, 5, footer, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def _printable(text: str) -> str:
+    """Without emoji (🏆, ⚠️): the CJK font has none, and a printer would leave a gap."""
+    kept = "".join(c for c in text if unicodedata.category(c) != "So" and c != "\ufe0f")
+    return kept.strip()
 
 
 def leaderboard_png(*, title: str, lines: Sequence[str], width: int = 1080) -> bytes:

@@ -111,6 +111,26 @@ async def _boards(session: AsyncSession, staff: StaffView) -> list[BoardRow]:
     return [BoardRow(*row) for row in rows]
 
 
+async def find_board(
+    uow: UnitOfWork, *, staff: StaffView, unit_id: int, period: str, scope: str
+) -> int:
+    """The board of a unit, period and scope. Raises unknown_board (also out of reach)."""
+    async with uow.read() as session:
+        found = await session.scalar(
+            select(RankingBoard.id)
+            .join(OrgUnit, OrgUnit.id == RankingBoard.org_unit_id)
+            .where(
+                RankingBoard.org_unit_id == unit_id,
+                RankingBoard.period == period,
+                RankingBoard.scope == scope,
+                staff.reaches_for(Action.PUBLISH_RANKINGS, OrgUnit.path),
+            )
+        )
+    if found is None:
+        raise UnknownBoard()
+    return found
+
+
 async def board_page(
     uow: UnitOfWork, *, staff: StaffView, board_id: int, most: int = MOST_LISTED
 ) -> BoardPage:

@@ -351,6 +351,18 @@ ROUTES: dict[tuple[str, str], tuple[Need, Request]] = {
         Action.PUBLISH_RANKINGS,
         lambda x: (f"/rankings/{x.rankings.noticed}/publish", {}),
     ),
+    ("POST", "/rankings/{board_id}/award"): (  # published by the step above, when allowed
+        Action.PUBLISH_RANKINGS,
+        lambda x: (f"/rankings/{x.rankings.noticed}/award", {"rule": "sweep", "top": "1"}),
+    ),
+    ("GET", "/rankings/{board_id}/notice.pdf"): (
+        Action.PUBLISH_RANKINGS,
+        lambda x: (f"/rankings/{x.rankings.draft}/notice.pdf", None),
+    ),
+    ("GET", "/rankings/{board_id}/board.xlsx"): (
+        Action.PUBLISH_RANKINGS,
+        lambda x: (f"/rankings/{x.rankings.draft}/board.xlsx", None),
+    ),
     ("GET", "/kiosk"): (Action.REDEEM, lambda x: ("/kiosk", None)),
     ("GET", "/outlets/reports"): (Action.MANAGE_OUTLETS, lambda x: ("/outlets/reports", None)),
     ("GET", "/outlets/fee-offsets"): (

@@ -1,18 +1,24 @@
 """The committee's ranking pages over HTTP: draft a quarter's board (names, ranks, points),
 put it on notice, read and answer an objection, and the words when it is too early to
-make it final."""
+make it final; weights and collective schemes, the printed notice with the champion, the
+workbook, award points paid once, and a board of grids."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import io
+from datetime import UTC, datetime, timedelta
 
 import httpx
+import openpyxl
+import pypdfium2
 import pytest
+from sqlalchemy import select
 
 from core.clock import FrozenClock
 from core.db import Database
 from core.uow import UnitOfWork
 from rewards.points.awards import apply_rule
+from rewards.points.models import PointChange
 from rewards.rankings.boards import object_to
 from rewards.staff.models import Role
 from tests.admin.conftest import alert_text, csrf_of, log_in
@@ -84,3 +90,67 @@ async def test_the_committee_drafts_notices_and_answers(
     )
     assert answered.status_code == 303
     assert "已答复：巡逻积分记在第三季度" in (await client.get(f"/rankings/{board}")).text
+
+
+async def test_weights_schemes_the_printed_notice_the_workbook_and_award_points(
+    client: httpx.AsyncClient, uow: UnitOfWork, town: Community, clock: FrozenClock
+) -> None:
+    assert (await log_in(client, "committee", PASSWORD)).status_code == 303
+    token = await csrf_of(client, "/rankings")
+    form = {
+        "csrf_token": token, "unit_id": str(town.units["community"].id), "period": "2026Q2",
+        "scope": "resident", "weight_code": ["moral", "volunteer"], "weight": ["2", ""],
+        "fund_amount": "100", "fund_top_n": "2", "warn_bottom_n": "1",
+    }  # fmt: skip
+    drafted = await client.post("/rankings/draft", data=form)
+    board = int(drafted.headers["location"].rsplit("/", 1)[1])
+    page = (await client.get(f"/rankings/{board}")).text
+    assert "道德冠军：Alice（20 分）" in page  # moral points count twice
+    shares = page.split("<table data-shares>", 1)[1].split("</table>", 1)[0]
+    # 100 yuan in proportion to 20 and 10 points: 66.67 and 33.33, the odd yuan to Alice.
+    assert "<td>1</td><td>Alice</td><td>20</td><td>67</td>" in shares
+    assert "<td>2</td><td>Bob</td><td>10</td><td>33</td>" in shares
+    assert "第2名 Bob（10 分）：提醒" in page.split("data-warned", 1)[1]
+
+    await client.post(f"/rankings/{board}/notice", data={"csrf_token": token, "days": "3"})
+    clock.advance(timedelta(days=4))
+    assert (await log_in(client, "committee", PASSWORD)).status_code == 303  # a new day
+    token = await csrf_of(client, f"/rankings/{board}")
+    form["csrf_token"] = token
+    assert (await client.post(f"/rankings/{board}/final", data={"csrf_token": token})).is_redirect
+
+    notice = await client.get(f"/rankings/{board}/notice.pdf")
+    assert notice.status_code == 200, notice.text[:500]
+    assert notice.headers["content-type"] == "application/pdf"
+    document = pypdfium2.PdfDocument(notice.content)
+    text = "".join(p.get_textpage().get_text_range() for p in document)
+    assert "道德冠军：A***e（20 分）" in text  # the champion, masked, on the notice
+    assert "第1名 A***e：分得 67 元" in text
+    assert "Alice" not in text
+    assert "Bob" not in text
+    workbook = openpyxl.load_workbook(
+        io.BytesIO((await client.get(f"/rankings/{board}/board.xlsx")).content)
+    )
+    places = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+    assert places[1:] == [[1, "A***e", 20], [2, "B*b", 10]]
+    assert [list(r) for r in workbook.worksheets[1].iter_rows(min_row=2, values_only=True)] == [
+        [1, "A***e", 20, 67], [2, "B*b", 10, 33],
+    ]  # fmt: skip
+
+    award = {"csrf_token": token, "rule": "sweep", "top": "1"}
+    paid = await client.post(f"/rankings/{board}/award", data=award)
+    assert paid.headers["location"].endswith("?paid=1")
+    again = await client.post(f"/rankings/{board}/award", data=award)
+    assert again.headers["location"].endswith("?paid=0")  # nobody is paid twice
+    async with uow.read() as session:
+        keys = (await session.scalars(select(PointChange.person_id).where(
+            PointChange.request_key.startswith(f"ranking:{board}:")))).all()  # fmt: skip
+    assert keys == [town.alice]
+
+    grids = await client.post("/rankings/draft", data={**form, "scope": "grid"})
+    page = (await client.get(grids.headers["location"])).text
+    rows = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert "<td>1</td><td>grid-1</td><td>20</td>" in rows
+    assert "<td>2</td><td>grid-2</td><td>10</td>" in rows
+    refused = await client.post(f"/rankings/{board}/award", data={**award, "top": "0"})
+    assert refused.status_code == 400

@@ -32,6 +32,7 @@ from rewards.rankings.errors import (
 )
 from rewards.rankings.models import RankingBoard, RankingEntry
 from rewards.rankings.periods import period_span
+from rewards.rankings.publishing import bind_ranking_chat
 from rewards.staff.models import Role
 from rewards.staff.telegram import LINK_PREFIX, link_chat, offer_link
 from tests.processes import moralbank_env, run_moralbank
@@ -133,10 +134,12 @@ async def test_draft_notice_objection_final_and_locked(
     assert await entries(uow, draft.id) == [(town.alice, 5, 1)]
 
 
-async def test_the_command_line_drafts_a_board(
-    database_url: str, uow: UnitOfWork, town: Community
+async def test_the_command_line_drafts_and_publishes_a_board(
+    database_url: str, uow: UnitOfWork, town: Community, clock: FrozenClock
 ) -> None:
-    await make_staff(uow, "committee", Role.COMMITTEE_PUBLISHER, town.units["community"])
+    committee = await make_staff(
+        uow, "committee", Role.COMMITTEE_PUBLISHER, town.units["community"]
+    )
     env = moralbank_env(database_url)
     drafted = await run_moralbank(
         "rankings", "draft", "--period", "2026Q1", "--scope", "household",
@@ -151,6 +154,24 @@ async def test_the_command_line_drafts_a_board(
     )  # fmt: skip
     assert wrong.returncode == 1
     assert "不是有效的期间" in wrong.stderr
+    board = int(drafted.stdout.split(":", 1)[0].removeprefix("board "))
+    await put_on_notice(uow, staff=committee, board_id=board, days=1)
+    clock.advance(timedelta(days=2))
+    await finalise(uow, staff=committee, board_id=board)
+    await bind_ranking_chat(uow, staff=committee, chat_id=-4242, language="zh_Hans")
+    published = await run_moralbank(
+        "rankings", "publish", "--period", "2026Q1", "--scope", "household",
+        "--unit", "community", "--as", "committee", env=env,
+    )  # fmt: skip
+    assert published.returncode == 0, published.stderr
+    assert "published to 1 chats" in published.stdout
+    async with uow.read() as session:
+        posted = await session.scalar(select(OutboxMessage).where(OutboxMessage.chat_id == -4242))
+        status = await session.scalar(select(RankingBoard.status).where(RankingBoard.id == board))
+    assert posted is not None
+    assert posted.kind == "photo"
+    assert posted.photo
+    assert status == "published"
 
 
 async def test_the_quarters_boards_draft_themselves_and_the_committee_is_told(

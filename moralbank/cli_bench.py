@@ -182,3 +182,34 @@ def bench_redeem(
     click.echo(json.dumps(asdict(result)) if as_json else as_table(result))
     if not result.ledger_verified:  # fast figures from broken books are worth nothing
         raise SystemExit(1)
+
+
+@bench_group.command("rankings")
+@click.option(
+    "--database-url",
+    default=None,
+    help="Database to use (migrated, and loaded once with the synthetic city). Default: a "
+    "fresh SQLite file under var/. Use a scratch database.",
+)
+@click.option(
+    "--residents",
+    type=click.IntRange(min=1000),
+    default=None,
+    help="Residents of the city. Default: 1,000,000 on PostgreSQL (20,000,000 postings), "
+    "100,000 on SQLite.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def bench_rankings(database_url: str | None, residents: int | None, as_json: bool) -> None:
+    """A quarter's resident and household boards of a whole city, drafted through the
+    panel's service, against one GROUP BY over the quarter's postings in the same run."""
+    from moralbank import migrations
+    from moralbank.bench_rankings import run_bench
+    from moralbank.bench_report import as_table
+
+    if database_url is None:
+        database_url = _fresh_sqlite("bench-rankings.db")
+    if residents is None:
+        residents = 100_000 if database_url.startswith("sqlite") else 1_000_000
+    migrations.upgrade(database_url)
+    result = run_async(run_bench(database_url, residents))
+    click.echo(json.dumps(asdict(result)) if as_json else as_table(result))

@@ -11,6 +11,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    SQLColumnExpression,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger.service import AccountView, Leg, find_entry, open_account, post_entry
@@ -23,8 +34,26 @@ def wallet_code(person_id: int, unit: str) -> str:
     return f"person:{person_id}:{unit}"
 
 
+PERSON_REF = "person:"
+
+
 def person_ref(person_id: int) -> str:
-    return f"person:{person_id}"
+    return f"{PERSON_REF}{person_id}"
+
+
+def is_persons_account(
+    owner_ref: SQLColumnExpression[str | None], person_id: SQLColumnExpression[int]
+) -> ColumnElement[bool]:
+    """SQL: the account with this owner_ref is the person's. Said both ways, so that a
+    database may find the accounts from the people (by the owner_ref index) or the people
+    from the accounts (by their primary key), whichever its plan starts from."""
+    by_id = case(
+        (
+            owner_ref.startswith(PERSON_REF),
+            cast(func.substr(owner_ref, len(PERSON_REF) + 1), BigInteger),
+        ),
+    )
+    return and_(owner_ref == literal(PERSON_REF) + cast(person_id, String), person_id == by_id)
 
 
 async def person_wallet(

@@ -25,10 +25,8 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     SQLColumnExpression,
-    String,
     and_,
     case,
-    cast,
     exists,
     func,
     insert,
@@ -44,7 +42,7 @@ from ledger.models import Account, Entry, Posting
 from rewards.org.models import OrgLevel, OrgUnit
 from rewards.people.models import Person, PersonChannel, Resident, Team, TeamMember
 from rewards.people.residents import TELEGRAM
-from rewards.points.accounts import WALLET
+from rewards.points.accounts import WALLET, is_persons_account
 from rewards.rankings.models import RankingEntry
 from rewards.staff.models import StaffAccount, StaffChat
 
@@ -192,7 +190,7 @@ def _earned(spec: BoardSpec) -> Select[int | None, int]:
         select(Resident.person_id)
         .join(Person, Person.id == Resident.person_id)
         .join(home, home.id == Resident.org_unit_id)
-        .join(Account, Account.owner_ref == literal("person:") + cast(Person.id, String))
+        .join(Account, is_persons_account(Account.owner_ref, Resident.person_id))
         .join(Posting, Posting.account_id == Account.id)
         .join(Entry, Entry.id == Posting.entry_id)
         .where(

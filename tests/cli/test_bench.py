@@ -11,10 +11,14 @@ import pytest
 from sqlalchemy import func, select
 
 from core.db import Database
-from ledger.models import Account, Entry
+from ledger.models import Account, Entry, Posting
 from ledger.service import balance
 from moralbank.bench_ledger import run_bench
+from moralbank.bench_rankings import PERIOD, ZONE
 from moralbank.bench_redeem_seed import GOODS, STOCK
+from rewards.people.models import Person, Resident
+from rewards.rankings.models import RankingBoard, RankingEntry
+from rewards.rankings.periods import period_span
 from rewards.redemption.models import CatalogueItem, Checkout, CheckoutLine, Outlet
 from tests.conftest import ON_POSTGRES
 from tests.processes import MORALBANK, ROOT, moralbank_env
@@ -212,3 +216,68 @@ async def _matches_the_database(url: str, purchases: int) -> None:
     assert completed[0] == purchases
     assert redeemed == completed[1]
     assert stock == 4 * len(GOODS) * STOCK - (sold or 0)
+
+
+async def test_bench_rankings_ranks_the_city_as_the_postings_say(
+    database_url: str, database: Database
+) -> None:
+    """A small city, every figure reported; the resident board it drafted is checked
+    against the postings summed here, in Python, from the rows themselves."""
+    command = ["bench", "rankings", "--database-url", database_url, "--residents", "3000"]
+    result = await asyncio.to_thread(
+        subprocess.run, [MORALBANK, *command, "--json"], cwd=ROOT,
+        env=moralbank_env(database_url), capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (figures["residents"], figures["households"], figures["postings"]) == (
+        3000, 900, 60_000,
+    )  # fmt: skip
+    for name in ("resident_ranking_s", "household_ranking_s", "reference_s", "peak_rss_mb"):
+        assert figures[name] > 0
+    expected = await _net_points_by_hand(database, PERIOD)
+    async with database.read() as session:
+        board = await session.scalar(
+            select(RankingBoard).where(
+                RankingBoard.period == PERIOD, RankingBoard.scope == "resident"
+            )
+        )
+        assert board is not None
+        kept = dict(
+            (await session.execute(
+                select(RankingEntry.subject_id, RankingEntry.points)
+                .where(RankingEntry.board_id == board.id)
+            )).all()
+        )  # fmt: skip
+    assert kept == {person: points for person, points in expected.items() if points >= 1}
+    assert figures["residents_ranked"] == len(kept) > 500
+
+
+async def _net_points_by_hand(database: Database, period: str) -> dict[int, int]:
+    """Awards, deductions and their reversals in the period, per eligible resident: verified
+    before it began, not gone, agreed to public boards."""
+    start, end = period_span(period, ZONE)
+    async with database.read() as session:
+        eligible = set(
+            (await session.scalars(
+                select(Person.id).join(Resident, Resident.person_id == Person.id).where(
+                    Resident.status == "verified", Resident.verified_at <= start,
+                    Person.left_at.is_(None), Person.on_public_boards.is_(True),
+                )
+            )).all()
+        )  # fmt: skip
+        kinds = dict((await session.execute(select(Entry.id, Entry.kind))).all())
+        rows = await session.execute(
+            select(Account.owner_ref, Posting.amount, Entry.kind, Entry.reverses_entry_id)
+            .join(Posting, Posting.account_id == Account.id)
+            .join(Entry, Entry.id == Posting.entry_id)
+            .where(Account.kind == "wallet", Entry.effective_at >= start, Entry.effective_at < end)
+        )
+    earning = {"award", "deduction", "adjustment"}
+    net: dict[int, int] = {}
+    for owner, amount, kind, undoes in rows:
+        person = int(str(owner).removeprefix("person:"))
+        undone = kinds.get(undoes) if undoes is not None else None
+        if person in eligible and (kind in earning or undone in earning):
+            net[person] = net.get(person, 0) + amount
+    return net

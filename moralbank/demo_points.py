@@ -29,6 +29,7 @@ from rewards.points.rules import (
     save_point_type,
     save_rule,
 )
+from rewards.rankings.mine import choose_public_boards
 from rewards.staff.models import Role
 from rewards.staff.service import StaffView
 
@@ -112,6 +113,7 @@ async def load_points_demo(
     if await count_residents(uow, community_unit.path):
         return
     residents = await _residents(uow, community, [f"demo-grid-{n}" for n in (1, 2, 3)])
+    await _agree_to_boards(uow, residents)
     await _patrol_teams(uow, community, residents)
     await _history(uow, grid_staff, residents, zone)
 
@@ -179,6 +181,13 @@ async def _residents(uow: UnitOfWork, staff: StaffView, grids: list[str]) -> dic
                 )
             residents[grid_code].extend(members)
     return residents
+
+
+async def _agree_to_boards(uow: UnitOfWork, residents: dict[str, list[int]]) -> None:
+    """Most residents agreed to appear on public boards; the last of each grid did not."""
+    for people in residents.values():
+        for person_id in people[:-1]:
+            await choose_public_boards(uow, person_id=person_id, on=True)
 
 
 async def _patrol_teams(

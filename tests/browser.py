@@ -13,6 +13,8 @@ import uvicorn
 from playwright.async_api import Browser, Page, async_playwright
 from starlette.types import ASGIApp
 
+from tests.rewards.community import PASSWORD
+
 CHROMIUM = Path(os.environ.get("MORALBANK_CHROMIUM", "/usr/bin/chromium"))
 # Without these Chromium contacts update and sync services at start; tests run offline.
 CHROMIUM_ARGS = [
@@ -79,3 +81,12 @@ async def chromium() -> AsyncIterator[Browser]:
             yield browser
         finally:
             await browser.close()
+
+
+async def log_in(page: Page, base_url: str, username: str, password: str = PASSWORD) -> None:
+    """Through the login form, as staff do, to the home page."""
+    await page.goto(f"{base_url}/login")
+    await page.get_by_label("用户名").fill(username)
+    await page.get_by_label("密码").fill(password)
+    await page.get_by_role("button", name="登录").click()
+    await page.wait_for_url(f"{base_url}/")

@@ -12,8 +12,8 @@ from core.i18n import Catalogues
 from core.uow import UnitOfWork
 from fakebotapi import FakeBotAPI
 from tests.bot.outbox import sending
-from tests.browser import chromium, new_page, serve
-from tests.rewards.community import PASSWORD, Community, build_community
+from tests.browser import chromium, log_in, new_page, serve
+from tests.rewards.community import Community, build_community
 
 pytestmark = pytest.mark.browser
 TEXT = "本周六上午九点，楼下集合打扫卫生。"
@@ -36,11 +36,7 @@ async def test_a_broadcast_to_a_grid_is_previewed_sent_and_followed_live(
             api.user(chat).has_chat = True
         async with serve(panel) as base_url, chromium() as browser:
             page = await new_page(browser)
-            await page.goto(f"{base_url}/login")
-            await page.get_by_label("用户名").fill("admin")
-            await page.get_by_label("密码").fill(PASSWORD)
-            await page.get_by_role("button", name="登录").click()
-            await page.wait_for_url(f"{base_url}/")
+            await log_in(page, base_url, "admin")
             await page.get_by_role("link", name="群发通知").click()
             await page.get_by_label("grid-1").check()
             await page.get_by_label("通知内容").fill(TEXT)

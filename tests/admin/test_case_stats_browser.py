@@ -15,9 +15,9 @@ from core.clock import FrozenClock
 from core.db import Database
 from core.uow import UnitOfWork
 from rewards.cases import steps
-from tests.browser import chromium, new_page, serve
+from tests.browser import chromium, log_in, new_page, serve
 from tests.cases.town import Town, build_town, reported
-from tests.rewards.community import PASSWORD, ZONE
+from tests.rewards.community import ZONE
 
 pytestmark = pytest.mark.browser
 
@@ -38,11 +38,7 @@ async def test_the_charts_show_this_quarter_and_the_form_picks_another_period(
 
     async with serve(panel) as base_url, chromium() as browser:
         page = await new_page(browser)
-        await page.goto(f"{base_url}/login")
-        await page.get_by_label("用户名").fill("admin")
-        await page.get_by_label("密码").fill(PASSWORD)
-        await page.get_by_role("button", name="登录").click()
-        await page.wait_for_url(f"{base_url}/")
+        await log_in(page, base_url, "admin")
         await page.get_by_role("link", name="随手拍统计").click()
         await page.wait_for_url(f"{base_url}/cases/stats")
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from playwright.async_api import Page
 from sqlalchemy import select
 
 from core.clock import FrozenClock
@@ -21,10 +20,9 @@ from rewards.cases.models import Case, CasePhoto
 from rewards.cases.photos import keep_photo
 from rewards.cases.reporting import add_photo, open_draft, set_category, set_location
 from rewards.cases.steps import submit
-from tests.browser import chromium, new_page, serve
+from tests.browser import chromium, log_in, new_page, serve
 from tests.cases.images import camera_jpeg
 from tests.cases.town import NEAR, Town, build_town
-from tests.rewards.community import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -32,14 +30,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 async def town(database: Database, clock: FrozenClock) -> Town:
     return await build_town(UnitOfWork(database, clock))
-
-
-async def log_in(page: Page, base_url: str, username: str) -> None:
-    await page.goto(f"{base_url}/login")
-    await page.get_by_label("用户名").fill(username)
-    await page.get_by_label("密码").fill(PASSWORD)
-    await page.get_by_role("button", name="登录").click()
-    await page.wait_for_url(f"{base_url}/")
 
 
 async def test_a_case_is_accepted_resolved_with_an_uploaded_photo_and_closed(

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
-from playwright.async_api import Page
 from sqlalchemy import select
 
 from core.clock import FrozenClock
@@ -19,8 +18,8 @@ from rewards.audit import AuditEntry
 from rewards.points.accounts import wallet_code
 from rewards.points.awards import apply_rule
 from rewards.points.models import Rule
-from tests.browser import chromium, new_page, serve
-from tests.rewards.community import PASSWORD, ZONE, Community, build_community
+from tests.browser import chromium, log_in, new_page, serve
+from tests.rewards.community import ZONE, Community, build_community
 
 pytestmark = pytest.mark.browser
 
@@ -30,14 +29,6 @@ async def town(database: Database) -> Community:
     """Set up a hundred days ago, so that last quarter has history to recalculate."""
     then = FrozenClock(datetime.now(UTC) - timedelta(days=100))
     return await build_community(UnitOfWork(database, then))
-
-
-async def log_in(page: Page, base_url: str, username: str) -> None:
-    await page.goto(f"{base_url}/login")
-    await page.get_by_label("用户名").fill(username)
-    await page.get_by_label("密码").fill(PASSWORD)
-    await page.get_by_role("button", name="登录").click()
-    await page.wait_for_url(f"{base_url}/")
 
 
 async def test_a_rule_is_recalculated_then_saved_as_a_new_version(

@@ -15,8 +15,8 @@ from core.db import Database
 from core.uow import UnitOfWork
 from rewards.points.awards import apply_rule
 from rewards.staff.models import Role
-from tests.browser import chromium, new_page, serve
-from tests.rewards.community import PASSWORD, ZONE, Community, build_community, make_staff
+from tests.browser import chromium, log_in, new_page, serve
+from tests.rewards.community import ZONE, Community, build_community, make_staff
 
 pytestmark = pytest.mark.browser
 
@@ -44,11 +44,7 @@ async def test_a_board_drafted_from_the_form_and_its_notice_printed(
 ) -> None:
     async with serve(panel) as base_url, chromium() as browser:
         page = await new_page(browser)
-        await page.goto(f"{base_url}/login")
-        await page.get_by_label("用户名").fill("committee")
-        await page.get_by_label("密码").fill(PASSWORD)
-        await page.get_by_role("button", name="登录").click()
-        await page.wait_for_url(f"{base_url}/")
+        await log_in(page, base_url, "committee")
         await page.get_by_role("link", name="排行榜", exact=True).click()
         await page.wait_for_url(f"{base_url}/rankings")
 

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 source scripts/setup-env.sh
 setup_venv ""
 install_debian_packages fonts-noto-cjk ||
-  echo "!!!! could not install fonts-noto-cjk: duty posters will ask for it" >&2
+  echo "!!!! could not install fonts-noto-cjk: duty posters and ranking notices will ask for it" >&2
 
 .venv/bin/moralbank demo
 if [ -z "${MORALBANK_SECRET_KEY:-}" ] && [ -z "${MORALBANK_SECRET_KEY_FILE:-}" ]; then

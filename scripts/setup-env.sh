@@ -30,7 +30,7 @@ setup_venv() {  # $1: pip extras, e.g. "test" or ""
 }
 
 # Debian packages the product uses when they are not there yet, where this user may
-# install them: fonts-noto-cjk draws the Chinese of the duty posters (PDF). Never fatal:
+# install them: fonts-noto-cjk draws the Chinese of the duty posters and ranking notices (PDF). Never fatal:
 # without it the poster page says what to install.
 install_debian_packages() {  # $@: package names
   local missing=() package

@@ -24,8 +24,8 @@ CHROMIUM=${MORALBANK_CHROMIUM:-/usr/bin/chromium}
 
 setup_venv test
 if ! install_debian_packages fonts-noto-cjk; then
-  [ "$REQUIRE" = 1 ] && { echo "FAIL: fonts-noto-cjk is required (duty posters)." >&2; exit 1; }
-  echo "!!!! WARNING: no fonts-noto-cjk: the duty poster tests will be SKIPPED." >&2
+  [ "$REQUIRE" = 1 ] && { echo "FAIL: fonts-noto-cjk is required (duty posters, ranking notices and pictures)." >&2; exit 1; }
+  echo "!!!! WARNING: no fonts-noto-cjk: the poster and ranking print tests will be SKIPPED." >&2
 fi
 
 install_chromium() {

@@ -33,6 +33,7 @@ from rewards.rankings.errors import (
 from rewards.rankings.models import RankingBoard, RankingEntry
 from rewards.rankings.periods import period_span
 from rewards.rankings.publishing import bind_ranking_chat
+from rewards.rankings.standings import compute_board, spec_of
 from rewards.staff.models import Role
 from rewards.staff.telegram import LINK_PREFIX, link_chat, offer_link
 from tests.processes import moralbank_env, run_moralbank
@@ -132,6 +133,13 @@ async def test_draft_notice_objection_final_and_locked(
             zone=ZONE,
         )  # fmt: skip
     assert await entries(uow, draft.id) == [(town.alice, 5, 1)]
+    # Months later, the ledger gives the final board's checksum again.
+    clock.advance(timedelta(days=120))
+    start, end = period_span("2026Q2", ZONE)
+    spec = spec_of("resident", town.units["community"].path, start, end)
+    async with uow.read() as session:
+        recomputed = await compute_board(session, spec)
+    assert recomputed.checksum == final.checksum
 
 
 async def test_the_command_line_drafts_and_publishes_a_board(

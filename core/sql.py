@@ -18,3 +18,14 @@ def insert_ignoring_conflicts(session: AsyncSession, table: Any, *, on: list[str
     transaction has written (or is writing: PostgreSQL waits for it) is skipped."""
     dialect_insert = postgresql.insert if on_postgres(session) else sqlite.insert
     return dialect_insert(table).on_conflict_do_nothing(index_elements=on)
+
+
+def insert_adding(session: AsyncSession, table: Any, *, on: list[str], add: str) -> Insert:
+    """INSERT … ON CONFLICT (`on`) DO UPDATE SET `add` = `add` + the new row's: a sum kept
+    per key, added to atomically however many transactions add at once."""
+    dialect_insert = postgresql.insert if on_postgres(session) else sqlite.insert
+    statement = dialect_insert(table)
+    column = getattr(table, add)
+    return statement.on_conflict_do_update(
+        index_elements=on, set_={add: column + getattr(statement.excluded, add)}
+    )

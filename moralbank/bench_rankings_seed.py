@@ -266,8 +266,15 @@ class _Plan:
             SELECT {e} + i, 'bench-' || ({e} + i), 'bench', {kind}, {moment}, {moment},
                    CAST('{{}}' AS JSON), CASE WHEN i % 100 >= 98 THEN {e} + i - 97 END, 2
             FROM s"""
+        earned = f"""INSERT INTO earned_points (person_id, unit, month, points)
+            SELECT CAST(substr(a.owner_ref, 8) AS BIGINT), a.unit, {sql.month("e.effective_at")},
+                   sum(p.amount)
+            FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id
+            JOIN ledger_entries e ON e.id = p.entry_id
+            WHERE e.id > {e} AND a.kind = 'wallet' AND e.kind IN ('award', 'deduction', 'reversal')
+            GROUP BY 1, 2, 3"""
         # SQLite checks an entry's balance when its row arrives: its postings come first.
-        return [*sql.chunks(self.entries, postings), *sql.chunks(self.entries, entries)]
+        return [*sql.chunks(self.entries, postings), *sql.chunks(self.entries, entries), earned]
 
 
 class _Sql:
@@ -291,6 +298,12 @@ class _Sql:
             self.over(min(CHUNK, n - start), statement, first=start + 1)
             for start in range(0, n, CHUNK)
         ]
+
+    def month(self, column: str) -> str:
+        """The month of a stored time in the benchmark's zone (Shanghai, UTC+8 all year)."""
+        if self.postgres:
+            return f"to_char({column} AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')"
+        return f"strftime('%Y-%m', datetime(substr({column}, 1, 19), '+8 hours'))"
 
     def at(self, seconds: str) -> str:
         """FIRST_DAY plus `seconds` (an integer expression), as the column stores it."""

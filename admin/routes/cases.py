@@ -171,7 +171,9 @@ async def take_step(
     elif step == Step.CLOSE:
         await steps.close(uow, staff=staff, case_id=case_id, version=version)
     elif step == Step.FOUND_FALSE:
-        await steps.found_false(uow, staff=staff, case_id=case_id, version=version, reason=reason)
+        await steps.found_false(
+            uow, staff=staff, case_id=case_id, version=version, reason=reason, zone=zone
+        )
     else:  # resolving has its own form (a photo of the fix)
         raise StepNotAllowed(step=step[:16], status="")
     return RedirectResponse(f"/cases/{case_id}?done={step}", status_code=303)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from admin.deps import CurrentStaff, Uow
+from admin.deps import CurrentStaff, Uow, Zone
 from admin.params import IdPath
 from admin.rendering import render, translator_for
 from admin.routes import page_router
@@ -28,9 +28,10 @@ async def undo_change(
     change_id: IdPath,
     staff: CurrentStaff,
     uow: Uow,
+    zone: Zone,
     reason: Annotated[str, Form(max_length=500)],
 ) -> Response:
-    change = await undo(uow, staff=staff, change_id=change_id, reason=reason)
+    change = await undo(uow, staff=staff, change_id=change_id, reason=reason, zone=zone)
     return RedirectResponse(f"/residents/{change.person_id}?done=undone", status_code=303)
 
 

@@ -295,7 +295,13 @@ async def close(
 
 
 async def found_false(
-    uow: UnitOfWork, *, staff: StaffView, case_id: int, version: int | None, reason: str
+    uow: UnitOfWork,
+    *,
+    staff: StaffView,
+    case_id: int,
+    version: int | None,
+    reason: str,
+    zone: ZoneInfo,
 ) -> CaseView:
     """A report found false after it was paid: rejected, and its points taken back."""
     if not reason.strip():
@@ -312,6 +318,7 @@ async def found_false(
                 actor_staff_id=staff.id,
                 reason=reason.strip()[:500],
                 now=now,
+                zone=zone,
             )
         await _record(session, case, move, now, staff_id=staff.id, reason=reason.strip())
         return case_view(case)

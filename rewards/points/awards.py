@@ -39,6 +39,7 @@ from rewards.errors import (
 from rewards.people.models import Resident
 from rewards.people.residents import ResidentView, load_verified_resident, unit_path_of
 from rewards.points.accounts import household_base, issuance, penalties, person_wallet
+from rewards.points.earnings import record_earning
 from rewards.points.models import CapUsage, PointChange, PointType
 from rewards.points.notices import tell_resident
 from rewards.points.periods import period_start
@@ -237,6 +238,10 @@ async def pay(
             meta={"change": change.id, **change.details},
         )
         change.entry_id = entry.id
+        await record_earning(
+            session, person_id=change.person_id, unit=unit, entry_id=entry.id,
+            wallet_id=wallet.id, at=now, zone=zone,
+        )  # fmt: skip
     await tell_resident(
         session,
         person_id=change.person_id,

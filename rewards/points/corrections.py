@@ -35,6 +35,7 @@ from rewards.people.models import Person, Resident
 from rewards.people.residents import load_resident, load_verified_resident
 from rewards.points.accounts import person_wallet
 from rewards.points.awards import ChangeView, audit_change, change_view, pay
+from rewards.points.earnings import record_earning
 from rewards.points.models import CapUsage, PointChange, PointType
 from rewards.points.notices import tell_resident
 from rewards.points.periods import period_start
@@ -171,7 +172,9 @@ async def decide(
         return change_view(change)
 
 
-async def undo(uow: UnitOfWork, *, staff: StaffView, change_id: int, reason: str) -> ChangeView:
+async def undo(
+    uow: UnitOfWork, *, staff: StaffView, change_id: int, reason: str, zone: ZoneInfo
+) -> ChangeView:
     """Reverse a posted change (once). Raises reason_required, unknown_point_change,
     not_pending (nothing was paid), out_of_scope, ledger_already_reversed,
     insufficient_balance (the points were spent meanwhile)."""
@@ -189,7 +192,7 @@ async def undo(uow: UnitOfWork, *, staff: StaffView, change_id: int, reason: str
         staff.require(Action.UNDO_CHANGES, resident.unit_path)
         if change.status != "posted" or change.entry_id is None:
             raise NotPending()
-        await _reverse(session, change, staff.id, reason, now)
+        await _reverse(session, change, staff.id, reason, now, zone)
         return change_view(change)
 
 
@@ -200,6 +203,7 @@ async def reverse_in(
     actor_staff_id: int,
     reason: str,
     now: datetime,
+    zone: ZoneInfo,
 ) -> ChangeView | None:
     """Take back the change made for `request_key`, inside the caller's transaction (a
     report found false). None when nothing was paid for it (or it was taken back)."""
@@ -208,15 +212,20 @@ async def reverse_in(
     )
     if change is None or change.status != "posted" or change.entry_id is None:
         return None
-    await _reverse(session, change, actor_staff_id, reason, now)
+    await _reverse(session, change, actor_staff_id, reason, now, zone)
     return change_view(change)
 
 
 async def _reverse(
-    session: AsyncSession, change: PointChange, actor: int, reason: str, now: datetime
+    session: AsyncSession,
+    change: PointChange,
+    actor: int,
+    reason: str,
+    now: datetime,
+    zone: ZoneInfo,
 ) -> None:
     assert change.entry_id is not None
-    await reverse_entry(
+    reversal = await reverse_entry(
         session,
         entry_id=change.entry_id,
         idempotency_key=f"points:{change.id}:reversal",
@@ -234,7 +243,12 @@ async def _reverse(
     change.decided_by_staff_id = actor
     change.decided_at = now
     audit_change(session, change, actor, "points.reversed", now, reason=reason[:500])
-    wallet = await person_wallet(session, change.person_id, str(change.details["point_type"]), now)
+    unit = str(change.details["point_type"])
+    wallet = await person_wallet(session, change.person_id, unit, now)
+    await record_earning(
+        session, person_id=change.person_id, unit=unit, entry_id=reversal.id,
+        wallet_id=wallet.id, at=now, zone=zone,
+    )  # fmt: skip
     await tell_resident(
         session,
         person_id=change.person_id,

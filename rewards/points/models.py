@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import Base, BigIntId, id_column
@@ -160,3 +160,18 @@ class RuleApproval(Base):
     )
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
+
+
+class EarnedPoints(Base):
+    """Points a person earned (awards, deductions, adjustments and their reversals, on
+    the wallet) in a month of the community's calendar, per point type: kept in the
+    same transaction as the ledger entry, so that ranking a city reads a row a person
+    and month instead of every posting. `moralbank ledger verify` proves it equals the
+    postings."""
+
+    __tablename__ = "earned_points"
+
+    person_id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    unit: Mapped[str] = mapped_column(String(32), primary_key=True)  # the point type
+    month: Mapped[str] = mapped_column(String(7), primary_key=True, index=True)  # 2026-04
+    points: Mapped[int] = mapped_column(BigInteger)

@@ -109,7 +109,7 @@ async def draft_in(
         session.add(board)
         await session.flush()
     await session.execute(delete(RankingEntry).where(RankingEntry.board_id == board.id))
-    spec = spec_of(scope, unit.path, start, end, weights)
+    spec = spec_of(scope, unit.path, period, zone, weights)
     board.weights, board.checksum = dict(spec.weights), await snapshot(session, spec, board.id)
     board.drafted_by, board.drafted_at = staff.id if staff else None, now
     if schemes is not None:

@@ -28,6 +28,15 @@ def period_span(name: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
     raise UnknownPeriod(period=name[:16])
 
 
+def months_of(start: datetime, end: datetime) -> tuple[str, ...]:
+    """The months of [start, end), both the first of a month in the community's zone."""
+    months, year, month = [], start.year, start.month
+    while (year, month) < (end.year, end.month):
+        months.append(f"{year}-{month:02d}")
+        year, month = year + month // 12, month % 12 + 1
+    return tuple(months)
+
+
 def quarter_of(moment: datetime, zone: ZoneInfo) -> str:
     local = moment.astimezone(zone)
     return f"{local.year}Q{(local.month - 1) // 3 + 1}"

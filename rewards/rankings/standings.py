@@ -1,7 +1,9 @@
-"""Who did most for the community in a period, from the ledger alone: the net points each
+"""Who did most for the community in a period, from the ledger: the net points each
 resident earned (awards, deductions and staff adjustments, and the reversals of those; not
 spending, holds or expiry), per point type weighted as the board says, summed per
 household, team or part of the tree for those boards. Ties share a rank (1, 2, 2, 4).
+The sums are read from the points earned per person and month, kept with every entry
+(rewards.points.earnings) and proved equal to the postings by `moralbank ledger verify`.
 
 Who counts: residents verified before the period began (a newcomer's first, partial
 period is not compared), still members, who chose to appear on public boards, and who are
@@ -20,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, get_args
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
@@ -31,23 +34,20 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    or_,
     select,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from ledger.models import Account, Entry, Posting
 from rewards.org.models import OrgLevel, OrgUnit
 from rewards.people.models import Person, PersonChannel, Resident, Team, TeamMember
 from rewards.people.residents import TELEGRAM
-from rewards.points.accounts import WALLET, is_persons_account
+from rewards.points.models import EarnedPoints
 from rewards.rankings.models import RankingEntry
+from rewards.rankings.periods import months_of, period_span
 from rewards.staff.models import StaffAccount, StaffChat
 
-# Entries that are points earned or lost for what a resident did.
-EARNING = ("award", "deduction", "adjustment")
 Scope = Literal["resident", "household", "team", "grid", "community", "street"]
 SCOPES: tuple[Scope, ...] = get_args(Scope)
 # A board of parts of the tree ranks the units at this level below the board's unit.
@@ -69,8 +69,10 @@ class Standing:
 class BoardSpec:
     scope: Scope
     unit_path: str
+    period: str
     start: datetime
     end: datetime  # exclusive
+    months: tuple[str, ...]  # the period's months, 2026-04, in the community's calendar
     weights: tuple[tuple[str, int], ...] = ()  # point type → weight; empty: every type once
     least_points: int = 1  # subjects with fewer are left off (no activity)
 
@@ -85,13 +87,16 @@ class Board:
 def spec_of(
     scope: Scope,
     unit_path: str,
-    start: datetime,
-    end: datetime,
+    period: str,
+    zone: ZoneInfo,
     weights: Mapping[str, int] | None = None,
     least_points: int = 1,
 ) -> BoardSpec:
+    """Raises unknown_period."""
+    start, end = period_span(period, zone)
     ordered = tuple(sorted((weights or {}).items()))
-    return BoardSpec(scope, unit_path, start, end, ordered, least_points)
+    months = months_of(start, end)
+    return BoardSpec(scope, unit_path, period, start, end, months, ordered, least_points)
 
 
 async def compute_board(session: AsyncSession, spec: BoardSpec) -> Board:
@@ -126,7 +131,7 @@ async def snapshot(session: AsyncSession, spec: BoardSpec, board_id: int) -> str
 def checksum_of(spec: BoardSpec, standings: Iterable[tuple[int, int]]) -> str:
     """SHA-256 of the board's parameters and of every subject's points, by subject."""
     digest = hashlib.sha256(
-        f"{spec.scope}|{spec.unit_path}|{spec.start.isoformat()}|{spec.end.isoformat()}|"
+        f"{spec.scope}|{spec.unit_path}|{spec.period}|{spec.start.isoformat()}|"
         f"{spec.weights}|{spec.least_points}\n".encode()
     )
     for subject, points in sorted(standings):
@@ -183,23 +188,19 @@ def _groups(spec: BoardSpec) -> Select[int]:
 
 
 def _earned(spec: BoardSpec) -> Select[int | None, int]:
-    """(subject, points) of the subjects whose eligible residents earned in the period."""
-    points = func.sum(Posting.amount * _weight(spec.weights)).label("points")
+    """(subject, points) of the subjects whose eligible residents earned in the period,
+    from the points earned per person and month (rewards.points.earnings)."""
+    points = func.sum(EarnedPoints.points * _weight(spec.weights)).label("points")
     home = aliased(OrgUnit)
     query = (
         select(Resident.person_id)
         .join(Person, Person.id == Resident.person_id)
         .join(home, home.id == Resident.org_unit_id)
-        .join(Account, is_persons_account(Account.owner_ref, Resident.person_id))
-        .join(Posting, Posting.account_id == Account.id)
-        .join(Entry, Entry.id == Posting.entry_id)
+        .join(EarnedPoints, EarnedPoints.person_id == Resident.person_id)
         .where(
             home.path.startswith(spec.unit_path),
             *_eligible(spec.start),
-            Account.kind == WALLET,
-            Entry.effective_at >= spec.start,
-            Entry.effective_at < spec.end,
-            _earning(),
+            EarnedPoints.month.in_(spec.months),
         )
     )
     subject: SQLColumnExpression[int | None]
@@ -248,16 +249,7 @@ def _eligible(start: datetime) -> tuple[ColumnElement[bool], ...]:
     )
 
 
-def _earning() -> ColumnElement[bool]:
-    """An earning entry, or the reversal of one (a correction lands in its own period)."""
-    undone = aliased(Entry)
-    reversal_of_earning = exists(
-        select(undone.id).where(undone.id == Entry.reverses_entry_id, undone.kind.in_(EARNING))
-    )
-    return or_(Entry.kind.in_(EARNING), and_(Entry.kind == "reversal", reversal_of_earning))
-
-
 def _weight(weights: tuple[tuple[str, int], ...]) -> ColumnElement[int]:
     if not weights:
         return literal(1)
-    return case(*((Account.unit == unit, weight) for unit, weight in weights), else_=0)
+    return case(*((EarnedPoints.unit == unit, weight) for unit, weight in weights), else_=0)

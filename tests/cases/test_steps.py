@@ -223,7 +223,12 @@ async def test_a_report_found_false_loses_its_points(uow: UnitOfWork, town: Town
     await steps.resolve(uow, staff=grid1, case_id=case.id, version=None, zone=ZONE)
     assert await balance(uow, alice) == before + 5
     case = await steps.found_false(
-        uow, staff=town.people.admin, case_id=case.id, version=None, reason="照片是网上的"
+        uow,
+        staff=town.people.admin,
+        case_id=case.id,
+        version=None,
+        reason="照片是网上的",
+        zone=ZONE,
     )
     assert case.status == "rejected"
     assert await balance(uow, alice) == before

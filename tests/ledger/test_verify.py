@@ -51,7 +51,10 @@ async def test_sound_books_pass(database: Database, database_url: str) -> None:
     await assert_books_balance(database)
     result = _verify_command(database_url)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "checked 3 accounts, 2 entries, 1 holds: 0 problem(s)" in result.stdout
+    assert (
+        "checked 3 accounts, 2 entries, 1 holds and the points earned per month: 0 problem(s)"
+        in (result.stdout)
+    )
 
 
 # The capture's credit (into clearing) or debit (out of the wallet, whose balance the

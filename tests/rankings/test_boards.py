@@ -135,8 +135,7 @@ async def test_draft_notice_objection_final_and_locked(
     assert await entries(uow, draft.id) == [(town.alice, 5, 1)]
     # Months later, the ledger gives the final board's checksum again.
     clock.advance(timedelta(days=120))
-    start, end = period_span("2026Q2", ZONE)
-    spec = spec_of("resident", town.units["community"].path, start, end)
+    spec = spec_of("resident", town.units["community"].path, "2026Q2", ZONE)
     async with uow.read() as session:
         recomputed = await compute_board(session, spec)
     assert recomputed.checksum == final.checksum

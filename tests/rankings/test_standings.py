@@ -50,7 +50,7 @@ def test_ties_share_a_rank_and_the_next_one_skips() -> None:
 
 async def board_of(uow: UnitOfWork, **asked: object) -> Board:
     async with uow.read() as session:
-        return await compute_board(session, spec_of(**asked))  # type: ignore[arg-type]
+        return await compute_board(session, spec_of(zone=ZONE, **asked))  # type: ignore[arg-type]
 
 
 async def award(uow: UnitOfWork, town: Community, person: int, rule: str, key: str) -> int:
@@ -76,17 +76,16 @@ async def test_a_quarter_from_the_ledger_with_deductions_ties_and_a_late_undo(
     await award(uow, town, bob, "sweep", "b2")  # +5
     await award(uow, town, bob, "litter", "b3")  # -3
     await award(uow, town, late, "sweep", "d1")
-    q2 = await board_of(uow, scope="resident", unit_path="/", start=Q2, end=Q3)
+    q2 = await board_of(uow, scope="resident", unit_path="/", period="2026Q2")
     assert [(s.subject_id, s.points, s.rank) for s in q2.standings] == [(alice, 7, 1), (bob, 7, 1)]
 
     clock.advance(Q3 + timedelta(days=1) - clock.now())  # the next quarter: an undo
-    await undo(uow, staff=town.admin, change_id=first, reason="记错人了")
-    again = await board_of(uow, scope="resident", unit_path="/", start=Q2, end=Q3)
+    await undo(uow, staff=town.admin, change_id=first, reason="记错人了", zone=ZONE)
+    again = await board_of(uow, scope="resident", unit_path="/", period="2026Q2")
     assert again.standings == q2.standings  # the locked quarter does not move
     assert again.checksum == q2.checksum
     q3 = await board_of(
-        uow, scope="resident", unit_path="/", start=Q3,
-        end=Q3 + timedelta(days=92), least_points=-100,
+        uow, scope="resident", unit_path="/", period="2026Q3", least_points=-100,
     )  # fmt: skip
     assert [(s.subject_id, s.points) for s in q3.standings] == [(alice, -5)]
 
@@ -102,17 +101,17 @@ async def test_households_sum_their_members_and_weights_count_per_point_type(
     await award(uow, town, alice, "sweep", "a1")
     await award(uow, town, bob, "sweep", "b1")
     await award(uow, town, bob, "sweep", "b2")
-    homes = await board_of(uow, scope="household", unit_path="/", start=Q2, end=Q3)
+    homes = await board_of(uow, scope="household", unit_path="/", period="2026Q2")
     assert [(s.subject_id, s.points) for s in homes.standings] == [(household, 5)]  # Bob: none
     grid1 = town.units["grid-1"].path
-    only_grid1 = await board_of(uow, scope="resident", unit_path=grid1, start=Q2, end=Q3)
+    only_grid1 = await board_of(uow, scope="resident", unit_path=grid1, period="2026Q2")
     assert [s.subject_id for s in only_grid1.standings] == [alice]
     doubled = await board_of(
-        uow, scope="resident", unit_path="/", start=Q2, end=Q3, weights={"moral": 2}
+        uow, scope="resident", unit_path="/", period="2026Q2", weights={"moral": 2}
     )
     assert [(s.subject_id, s.points) for s in doubled.standings] == [(bob, 20), (alice, 10)]
     unweighted = await board_of(
-        uow, scope="resident", unit_path="/", start=Q2, end=Q3, weights={"volunteer": 1}
+        uow, scope="resident", unit_path="/", period="2026Q2", weights={"volunteer": 1}
     )
     assert unweighted.standings == ()  # sweeping pays moral points, which weigh nothing here
     assert doubled.checksum != unweighted.checksum
@@ -138,28 +137,28 @@ async def test_only_eligible_residents_count_and_teams_and_areas_sum_their_membe
             await award(uow, town, person, "sweep", f"{person}-{n}")
     await leave(uow, person_id=gone)
 
-    people = await board_of(uow, scope="resident", unit_path="/", start=Q2, end=Q3)
+    people = await board_of(uow, scope="resident", unit_path="/", period="2026Q2")
     assert [(s.subject_id, s.points) for s in people.standings] == [
         (town.bob, 10),
         (town.alice, 5),
     ]
-    grids = await board_of(uow, scope="grid", unit_path="/", start=Q2, end=Q3)
+    grids = await board_of(uow, scope="grid", unit_path="/", period="2026Q2")
     assert [(s.subject_id, s.points, s.rank) for s in grids.standings] == [
         (grid2.id, 10, 1), (grid1.id, 5, 2),
     ]  # fmt: skip
-    communities = await board_of(uow, scope="community", unit_path="/", start=Q2, end=Q3)
+    communities = await board_of(uow, scope="community", unit_path="/", period="2026Q2")
     assert [(s.subject_id, s.points) for s in communities.standings] == [
         (town.units["community"].id, 15)
     ]
-    streets = await board_of(uow, scope="street", unit_path="/", start=Q2, end=Q3)
+    streets = await board_of(uow, scope="street", unit_path="/", period="2026Q2")
     assert [(s.subject_id, s.points) for s in streets.standings] == [(town.units["street"].id, 15)]
-    teams = await board_of(uow, scope="team", unit_path="/", start=Q2, end=Q3)
+    teams = await board_of(uow, scope="team", unit_path="/", period="2026Q2")
     assert [(s.subject_id, s.points) for s in teams.standings] == [(team, 15)]  # not Shy's 15
-    in_grid1 = await board_of(uow, scope="grid", unit_path=grid1.path, start=Q2, end=Q3)
+    in_grid1 = await board_of(uow, scope="grid", unit_path=grid1.path, period="2026Q2")
     assert [s.subject_id for s in in_grid1.standings] == [grid1.id]
 
     await choose_public_boards(uow, person_id=shy, on=True)
-    agreed = await board_of(uow, scope="resident", unit_path="/", start=Q2, end=Q3)
+    agreed = await board_of(uow, scope="resident", unit_path="/", period="2026Q2")
     assert [(s.subject_id, s.rank) for s in agreed.standings] == [
         (shy, 1), (town.bob, 2), (town.alice, 3),
     ]  # fmt: skip

@@ -143,8 +143,8 @@ async def test_a_deduction_past_the_wallet_comes_off_the_household_base(
     assert worst.points == -87  # the base never goes below zero
     assert await litang_figures() == (0, 0, 0)
 
-    await undo(uow, staff=town.admin, change_id=worst.id, reason="复核撤销")
-    await undo(uow, staff=town.admin, change_id=fine.id, reason="复核撤销")
+    await undo(uow, staff=town.admin, change_id=worst.id, reason="复核撤销", zone=ZONE)
+    await undo(uow, staff=town.admin, change_id=fine.id, reason="复核撤销", zone=ZONE)
     assert await litang_figures() == (100, 7, 107)
     async with uow.read() as session:
         assert await verify(session) == []

@@ -356,11 +356,11 @@ async def test_undoing_a_change_reverses_it_once_and_gives_the_cap_back(
     change = await award(uow, town, "once-1", rule_code="once")
     with pytest.raises(CapReached):
         await award(uow, town, "once-2", rule_code="once")
-    undone = await undo(uow, staff=town.admin, change_id=change.id, reason="记错人了")
+    undone = await undo(uow, staff=town.admin, change_id=change.id, reason="记错人了", zone=ZONE)
     assert undone.status == "reversed"
     assert await wallet_balance(uow, town.alice) == 0
     with pytest.raises(NotPending):
-        await undo(uow, staff=town.admin, change_id=change.id, reason="again")
+        await undo(uow, staff=town.admin, change_id=change.id, reason="again", zone=ZONE)
     assert (await award(uow, town, "once-3", rule_code="once")).points == 5
     assert [m.text_key for m in await outbox(uow)][-2:] == ["points.undone", "points.awarded"]
 

@@ -310,11 +310,11 @@ async def test_only_staff_who_may_undo_undo_and_the_reason_is_audited(
 ) -> None:
     change = await ask(uow, town, 10, "oops")
     with pytest.raises(OutOfScope):  # a grid worker proposes; undoing is a grid head's
-        await undo(uow, staff=town.grid1, change_id=change.id, reason="记错了")
+        await undo(uow, staff=town.grid1, change_id=change.id, reason="记错了", zone=ZONE)
     head1 = await make_staff(uow, "head1", Role.GRID_HEAD, town.units["grid-1"])
-    assert (await undo(uow, staff=head1, change_id=change.id, reason="记错了")).status == (
-        "reversed"
-    )
+    assert (
+        await undo(uow, staff=head1, change_id=change.id, reason="记错了", zone=ZONE)
+    ).status == ("reversed")
     async with uow.read() as session:
         entry = await session.scalar(
             select(AuditEntry).where(AuditEntry.action == "points.reversed")

@@ -20,6 +20,7 @@ from rewards.points.models import EarnedPoints
 
 # Entries that are points earned or lost for what a resident did (and their reversals).
 EARNING = ("award", "deduction", "adjustment")
+PAGE = 50_000  # postings read at a time when checking
 
 
 def month_of(moment: datetime, zone: ZoneInfo) -> str:
@@ -64,8 +65,11 @@ async def check_earned(session: AsyncSession, zone: ZoneInfo) -> list[EarningMis
     """Every (person, type, month) whose kept sum differs from the wallet postings of
     earning entries and their reversals, summed again here from the ledger."""
     undone = aliased(Entry)
-    postings = await session.stream(
-        select(owner_person(Account.owner_ref), Account.unit, Entry.effective_at, Posting.amount)
+    query = (
+        select(
+            Posting.id, owner_person(Account.owner_ref), Account.unit, Entry.effective_at,
+            Posting.amount,
+        )
         .join(Posting, Posting.account_id == Account.id)
         .join(Entry, Entry.id == Posting.entry_id)
         .outerjoin(undone, undone.id == Entry.reverses_entry_id)
@@ -76,12 +80,19 @@ async def check_earned(session: AsyncSession, zone: ZoneInfo) -> list[EarningMis
                 and_(Entry.kind == "reversal", undone.kind.in_(EARNING)),
             ),
         )
-        .execution_options(yield_per=50_000)
-    )
+        .order_by(Posting.id)
+        .limit(PAGE)
+    )  # fmt: skip
     summed: dict[tuple[int, str, str], int] = defaultdict(int)
-    async for person, unit, at, amount in postings:
-        if person is not None:
-            summed[(person, unit, month_of(at, zone))] += amount
+    after = 0
+    while True:  # a page at a time, by posting id: no cursor, however long the ledger
+        page = (await session.execute(query.where(Posting.id > after))).all()
+        for _, person, unit, at, amount in page:
+            if person is not None:
+                summed[(person, unit, month_of(at, zone))] += amount
+        if len(page) < PAGE:
+            break
+        after = page[-1][0]
     kept = {
         (person, unit, month): points
         for person, unit, month, points in await session.execute(

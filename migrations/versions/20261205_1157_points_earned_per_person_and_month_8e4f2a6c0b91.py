@@ -47,7 +47,9 @@ HISTORY = f"SELECT a.owner_ref, a.unit, e.effective_at, p.amount {EARNING}"
 def upgrade() -> None:
     table = op.create_table(
         "earned_points",
-        sa.Column("person_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "person_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
         sa.Column("unit", sa.String(length=32), nullable=False),
         sa.Column("month", sa.String(length=7), nullable=False),
         sa.Column("points", sa.BigInteger(), nullable=False),

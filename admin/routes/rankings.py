@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Form, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 
 from admin.deps import CurrentStaff, Uow, Zone
 from admin.downloads import PDF, XLSX, attachment
@@ -56,11 +58,14 @@ async def draft(
     """Weights left blank weigh every point type once; a number weighs that type (0: not
     at all) and the types left blank not at all."""
     weights = {code: int(w) for code, w in zip(weight_code, weight, strict=False) if w.strip()}
-    schemes = Schemes(
-        fund_amount=number_or_none(fund_amount),
-        fund_top_n=number_or_none(fund_top_n),
-        warn_bottom_n=number_or_none(warn_bottom_n),
-    )
+    try:
+        schemes = Schemes(
+            fund_amount=number_or_none(fund_amount),
+            fund_top_n=number_or_none(fund_top_n),
+            warn_bottom_n=number_or_none(warn_bottom_n),
+        )
+    except ValidationError as error:  # 0, or more places than a board has: the form's fault
+        raise RequestValidationError(error.errors()) from error
     board = await draft_board(
         uow, staff=staff, unit_id=unit_id, period=period.strip(), scope=scope, zone=zone,
         weights=weights or None, schemes=schemes,

@@ -154,3 +154,6 @@ async def test_weights_schemes_the_printed_notice_the_workbook_and_award_points(
     assert "<td>2</td><td>grid-2</td><td>10</td>" in rows
     refused = await client.post(f"/rankings/{board}/award", data={**award, "top": "0"})
     assert refused.status_code == 400
+    for field, wrong in (("fund_top_n", "0"), ("warn_bottom_n", "99999"), ("fund_amount", "0")):
+        bad = await client.post("/rankings/draft", data={**form, field: wrong})
+        assert bad.status_code == 400

@@ -8,6 +8,7 @@ log.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -42,11 +43,17 @@ from rewards.staff.models import Role
 from rewards.staff.permissions import Action
 from rewards.staff.service import StaffView
 
+POINT_TYPE_CODE = r"^[a-z][a-z0-9_]{1,31}$"
+
+
+def is_point_type_code(text: str) -> bool:
+    return re.fullmatch(POINT_TYPE_CODE, text) is not None
+
 
 class PointTypeDraft(BaseModel):
     model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
 
-    code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,31}$")
+    code: str = Field(pattern=POINT_TYPE_CODE)
     name: str = Field(min_length=1, max_length=60)
     name_en: str | None = Field(default=None, max_length=60)
     value_fen: int = Field(default=100, ge=0, le=1_000_000)

@@ -34,18 +34,21 @@ from sqlalchemy import (
     case,
     exists,
     func,
+    insert,
     literal,
     select,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.schema import CreateTableAs, DropTable
 
-from core.sql import copy_rows
+from core.sql import on_postgres
 from rewards.org.models import OrgLevel, OrgUnit
 from rewards.people.models import Person, PersonChannel, Resident, Team, TeamMember
 from rewards.people.residents import TELEGRAM
 from rewards.points.models import EarnedPoints
+from rewards.points.rules import is_point_type_code
 from rewards.rankings.models import RankingEntry
 from rewards.rankings.periods import months_of, period_span
 from rewards.staff.models import StaffAccount, StaffChat
@@ -94,9 +97,12 @@ def spec_of(
     weights: Mapping[str, int] | None = None,
     least_points: int = 1,
 ) -> BoardSpec:
-    """Raises unknown_period."""
+    """Raises unknown_period. A weight for anything but a point type's code is left out:
+    it could weigh nothing, and the weights are written into the statement (_inline)."""
     start, end = period_span(period, zone)
-    ordered = tuple(sorted((weights or {}).items()))
+    ordered = tuple(
+        sorted((code, int(w)) for code, w in (weights or {}).items() if is_point_type_code(code))
+    )
     months = months_of(start, end)
     return BoardSpec(scope, unit_path, period, start, end, months, ordered, least_points)
 
@@ -110,17 +116,49 @@ async def compute_board(session: AsyncSession, spec: BoardSpec) -> Board:
 
 async def snapshot(session: AsyncSession, spec: BoardSpec, board_id: int) -> str:
     """Keep the standings as the board's entries (which must be empty); returns their
-    checksum. Rows go in by subject, the order of the table's key: half a million
-    entries then land at the end of its index instead of all over it."""
-    rows = sorted(
-        (int(subject or 0), int(points), int(rank))
-        for subject, points, rank in await session.execute(ranked_select(spec))
+    checksum."""
+    if on_postgres(session):
+        return await _snapshot_on_server(session, spec, board_id)
+    standings = await _standings(session, spec)
+    if standings:
+        await session.execute(
+            insert(RankingEntry),
+            [
+                {
+                    "board_id": board_id,
+                    "subject_id": s.subject_id,
+                    "points": s.points,
+                    "rank": s.rank,
+                }
+                for s in standings
+            ],
+        )
+    return checksum_of(spec, ((s.subject_id, s.points) for s in standings))
+
+
+async def _snapshot_on_server(session: AsyncSession, spec: BoardSpec, board_id: int) -> str:
+    """The same on PostgreSQL without a row leaving the server: a city's half a million
+    standings are summed into a temporary table (CREATE TABLE AS runs the sums in
+    parallel, INSERT … SELECT never does), copied into the entries by subject (the order
+    of their key, so the index grows at its end) and hashed there, as checksum_of does."""
+    standings = CreateTableAs(
+        ranked_select(spec).order_by(None), "ranking_standings", temporary=True
     )
-    await copy_rows(
-        session, RankingEntry.__table__, ["board_id", "subject_id", "points", "rank"],
-        [(board_id, *row) for row in rows],
-    )  # fmt: skip
-    return checksum_of(spec, ((subject, points) for subject, points, _ in rows))
+    await session.execute(standings)
+    kept = standings.table
+    subject = func.coalesce(kept.c.subject, 0)
+    await session.execute(
+        insert(RankingEntry).from_select(
+            ["board_id", "subject_id", "points", "rank"],
+            select(literal(board_id), subject, kept.c.points, kept.c.rank).order_by(subject),
+        )
+    )
+    line = func.concat(subject, ":", kept.c.points, "\n")
+    hashed = func.concat(_header(spec), func.string_agg(line, "").aggregate_order_by(subject))
+    digest = func.encode(func.sha256(func.convert_to(hashed, "UTF8")), "hex")
+    checksum = await session.scalar(select(digest))
+    await session.execute(DropTable(kept))
+    return str(checksum)
 
 
 async def _standings(session: AsyncSession, spec: BoardSpec) -> tuple[Standing, ...]:
@@ -132,13 +170,17 @@ async def _standings(session: AsyncSession, spec: BoardSpec) -> tuple[Standing, 
 
 def checksum_of(spec: BoardSpec, standings: Iterable[tuple[int, int]]) -> str:
     """SHA-256 of the board's parameters and of every subject's points, by subject."""
-    digest = hashlib.sha256(
-        f"{spec.scope}|{spec.unit_path}|{spec.period}|{spec.start.isoformat()}|"
-        f"{spec.weights}|{spec.least_points}\n".encode()
-    )
+    digest = hashlib.sha256(_header(spec).encode())
     for subject, points in sorted(standings):
         digest.update(b"%d:%d\n" % (subject, points))
     return digest.hexdigest()
+
+
+def _header(spec: BoardSpec) -> str:
+    return (
+        f"{spec.scope}|{spec.unit_path}|{spec.period}|{spec.start.isoformat()}|"
+        f"{spec.weights}|{spec.least_points}\n"
+    )
 
 
 def ranked(points: Mapping[int, int]) -> tuple[Standing, ...]:
@@ -170,7 +212,7 @@ def _scored(spec: BoardSpec) -> Select[int | None, int]:
             scored.c.points >= _inline(spec.least_points)
         )
     groups = _groups(spec).subquery()
-    everyone = select(groups.c.subject, literal(0).label("points"))
+    everyone = select(groups.c.subject, _inline(0).label("points"))
     both = union_all(_earned(spec), everyone).subquery()
     return select(both.c.subject, func.sum(both.c.points).label("points")).group_by(both.c.subject)
 
@@ -264,4 +306,7 @@ def _inline(value: str | int) -> BindParameter[Any]:
 def _weight(weights: tuple[tuple[str, int], ...]) -> ColumnElement[int]:
     if not weights:
         return _inline(1)
-    return case(*((EarnedPoints.unit == unit, weight) for unit, weight in weights), else_=0)
+    return case(
+        *((EarnedPoints.unit == _inline(unit), _inline(weight)) for unit, weight in weights),
+        else_=_inline(0),
+    )

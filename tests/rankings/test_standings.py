@@ -9,17 +9,27 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import func, select
 
 from core.clock import FrozenClock
 from core.db import Database
 from core.uow import UnitOfWork
+from rewards.org.models import OrgUnit
 from rewards.people.joining import leave, verify_resident
 from rewards.people.residents import found_household
 from rewards.people.teams import add_member, create_team
 from rewards.points.awards import apply_rule
 from rewards.points.corrections import undo
 from rewards.rankings.mine import choose_public_boards
-from rewards.rankings.standings import Board, Standing, compute_board, ranked, spec_of
+from rewards.rankings.models import RankingBoard, RankingEntry
+from rewards.rankings.standings import (
+    Board,
+    Standing,
+    compute_board,
+    ranked,
+    snapshot,
+    spec_of,
+)
 from rewards.staff.telegram import LINK_PREFIX, link_chat, offer_link
 from tests.rewards.community import ZONE, Community, add_resident, build_community
 
@@ -49,8 +59,30 @@ def test_ties_share_a_rank_and_the_next_one_skips() -> None:
 
 
 async def board_of(uow: UnitOfWork, **asked: object) -> Board:
-    async with uow.read() as session:
-        return await compute_board(session, spec_of(zone=ZONE, **asked))  # type: ignore[arg-type]
+    """The board as computed, after checking that a snapshot of it (made on the database
+    server on PostgreSQL) keeps the same standings and checksum."""
+    spec = spec_of(zone=ZONE, **asked)  # type: ignore[arg-type]
+    async with uow.write() as session:
+        computed = await compute_board(session, spec)
+        kept = session.begin_nested()
+        await kept.start()
+        board = RankingBoard(
+            org_unit_id=await session.scalar(select(func.min(OrgUnit.id))), period=spec.period,
+            scope=spec.scope, starts_at=spec.start, ends_at=spec.end, status="draft",
+            drafted_at=spec.start, checksum="",
+        )  # fmt: skip
+        session.add(board)
+        await session.flush()
+        checksum = await snapshot(session, spec, board.id)
+        entries = await session.execute(
+            select(RankingEntry.subject_id, RankingEntry.points, RankingEntry.rank)
+            .where(RankingEntry.board_id == board.id)
+            .order_by(RankingEntry.rank, RankingEntry.subject_id)
+        )
+        assert [Standing(*row) for row in entries] == list(computed.standings)
+        assert checksum == computed.checksum
+        await kept.rollback()
+    return computed
 
 
 async def award(uow: UnitOfWork, town: Community, person: int, rule: str, key: str) -> int:

@@ -142,6 +142,11 @@ async def test_households_sum_their_members_and_weights_count_per_point_type(
         uow, scope="resident", unit_path="/", period="2026Q2", weights={"moral": 2}
     )
     assert [(s.subject_id, s.points) for s in doubled.standings] == [(bob, 20), (alice, 10)]
+    forged = await board_of(
+        uow, scope="resident", unit_path="/", period="2026Q2",
+        weights={"moral": 2, "moral' OR 'a'='a": 5, "MORAL": 3},
+    )  # fmt: skip
+    assert forged == doubled  # codes no point type can have weigh nothing, in any spelling
     unweighted = await board_of(
         uow, scope="resident", unit_path="/", period="2026Q2", weights={"volunteer": 1}
     )

@@ -19,6 +19,7 @@ MAX_PAGE = 10_000
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]  # an element of a list of ids in a form
 PageQuery = Annotated[int, Query(ge=0, le=MAX_PAGE)]
+OlderThanQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]  # a page after this id
 # A filter's id: a select's "any" option sends an empty value, which means no filter.
 IdFilter = Annotated[str, Query(pattern=r"^([1-9][0-9]{0,17})?$")]
 # A number a form may leave blank (no value): digits, or nothing.

@@ -65,6 +65,14 @@ class Translator:
         text = self.messages.get(key) or self.fallback.get(key) or key
         return text.format(**params) if params else text
 
+    def has(self, key: str) -> bool:
+        """For keys made from a value (an audit action): is there a text to show?"""
+        return key in self.messages or key in self.fallback
+
+    def pick(self, name: str, name_en: str | None) -> str:
+        """A name staff typed in Chinese and, optionally, in English: the page's one."""
+        return name_en if self.locale == "en" and name_en else name
+
 
 class Catalogues:
     def __init__(self, messages: Mapping[str, Mapping[str, str]]) -> None:

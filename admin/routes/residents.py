@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from admin.audit_lines import audit_lines
 from admin.dates import local_midnight
 from admin.deps import CurrentStaff, Uow, Zone
-from admin.params import IdPath, PageQuery
+from admin.params import IdPath, OlderThanQuery, PageQuery
 from admin.rendering import render, translator_for
 from admin.routes import page_router
-from rewards.audit import search_audit
+from rewards.audit import AUDIT_ACTIONS, search_audit
 from rewards.cases.abuse import reporting_stop
 from rewards.people.joining import verify_resident
 from rewards.people.residents import resident_for_staff, search_residents
@@ -182,9 +183,10 @@ async def audit(
     action: str = "",
     since: str = "",
     until: str = "",
+    before: OlderThanQuery = None,
 ) -> Response:
     t = translator_for(request, staff.language)
-    rows = await search_audit(
+    page = await search_audit(
         uow,
         staff=staff,
         actor=actor[:64],
@@ -192,9 +194,14 @@ async def audit(
         action=action[:64],
         since=_day(since, zone),
         until=_day(until, zone, end=True),
+        before=before,
     )
     filters = {"actor": actor, "target": target, "action": action, "since": since, "until": until}
-    return render(request, "audit.html", t, staff=staff, rows=rows, filters=filters, zone=zone)
+    older = None if page.older is None else {**filters, "before": page.older}
+    return render(
+        request, "audit.html", t, staff=staff, lines=audit_lines(t, page), filters=filters,
+        actions=AUDIT_ACTIONS, older=older, zone=zone,
+    )  # fmt: skip
 
 
 def _day(text: str, zone: ZoneInfo, *, end: bool = False) -> datetime | None:

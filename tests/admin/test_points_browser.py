@@ -94,7 +94,9 @@ async def test_a_large_adjustment_needs_a_second_staff_member(
         await page.locator("tr", has_text="Alice").get_by_role("button", name="同意").click()
         assert "已同意" in await page.get_by_role("status").inner_text()
         await page.goto(f"{base_url}/audit?action=points.approved")
-        assert "deputy" in await page.locator("tbody").inner_text()
+        approved = await page.locator("tbody").inner_text()
+        assert "Deputy" in approved
+        assert "复核同意积分变动 +80" in approved
     async with database.read() as session:
         wallet = await session.scalar(
             select(Account.id).where(Account.code == wallet_code(town.alice, "moral"))

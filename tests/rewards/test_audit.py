@@ -31,8 +31,8 @@ async def test_an_auditor_reads_only_the_trail_of_their_subtree(uow: UnitOfWork)
     await verify_resident(uow, staff=town.grid1, person_id=town.carol)
 
     async def seen(staff: object) -> set[tuple[str, str]]:
-        rows = await search_audit(uow, staff=staff)  # type: ignore[arg-type]
-        return {(row.action, row.target) for row in rows}
+        page = await search_audit(uow, staff=staff)  # type: ignore[arg-type]
+        return {(row.action, row.target) for row in page.rows}
 
     grid1 = await seen(inspector)
     assert grid1 == {

@@ -32,6 +32,7 @@ router = page_router()
 DONE = {
     "verified": "residents.done_verified",
     "awarded": "residents.done_awarded",
+    "deducted": "residents.done_deducted",
     "adjusted": "residents.done_adjusted",
     "requested": "residents.done_requested",
     "approved": "adjustments.done_approved",
@@ -114,7 +115,7 @@ async def award(
     request_key: Annotated[str, Form(max_length=64)],
     note: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    await apply_rule(
+    change = await apply_rule(
         uow,
         staff=staff,
         person_id=person_id,
@@ -123,7 +124,10 @@ async def award(
         zone=zone,
         note=note.strip() or None,
     )
-    return RedirectResponse(f"/residents/{person_id}?done=awarded", status_code=303)
+    done = "deducted" if change.kind == "deduction" else "awarded"
+    if change.status == "pending":
+        done = "requested"
+    return RedirectResponse(f"/residents/{person_id}?done={done}", status_code=303)
 
 
 @router.post("/residents/{person_id}/adjust")

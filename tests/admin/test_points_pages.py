@@ -205,3 +205,22 @@ async def test_an_award_made_in_the_panel_shows_in_the_residents_wallet(
     wallet = (await alice.expect_message(contains="我的积分")).text or ""
     assert "道德积分：5 分" in wallet
     assert "清洁卫生 · 打扫楼道  +5" in wallet
+
+
+async def test_a_deduction_is_reported_as_one_not_as_points_given(
+    town: Community, client: httpx.AsyncClient
+) -> None:
+    await log_in(client, "grid1", PASSWORD)
+    token = await csrf_of(client, f"/residents/{town.alice}")
+    said: dict[str, str] = {}
+    for rule, key in (("litter", "d1"), ("sweep", "a1")):
+        answer = await client.post(
+            f"/residents/{town.alice}/award",
+            data={"rule": rule, "request_key": key, "csrf_token": token},
+        )
+        assert answer.status_code == 303
+        page = (await client.get(answer.headers["location"])).text
+        said[rule] = page.split('role="status">', 1)[1].split("<", 1)[0]
+    assert "扣分" in said["litter"]
+    assert "发放" not in said["litter"]
+    assert "积分已发放" in said["sweep"]

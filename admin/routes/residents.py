@@ -97,6 +97,7 @@ async def resident_page(
         wallet=wallet,
         rules=rules,
         point_types=point_types,
+        type_names={kind.code: t.pick(kind.name, kind.name_en) for kind in point_types},
         changes=changes,
         reporting_stopped=stopped,
         request_key=uuid.uuid4().hex,  # one per form shown: a second submit is the same change
@@ -161,7 +162,12 @@ async def adjust_points(
 async def adjustments(request: Request, staff: CurrentStaff, uow: Uow) -> Response:
     t = translator_for(request, staff.language)
     rows = await pending_changes(uow, staff=staff)
-    return render(request, "adjustments.html", t, staff=staff, rows=rows, done=_done(request))
+    _, point_types = await setup_choices(uow)
+    type_names = {kind.code: t.pick(kind.name, kind.name_en) for kind in point_types}
+    return render(
+        request, "adjustments.html", t, staff=staff, rows=rows, type_names=type_names,
+        done=_done(request),
+    )  # fmt: skip
 
 
 @router.post("/adjustments/{change_id}/{decision}")

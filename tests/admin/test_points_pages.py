@@ -224,3 +224,22 @@ async def test_a_deduction_is_reported_as_one_not_as_points_given(
     assert "扣分" in said["litter"]
     assert "发放" not in said["litter"]
     assert "积分已发放" in said["sweep"]
+
+
+async def test_an_english_page_names_point_types_in_english(
+    town: Community, client: httpx.AsyncClient
+) -> None:
+    await log_in(client, "admin", PASSWORD)
+    token = await csrf_of(client, f"/residents/{town.alice}")
+    await client.post("/language", data={"locale": "en", "csrf_token": token})
+    await client.post(
+        f"/residents/{town.alice}/award",
+        data={"rule": "sweep", "request_key": "e1", "csrf_token": token},
+    )
+    page = (await client.get(f"/residents/{town.alice}")).text
+    balances = page.split('<ul class="balances">', 1)[1].split("</ul>", 1)[0]
+    assert "<strong>Moral</strong>" in balances
+    assert "道德积分" not in page
+    change = re.search(r'<tr data-change="\d+">(.*?)</tr>', page, flags=re.S)
+    assert change is not None
+    assert re.search(r"\+5 Moral\b", change.group(1))

@@ -10,9 +10,9 @@ from fastapi.responses import RedirectResponse, Response
 from admin.deps import Uow, VisitorT
 from admin.rendering import render
 from admin.routes import page_router
-from admin.security import local_path, set_language_cookie, start_session
+from admin.security import LANGUAGE_COOKIE, local_path, set_language_cookie, start_session
 from core.errors import DomainError
-from core.i18n import Translator
+from core.i18n import LOCALES, Translator
 from core.ratelimit import RateLimiter
 from rewards.errors import AccountLocked
 from rewards.staff.service import authenticate, end_sessions
@@ -53,8 +53,9 @@ async def login(
         return _form_again(request, t, username, t(f"error.{error.code}", **error.params), status)
     start_session(request, staff.id, staff.session_generation, uow.now())
     response = RedirectResponse("/", status_code=303)
-    # From here on the panel speaks the account's language, until the switch is used.
-    set_language_cookie(response, staff.language, secure=request.app.state.settings.https)
+    # A language chosen on the login page stays; else the panel speaks the account's.
+    if request.cookies.get(LANGUAGE_COOKIE) not in LOCALES:
+        set_language_cookie(response, staff.language, secure=request.app.state.settings.https)
     return response
 
 
@@ -77,7 +78,10 @@ async def logout(request: Request, uow: Uow) -> Response:
     if isinstance(staff_id, int):
         await end_sessions(uow, staff_id)
     request.session.clear()
-    return RedirectResponse("/login", status_code=303)
+    response = RedirectResponse("/login", status_code=303)
+    # The next person at this browser starts from their own language, not this one's.
+    response.delete_cookie(LANGUAGE_COOKIE)
+    return response
 
 
 @router.post("/language")

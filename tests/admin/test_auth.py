@@ -284,3 +284,18 @@ async def test_the_panel_refuses_to_start_without_a_secret_key(
             create_app(
                 settings=make_settings(secret_key=weak), database=database, catalogues=catalogues
             )
+
+
+async def test_the_language_chosen_on_the_login_page_stays_after_login(
+    client: httpx.AsyncClient, staff: Staff
+) -> None:
+    token = await csrf_of(client)
+    await client.post("/language", data={"locale": "en", "back": "/login", "csrf_token": token})
+    await log_in(client, staff.username, staff.password)  # the account speaks Chinese
+    home = await client.get("/")
+    assert '<html lang="en">' in home.text
+    token = await csrf_of(client, "/")
+    await client.post("/logout", data={"csrf_token": token})
+    assert "工作人员登录" in (await client.get("/login")).text  # the next person's own
+    await log_in(client, staff.username, staff.password)
+    assert '<html lang="zh-Hans">' in (await client.get("/")).text

@@ -24,7 +24,7 @@ from rewards.people.residents import resident_for_staff, search_residents
 from rewards.points.awards import apply_rule
 from rewards.points.corrections import adjust, decide, pending_changes, recent_changes
 from rewards.points.rules import rules_for, setup_choices
-from rewards.points.wallet import my_wallet
+from rewards.points.wallet import holdings_of, my_wallet
 from rewards.staff.permissions import Action
 
 router = page_router()
@@ -53,12 +53,14 @@ async def residents(
 ) -> Response:
     t = translator_for(request, staff.language)
     rows = await search_residents(uow, staff=staff, query=q[:60], status=status or None)
+    holdings = await holdings_of(uow, [row.person_id for row in rows])
     return render(
         request,
         "residents.html",
         t,
         staff=staff,
         rows=rows,
+        holdings=holdings,
         q=q,
         status=status,
         done=_done(request),

@@ -9,6 +9,7 @@ from typing import Literal, get_args
 
 from sqlalchemy import ColumnElement, ScalarSelect, and_, bindparam, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from core.i18n import DEFAULT_LOCALE
 from core.uow import UnitOfWork
@@ -259,6 +260,7 @@ class ResidentRow:
     status: str
     joined_at: datetime
     unit_path: str
+    household_head: str | None = None  # the name of the household's head, to tell it apart
 
 
 def name_or_phone_contains(text: str, staff: StaffView) -> ColumnElement[bool]:
@@ -299,10 +301,13 @@ async def search_residents(
     Phones are masked where the staff member's role does not show them. Raises
     out_of_scope for a role that sees no residents."""
     staff.require_somewhere(Action.SEE_RESIDENTS)
+    head = aliased(Person)
     statement = (
-        select(Resident, Person, OrgUnit.name, OrgUnit.path)
+        select(Resident, Person, OrgUnit.name, OrgUnit.path, head.display_name)
         .join(Person, Person.id == Resident.person_id)
         .join(OrgUnit, OrgUnit.id == Resident.org_unit_id)
+        .outerjoin(Household, Household.id == Resident.household_id)
+        .outerjoin(head, head.id == Household.head_person_id)
         .where(staff.reaches_for(Action.SEE_RESIDENTS, OrgUnit.path))
         .order_by((Resident.status == "pending").desc(), Resident.created_at.desc())
         .limit(SEARCH_LIMIT)
@@ -323,8 +328,9 @@ async def search_residents(
             resident.status,
             resident.created_at,
             path,
+            head_name,
         )
-        for resident, person, unit_name, path in rows
+        for resident, person, unit_name, path, head_name in rows
     ]
 
 

@@ -139,3 +139,33 @@ async def _lines(
         for line in page_of_lines.lines
     ]
     return lines, page_of_lines.total
+
+
+@dataclass(frozen=True)
+class Holding:
+    """What one wallet holds, named for a list of residents."""
+
+    name: str
+    name_en: str | None
+    points: int
+
+
+async def holdings_of(uow: UnitOfWork, person_ids: list[int]) -> dict[int, list[Holding]]:
+    """person → what each of their wallets holds (posted), in point type order: for lists
+    of residents, where staff tell people apart. Wallets keep their balance on the row, so
+    this is one query however long the list."""
+    refs = {person_ref(person_id): person_id for person_id in person_ids}
+    query = (
+        select(Account, PointType.name, PointType.name_en)
+        .join(PointType, PointType.code == Account.unit)
+        .where(Account.kind == WALLET, Account.owner_ref.in_(list(refs)))
+        .order_by(PointType.id)
+    )
+    held: dict[int, list[Holding]] = {}
+    async with uow.read() as session:
+        rows = (await session.execute(query)).all()
+        figures = await balances_of(session, [account for account, _, _ in rows])
+    for account, name, name_en in rows:
+        person = refs[str(account.owner_ref)]
+        held.setdefault(person, []).append(Holding(name, name_en, figures[account.id].posted))
+    return held

@@ -243,3 +243,24 @@ async def test_an_english_page_names_point_types_in_english(
     change = re.search(r'<tr data-change="\d+">(.*?)</tr>', page, flags=re.S)
     assert change is not None
     assert re.search(r"\+5 Moral\b", change.group(1))
+
+
+async def test_the_residents_list_tells_people_apart(
+    town: Community, client: httpx.AsyncClient, uow: UnitOfWork
+) -> None:
+    await found_household(
+        uow, staff=town.admin, unit_id=town.units["grid-1"].id, head_person_id=town.alice
+    )
+    await log_in(client, "grid1", PASSWORD)
+    token = await csrf_of(client, f"/residents/{town.alice}")
+    for key in ("p1", "p2"):
+        await client.post(
+            f"/residents/{town.alice}/award",
+            data={"rule": "sweep", "request_key": key, "csrf_token": token},
+        )
+    listing = (await client.get("/residents")).text
+    alice = re.search(rf'<tr data-person="{town.alice}">(.*?)</tr>', listing, flags=re.S)
+    assert alice is not None
+    cells = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", alice.group(1)))
+    assert "Alice家" in cells
+    assert "10 道德积分" in cells

@@ -154,6 +154,7 @@ class RuleView:
     created_at: datetime
     reason: str | None
     pending: bool = False  # saved, waiting for a second staff member (not in force)
+    point_type_name_en: str | None = None
 
     def in_force(self, at: datetime) -> bool:
         return self.valid_from <= at and (self.valid_to is None or at < self.valid_to)
@@ -312,6 +313,7 @@ def _rule_view(
         point_type=point_type.code,
         point_type_id=point_type.id,
         point_type_name=point_type.name,
+        point_type_name_en=point_type.name_en,
         action=version.action,
         action_en=version.action_en,
         points=version.points,

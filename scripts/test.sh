@@ -81,9 +81,13 @@ echo "==> ruff"
 echo "==> mypy"
 .venv/bin/mypy
 
+# Each pass is spread over two processes (much of a test is waiting on a database, a
+# browser or a child process); MORALBANK_TEST_PROCESSES=0 runs each in one.
+PROCESSES=${MORALBANK_TEST_PROCESSES:-2}
 run_pytest() {  # $1: label; the database comes from MORALBANK_TEST_DATABASE_URL
-  local status=0
-  .venv/bin/python -m pytest "${PYTEST_ARGS[@]}" || status=$?
+  local status=0 spread=()
+  [ "$PROCESSES" != 0 ] && spread=(-n "$PROCESSES" --dist loadfile)
+  .venv/bin/python -m pytest "${spread[@]}" "${PYTEST_ARGS[@]}" || status=$?
   if [ "$status" = 5 ]; then
     echo "FAIL: pytest collected no tests on $1" >&2; return 1
   fi

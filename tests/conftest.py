@@ -24,7 +24,19 @@ from core.uow import UnitOfWork
 from moralbank import migrations
 from moralbank.schema import product_metadata
 
-TEST_DATABASE_URL = os.environ.get("MORALBANK_TEST_DATABASE_URL", "")
+# A run spread over processes (pytest-xdist: gw0, gw1, …) gives each its own PostgreSQL
+# database, since each empties every table after each of its tests.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _own_database(url: str) -> str:
+    if not (url.startswith("postgresql") and WORKER):
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{WORKER}").render_as_string(hide_password=False)
+
+
+TEST_DATABASE_URL = _own_database(os.environ.get("MORALBANK_TEST_DATABASE_URL", ""))
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 
 # The bot under test, for the bot's tests and for panel tests that look at the bot.

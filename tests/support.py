@@ -9,7 +9,19 @@ import pytest
 
 from core.settings import Settings
 
-REDIS_URL = os.environ.get("MORALBANK_TEST_REDIS_URL", "")
+
+def _own_redis(url: str) -> str:
+    """Each process of a spread run (pytest-xdist's gw0, gw1, …) its own Redis database,
+    two below the last: the test command gives SQLite's pass 15 and PostgreSQL's 14, so
+    their second processes use 13 and 12."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    base, _, number = url.rpartition("/")
+    if not url or not number.isdigit():
+        return url
+    return f"{base}/{int(number) - 2 * int(worker.removeprefix('gw'))}"
+
+
+REDIS_URL = _own_redis(os.environ.get("MORALBANK_TEST_REDIS_URL", ""))
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
 
 

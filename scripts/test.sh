@@ -27,6 +27,11 @@ if ! install_debian_packages fonts-noto-cjk; then
   [ "$REQUIRE" = 1 ] && { echo "FAIL: fonts-noto-cjk is required (duty posters, ranking notices and pictures)." >&2; exit 1; }
   echo "!!!! WARNING: no fonts-noto-cjk: the poster and ranking print tests will be SKIPPED." >&2
 fi
+# Reads deploy/'s Caddyfiles as Caddy does (systemd-analyze, for the units, comes with systemd).
+if ! install_debian_packages caddy; then
+  [ "$REQUIRE" = 1 ] && { echo "FAIL: caddy is required (the deploy Caddyfiles are checked with it)." >&2; exit 1; }
+  echo "!!!! WARNING: no caddy: the Caddyfile checks will be SKIPPED." >&2
+fi
 
 install_chromium() {
   [ -x "$CHROMIUM" ] && return 0

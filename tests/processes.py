@@ -7,7 +7,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,10 +113,12 @@ async def stop(process: asyncio.subprocess.Process) -> int:
     return process.returncode
 
 
-async def start_worker(env: dict[str, str]) -> asyncio.subprocess.Process:
-    """A `moralbank worker`, left to the caller to stop (or kill)."""
+async def start_worker(
+    env: dict[str, str], args: Sequence[str] = ("worker",)
+) -> asyncio.subprocess.Process:
+    """A `moralbank worker` (or `args`), left to the caller to stop (or kill)."""
     return await asyncio.create_subprocess_exec(
-        MORALBANK, "worker", cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL
+        MORALBANK, *args, cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL
     )
 
 

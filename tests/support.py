@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from typing import Any
 
 import pytest
@@ -37,3 +38,13 @@ def require_redis() -> str:
             pytest.fail("MORALBANK_TEST_REDIS_URL is required in CI")
         pytest.skip("MORALBANK_TEST_REDIS_URL not set")
     return REDIS_URL
+
+
+def require_program(name: str) -> str:
+    """A program some tests run (caddy, systemd-analyze); required when services are (CI)."""
+    found = shutil.which(name)
+    if found is None:
+        if os.environ.get("MORALBANK_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{name} is required in CI (scripts/test.sh installs it)")
+        pytest.skip(f"{name} is not installed")
+    return found

@@ -23,6 +23,7 @@ from admin.routes import (
     changes,
     duty,
     fee_offsets,
+    guides,
     health,
     home,
     households,
@@ -93,7 +94,7 @@ def create_app(
     routers = (
         health, auth, home, rules, residents, households, broadcasts, changes, known_places,
         case_categories, case_stats, cases, kiosk, outlet_reports, fee_offsets, outlets,
-        telegram_link, open311, duty, rankings,
+        telegram_link, open311, duty, rankings, guides,
     )  # fmt: skip
     for router in (module.router for module in routers):
         app.include_router(router)

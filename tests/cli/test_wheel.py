@@ -1,6 +1,7 @@
 """The wheel works: built from the source, installed into a fresh virtual environment
 from the package index, it migrates, loads the demo and serves, with nothing of the
-repository on its path (the migrations, catalogues and templates come from the wheel).
+repository on its path (the migrations, catalogues, templates and guides come from the
+wheel).
 
 It takes about a minute (most of it pip installing the dependencies), and what it checks
 does not depend on the test database, so it runs in the SQLite pass only."""
@@ -89,5 +90,8 @@ async def test_the_built_wheel_migrates_loads_the_demo_and_serves(tmp_path: Path
     async with moralbank_run(env, cwd=work, program=str(moralbank)) as running:
         async with httpx.AsyncClient() as client:
             health = await client.get(f"{running.base_url}/healthz")
+            guide = await client.get(f"{running.base_url}/guide/residents")
         assert health.status_code == 200, health.text
+        # The guides are Markdown files in the package, not in the repository only.
+        assert "<h1>居民使用指南</h1>" in guide.text, guide.text
     assert running.process.returncode == 0, running.printed()

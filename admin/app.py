@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from admin.deps import LoginRequired, get_current_staff, get_uow
+from admin.observability import REQUEST_ID_HEADER, RequestContext, request_id_of
 from admin.rendering import create_templates, render, translator_for
 from admin.routes import (
     auth,
@@ -29,6 +30,7 @@ from admin.routes import (
     households,
     kiosk,
     known_places,
+    metrics,
     open311,
     outlet_reports,
     outlets,
@@ -86,8 +88,10 @@ def create_app(
         same_site="lax",
         https_only=settings.https,
     )
-    # Added last, so outermost: it also covers what the session layer sends.
+    # Added late, so outside the others: it also covers what the session layer sends.
     app.add_middleware(SecurityHeaders)
+    # Outermost of ours: the request's id and its count cover everything inside.
+    app.add_middleware(RequestContext)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The page routers carry the CSRF check themselves (see admin.routes.page_router).
     # Places, categories and statistics before cases: "/cases/places" is no case id.
@@ -98,6 +102,8 @@ def create_app(
     )  # fmt: skip
     for router in (module.router for module in routers):
         app.include_router(router)
+    if settings.metrics_token is not None:
+        app.include_router(metrics.router)  # else /metrics is no page at all: 404
     _install_error_pages(app)
     return app
 
@@ -168,4 +174,6 @@ def _install_error_pages(app: FastAPI) -> None:
         t = translator_for(request)
         page = render(request, "error.html", t, status_code=500, message=t("error.internal"))
         apply_security_headers(page.headers)
+        if request_id := request_id_of(request.scope):
+            page.headers[REQUEST_ID_HEADER] = request_id
         return page

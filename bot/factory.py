@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot, Dispatcher, Router
+import aiogram
+from aiogram import Bot, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -14,8 +15,10 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.types import Update
 
 from bot.handlers import get_routers
+from bot.middlewares.counting import CountUpdates
 from bot.middlewares.locale import LocaleMiddleware
 from bot.middlewares.response_types import KeepResponseTypes
 from bot.middlewares.send_pace import SharedSendPace
@@ -24,6 +27,7 @@ from core.clock import Clock, SystemClock
 from core.db import Database
 from core.files import FileStorage, LocalFileStorage
 from core.i18n import Catalogues
+from core.logs import log_context
 from core.ratelimit import RateLimiter
 from core.redis import connect_redis
 from core.settings import DEFAULT_FILES_DIR, DEFAULT_TIME_ZONE, Settings
@@ -31,6 +35,16 @@ from rewards.cases.duplicates import DuplicatePolicy
 from rewards.duty.policy import DEFAULT_POLICY, DutyPolicy
 from rewards.messaging.delivery import Pace
 from rewards.people.joining import code_guess_limiter
+
+
+class Dispatcher(aiogram.Dispatcher):
+    """aiogram's dispatcher, with the update's id named on every line logged while it is
+    handled (core.logs): by the handlers, by the error handlers, and by aiogram itself
+    ("Update id=… is handled"). Polling and the webhook both come through feed_update."""
+
+    async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
+        with log_context(update_id=update.update_id):
+            return await super().feed_update(bot, update, **kwargs)
 
 
 def create_bot(
@@ -85,14 +99,18 @@ def create_dispatcher(
         duplicates=duplicates or DuplicatePolicy(),
         duty=duty or DEFAULT_POLICY,
     )
-    # Order matters: the unit of work must exist before the locale lookup uses it.
+    # Order matters: counting sees every way an update ends (it sits just inside aiogram's
+    # error middleware); the unit of work must exist before the locale lookup uses it.
+    dispatcher.update.outer_middleware(CountUpdates())
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(database, clock or SystemClock()))
     dispatcher.update.outer_middleware(LocaleMiddleware(catalogues))
     dispatcher.include_routers(*(get_routers() if routers is None else routers))
     return dispatcher
 
 
-async def poll(dispatcher: Dispatcher, bot: Bot, settings: Settings, **options: Any) -> None:
+async def poll(
+    dispatcher: aiogram.Dispatcher, bot: Bot, settings: Settings, **options: Any
+) -> None:
     """Long polling as `moralbank run` does it: at most `bot_concurrent_updates` updates
     in hand at once; the next ones wait in Telegram's queue (unbounded, a burst of 200
     ran 200 handlers at once and exhausted the Redis and database pools)."""

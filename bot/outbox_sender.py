@@ -41,6 +41,7 @@ from bot.middlewares.send_pace import note_pause, paused_in_process, slot_alread
 from core.clock import Clock
 from core.db import Database
 from core.i18n import Catalogues
+from core.metrics import OUTBOX_SENT, TELEGRAM_429
 from core.uow import UnitOfWork
 from rewards.messaging import delivery
 from rewards.messaging.delivery import Claimed, Pace
@@ -151,6 +152,7 @@ class OutboxSender:
         except Exception as exc:
             await self._record_refusal(message, exc)
             return
+        OUTBOX_SENT.inc()
         await self._record_sent(message, sent.message_id)
 
     async def _record_sent(self, message: Claimed, telegram_message_id: int) -> None:
@@ -233,6 +235,7 @@ class OutboxSender:
         common: dict[str, Any] = {"worker": self.worker_id, "message_id": message.id}
         try:
             if isinstance(exc, TelegramRetryAfter):
+                TELEGRAM_429.labels("outbox").inc()
                 note_pause(self.bot, exc.retry_after, self.clock.now())
                 log.warning("Telegram asks to wait %ss", exc.retry_after)
                 await delivery.record_retry_after(uow, **common, seconds=exc.retry_after)

@@ -23,6 +23,8 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/moralbank.db"
 TELEGRAM_API_URL = "https://api.telegram.org"
 DEFAULT_TIME_ZONE = "Asia/Shanghai"  # the seeds are Chinese communities
 MIN_SECRET_LENGTH = 32
+# A bearer token anyone on the network may try: long enough not to be guessed.
+MIN_METRICS_TOKEN_LENGTH = 16
 # Values that appear in documentation; a deployment must never run on one of them.
 QUIET_HOURS = re.compile(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d")
 EXAMPLE_SECRETS = frozenset({"change-me", "changeme", "secret", "example", "please-change-me"})
@@ -88,6 +90,12 @@ class Settings(BaseSettings):
     duty_pause_days: int = Field(default=30, ge=0, le=365)
     # How much the processes log: every update handled is a line at INFO.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # "json": every log line one JSON object, with the update or request being handled
+    # (core.logs); "text" for people reading a terminal.
+    log_format: Literal["text", "json"] = "text"
+    # Serves /metrics (Prometheus) to whoever sends `Authorization: Bearer <token>`;
+    # unset, /metrics does not exist (404).
+    metrics_token: SecretStr | None = None
     # The community's clock, for quiet hours and (later) periods and reminders.
     time_zone: str = DEFAULT_TIME_ZONE
     # Broadcasts that are not urgent wait through these hours ("" for none).
@@ -112,6 +120,21 @@ class Settings(BaseSettings):
     @classmethod
     def _level_in_any_case(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_in_any_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_enough_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().strip()) < MIN_METRICS_TOKEN_LENGTH:
+            raise ValueError(
+                f"shorter than {MIN_METRICS_TOKEN_LENGTH} characters "
+                "(`moralbank secret` prints a good one)"
+            )
+        return value
 
     @field_validator("quiet_hours")
     @classmethod
@@ -146,7 +169,13 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "bot_token", "secret_key", "webhook_url", "redis_url", "bot_username", mode="before"
+        "bot_token",
+        "secret_key",
+        "webhook_url",
+        "redis_url",
+        "bot_username",
+        "metrics_token",
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:

@@ -122,3 +122,11 @@ async def flows(
         query = query.where(Entry.kind.in_(list(kinds)))
     moved = {account: (int(c), int(d)) for account, c, d in await session.execute(query)}
     return {account: moved.get(account, (0, 0)) for account in account_ids}
+
+
+async def entries_written(session: AsyncSession) -> int:
+    """How many entries the ledger holds, as the highest entry id: the primary key's index
+    answers it with one step at any size (a count(*) reads every entry, and 20 million
+    postings make millions of entries). Entries are never deleted, so it is the count,
+    except that on PostgreSQL an id taken by a transaction that rolled back is skipped."""
+    return int(await session.scalar(select(func.coalesce(func.max(Entry.id), 0))) or 0)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
 
+from core.logs import say
 from core.settings import DEMO_SECRET_KEY_FILE, generate_secret_key
 from moralbank.cli_bench import bench_group
 from moralbank.cli_broadcast import broadcast_group
@@ -21,6 +21,7 @@ from moralbank.cli_support import (
     load_cli_settings,
     reach_database,
     run_async,
+    setup_logging,
     with_uow,
 )
 from moralbank.cli_tree import admin_group, org_group
@@ -33,11 +34,7 @@ def main() -> None:
 
     Settings come from MORALBANK_* environment variables or a .env file; see README.md.
     """
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # Alembic announces its plugins at INFO on every start; only migrations are news.
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    setup_logging()
 
 
 @main.command()
@@ -52,7 +49,7 @@ def run(no_migrate: bool, no_worker: bool) -> None:
     settings = load_cli_settings()
     settings.require_secret_key()
     if settings.secret_key is None and settings.secret_key_file is None:
-        click.echo(f"secret key: {DEMO_SECRET_KEY_FILE}, made by `moralbank demo`")
+        say(f"secret key: {DEMO_SECRET_KEY_FILE}, made by `moralbank demo`", settings.log_format)
     run_async(reach_database(settings.database_url))
     if not no_migrate:
         migrations.upgrade(settings.database_url)

@@ -11,7 +11,6 @@ traceback.
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
@@ -27,6 +26,7 @@ from core.clock import SystemClock
 from core.db import Database
 from core.errors import DomainError
 from core.i18n import DEFAULT_LOCALE, Catalogues, Translator
+from core.logs import configure_logging
 from core.settings import Settings, SettingsError, load_settings
 from core.uow import UnitOfWork
 from rewards.staff.service import StaffView, staff_by_username
@@ -52,11 +52,20 @@ class DatabaseUnreachable(Mistake):
 
 
 def load_cli_settings() -> Settings:
-    """Settings from the environment; mistakes reach `PeopleGroup` as ValidationError.
-    The log level they set holds from here on."""
-    settings = load_settings()
-    logging.getLogger().setLevel(settings.log_level)
-    return settings
+    """Settings from the environment; mistakes reach `PeopleGroup` as ValidationError."""
+    return load_settings()
+
+
+def setup_logging() -> None:
+    """How every `moralbank` command logs: MORALBANK_LOG_LEVEL and MORALBANK_LOG_FORMAT
+    (core.logs.configure_logging). Settings that do not load leave the defaults (INFO,
+    text): the command that reads them then tells what is wrong, in one line."""
+    try:
+        settings = load_settings()
+    except (ValidationError, SettingsError):
+        configure_logging()
+        return
+    configure_logging(settings.log_level, settings.log_format)
 
 
 async def reach_database(url: str) -> None:

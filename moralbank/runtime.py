@@ -32,6 +32,7 @@ from core.clock import SystemClock
 from core.db import Database
 from core.files import LocalFileStorage
 from core.i18n import Catalogues
+from core.logs import say
 from core.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from core.redis import connect_redis
 from core.settings import Settings
@@ -93,6 +94,8 @@ def server_config(app: FastAPI, settings: Settings) -> uvicorn.Config:
         host=settings.web_host,
         port=settings.web_port,
         log_level="warning",
+        # uvicorn's lines go through ours (core.logs): the same format, JSON included.
+        log_config=None,
         proxy_headers=bool(proxies),
         forwarded_allow_ips=proxies,
     )
@@ -215,7 +218,7 @@ async def work(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, worker.stop)
-    print(f"Moral Bank worker {worker_id()}: jobs{' and sending' if bot else ''}", flush=True)
+    announce(settings, f"Moral Bank worker {worker_id()}: jobs{' and sending' if bot else ''}")
     try:
         await worker.run()
     finally:
@@ -295,16 +298,20 @@ async def _started(server: uvicorn.Server, web: asyncio.Task[None]) -> bool:
     return True
 
 
+def announce(settings: Settings, text: str) -> None:
+    say(text, settings.log_format)
+
+
 def _announce(server: uvicorn.Server, settings: Settings, telegram: TelegramSide | None) -> None:
     port = server.servers[0].sockets[0].getsockname()[1] if server.servers else settings.web_port
-    print(f"Moral Bank panel: http://{settings.web_host}:{port}/", flush=True)
+    announce(settings, f"Moral Bank panel: http://{settings.web_host}:{port}/")
     if telegram is None:
-        print(
+        announce(
+            settings,
             "Telegram bot: off — MORALBANK_BOT_TOKEN is not set. "
             "The panel and the worker run without it.",
-            flush=True,
         )
     elif settings.webhook_url:
-        print(f"Telegram bot: on, by webhook at {settings.webhook_url}", flush=True)
+        announce(settings, f"Telegram bot: on, by webhook at {settings.webhook_url}")
     else:
-        print("Telegram bot: on, by long polling", flush=True)
+        announce(settings, "Telegram bot: on, by long polling")

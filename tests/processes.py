@@ -7,7 +7,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,12 +50,15 @@ def moralbank_env(database_url: str, **settings: str) -> dict[str, str]:
 
 
 async def _collect(
-    stream: asyncio.StreamReader, into: list[str], ready: asyncio.Event, ready_line: str
+    stream: asyncio.StreamReader,
+    into: list[str],
+    ready: asyncio.Event,
+    is_ready: Callable[[str], bool],
 ) -> None:
     while line := await stream.readline():
         text = line.decode("utf-8", "replace").rstrip()
         into.append(text)
-        if text.startswith(ready_line):
+        if is_ready(text):
             ready.set()
 
 
@@ -68,6 +71,8 @@ async def moralbank_run(
     args: tuple[str, ...] = ("run",),
     # `run` announces the panel, then the bot's state: ready once both are said.
     ready_line: str = "Telegram bot:",
+    # Instead of ready_line: whether a line says it is ready (JSON lines, say).
+    ready_when: Callable[[str], bool] | None = None,
     cwd: Path = ROOT,
     program: str = MORALBANK,
 ) -> AsyncIterator[Running]:
@@ -86,7 +91,8 @@ async def moralbank_run(
     running = Running(process, port)
     ready = asyncio.Event()
     assert process.stdout is not None
-    reader = asyncio.create_task(_collect(process.stdout, running.output, ready, ready_line))
+    is_ready = ready_when or (lambda text: text.startswith(ready_line))
+    reader = asyncio.create_task(_collect(process.stdout, running.output, ready, is_ready))
     try:
         await asyncio.wait(
             [asyncio.create_task(ready.wait()), reader],

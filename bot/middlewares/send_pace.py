@@ -37,6 +37,7 @@ from aiogram.methods.base import TelegramType
 
 from core.clock import Clock
 from core.db import Database
+from core.metrics import TELEGRAM_429
 from core.uow import UnitOfWork
 from rewards.messaging import delivery
 from rewards.messaging.delivery import Pace
@@ -170,6 +171,7 @@ class SharedSendPace(BaseRequestMiddleware):
         try:
             return await make_request(bot, method)
         except TelegramRetryAfter as exc:
+            TELEGRAM_429.labels("reply").inc()
             # Every sender waits, this reply's next slot included.
             note_pause(bot, exc.retry_after, self.clock.now())
             await delivery.pause(self._uow(), seconds=exc.retry_after)

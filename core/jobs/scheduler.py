@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.jobs.models import ScheduledJob
+from core.metrics import JOB_RUNS, JobState
 from core.sql import insert_ignoring_conflicts
 from core.uow import UnitOfWork
 
@@ -84,11 +85,13 @@ async def ensure_recurring(uow: UnitOfWork, jobs: list[Recurring]) -> None:
 async def run_due_job(uow: UnitOfWork, handlers: Mapping[str, JobHandler]) -> bool:
     """Run one due job, if there is one; True if there was (there may be more)."""
     failure: tuple[int, str] | None = None
+    kind: str | None = None
     try:
         async with uow.write() as session:
             job = await _next_due(session, uow.now(), list(handlers))
             if job is None:
                 return False
+            kind = job.kind
             failure = (job.id, job.kind)
             done = await handlers[job.kind](session, job, uow.now())
             if isinstance(done, Continue):
@@ -99,10 +102,15 @@ async def run_due_job(uow: UnitOfWork, handlers: Mapping[str, JobHandler]) -> bo
                 _finish(job, uow.now())
             failure = None
     except Exception as exc:
+        if kind is not None:
+            JOB_RUNS.labels(kind, "error").inc()
         if failure is None:
             raise
         log.exception("scheduled job %s (%s) failed", *failure)
         await _record_failure(uow, failure[0], exc)
+        return True
+    assert kind is not None  # a job ran: returned False above otherwise
+    JOB_RUNS.labels(kind, "ok").inc()  # counted once its work committed
     return True
 
 
@@ -146,6 +154,26 @@ async def _record_failure(uow: UnitOfWork, job_id: int, exc: Exception) -> None:
             if job.every_seconds:  # a recurring job is tried again at its next turn at latest
                 delay = min(delay, timedelta(seconds=job.every_seconds))
             job.run_at = uow.now() + delay
+
+
+async def recurring_states(uow: UnitOfWork) -> list[JobState]:
+    """Each recurring job's last success and failures since, as every worker left them
+    (the metrics read this: it holds whichever process ran the job). One row per
+    recurring job; the table's other rows are one-off reminders, few and small."""
+    async with uow.read() as session:
+        rows = await session.execute(
+            select(ScheduledJob.kind, ScheduledJob.finished_at, ScheduledJob.attempts)
+            .where(ScheduledJob.every_seconds.is_not(None))
+            .order_by(ScheduledJob.kind)
+        )
+        return [
+            JobState(
+                job=kind,
+                last_success=finished.timestamp() if finished is not None else None,
+                failures_in_a_row=attempts,
+            )
+            for kind, finished, attempts in rows
+        ]
 
 
 async def next_run_at(uow: UnitOfWork, kinds: list[str]) -> datetime | None:

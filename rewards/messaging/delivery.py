@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.sql import insert_ignoring_conflicts
@@ -402,3 +402,31 @@ async def requeue_abandoned(
 
 def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+@dataclass(frozen=True)
+class QueueState:
+    """How the outbox stands, for the operators' monitoring."""
+
+    waiting: int  # pending messages, due now or later (a paused broadcast's are not)
+    # When the longest-waiting message that may go now became due; None when none waits.
+    oldest_due: datetime | None
+
+
+async def queue_state(uow: UnitOfWork, *, quiet_hours: QuietHours | None) -> QueueState:
+    """Both read through the partial index of pending messages (ix_outbox_messages_due), so
+    the cost follows the queue, never the millions of messages already sent: the status is
+    written into the statement, since PostgreSQL's generic plans (core.db) cannot match a
+    parameter to the index's WHERE. During quiet hours a broadcast held for them is not
+    late."""
+    pending = OutboxMessage.status == literal("pending", literal_execute=True)
+    async with uow.read() as session:
+        now = uow.now()
+        waiting = await session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(pending)
+        )
+        oldest = select(func.min(OutboxMessage.due_at)).where(pending, OutboxMessage.due_at <= now)
+        if quiet_hours is not None and quiet_hours.contains(now):
+            oldest = oldest.where(OutboxMessage.quiet.is_(False))
+        oldest_due = await session.scalar(oldest)
+    return QueueState(waiting=int(waiting or 0), oldest_due=oldest_due)

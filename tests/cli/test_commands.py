@@ -283,3 +283,29 @@ def test_the_log_level_setting_quiets_the_commands(tmp_path: Path) -> None:
     assert quiet.returncode == 0, quiet.stderr
     assert "Running upgrade" not in quiet.stderr
     assert (tmp_path / "quiet.db").stat().st_size > 0  # migrated all the same
+
+
+def test_the_json_log_format_makes_every_log_line_one_object(tmp_path: Path) -> None:
+    """What an operator's log collector reads: `moralbank migrate` logs each migration."""
+    env = {
+        **moralbank_env(f"sqlite+aiosqlite:///{tmp_path / 'json.db'}"),
+        "MORALBANK_LOG_FORMAT": "json",
+    }
+    migrated = _moralbank("migrate", env=env)
+    assert migrated.returncode == 0, migrated.stderr
+    lines = [json.loads(line) for line in migrated.stderr.splitlines()]
+    assert any(line["message"].startswith("Running upgrade") for line in lines)
+    assert {line["logger"] for line in lines} >= {"alembic.runtime.migration"}
+    assert migrated.stdout == "database schema is up to date\n"  # the command's answer
+
+
+def test_a_wrong_log_format_is_told_in_one_line(tmp_path: Path) -> None:
+    env = {
+        **moralbank_env(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"),
+        "MORALBANK_LOG_FORMAT": "xml",
+        "LANG": "en_US.UTF-8",
+    }
+    refused = _moralbank("migrate", env=env)
+    assert refused.returncode == 1
+    assert "MORALBANK_LOG_FORMAT" in refused.stderr
+    assert "Traceback" not in refused.stderr

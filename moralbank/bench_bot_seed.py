@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import SystemClock
 from core.db import Database
+from core.files import LocalFileStorage
 from core.uow import UnitOfWork
 from ledger.models import Account, Posting
 from ledger.service import EntryRequest, Leg, post_batch
@@ -57,7 +58,8 @@ async def seed(url: str, residents: int) -> dict[int, int]:
     uow = UnitOfWork(database, SystemClock())
     try:
         with tempfile.TemporaryDirectory() as folder:
-            await load_demo(uow, Path(folder) / "logins.txt", ZONE, approval_above=50)
+            files = LocalFileStorage(Path(folder) / "files")
+            await load_demo(uow, Path(folder) / "logins.txt", ZONE, 50, files)
         staff = await staff_by_username(uow, "shequ")
         assert staff is not None
         grids = [(await find_unit(uow, f"demo-grid-{n}")).id for n in (1, 2, 3)]

@@ -51,9 +51,9 @@ async def link_telegram(uow: UnitOfWork, *, person_id: int, telegram_id: int) ->
         return True
 
 
-async def residents_with_chats(uow: UnitOfWork, *, limit: int = 200) -> list[ChatResident]:
+async def residents_with_chats(uow: UnitOfWork, *, limit: int | None = 200) -> list[ChatResident]:
     """Residents (waiting or verified, not gone) who talk to the bot: the waiting ones
-    first, then by where they live and their name."""
+    first, then by where they live; at most `limit` (None: all)."""
     async with uow.read() as session:
         rows = await session.execute(
             select(

@@ -10,7 +10,7 @@ import click
 from core.settings import DEMO_SECRET_KEY_FILE, generate_secret_key
 from moralbank.cli_bench import bench_group
 from moralbank.cli_broadcast import broadcast_group
-from moralbank.cli_demo import demo
+from moralbank.cli_demo import demo, try_bot
 from moralbank.cli_ledger import ledger_group
 from moralbank.cli_rankings import rankings_group
 from moralbank.cli_rules import rules_group
@@ -100,6 +100,7 @@ def secret() -> None:
 
 
 main.add_command(demo)
+main.add_command(try_bot)
 main.add_command(org_group)
 main.add_command(admin_group)
 main.add_command(ledger_group)

@@ -1,4 +1,6 @@
-"""`moralbank demo`: the demo community loaded, and its accounts said with what each may do."""
+"""`moralbank demo` loads the demo community; `moralbank try` loads it too and serves the
+product with its own stand-in for Telegram and the try page, so the bot can be tried in a
+browser without a token."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import click
 from core.settings import DEMO_SECRET_KEY_FILE, Settings
 from moralbank.cli_support import (
     VAR,
+    Mistake,
     load_cli_settings,
     reach_database,
     run_async,
@@ -45,6 +48,22 @@ def demo(logins_file: Path, secret_file: Path) -> None:
         else f"use MORALBANK_SECRET_KEY_FILE={secret_file}"
     )
     click.echo(f"secret key kept in {secret_file}: {use}")
+
+
+@click.command(name="try")
+def try_bot() -> None:
+    """Try the bot in a browser, without Telegram: the demo community is loaded and served
+    as `moralbank run` serves it, with a stand-in for Telegram in the same process and a
+    chat page at /try. Refused when MORALBANK_BOT_TOKEN is set."""
+    settings = load_cli_settings()
+    if settings.bot_token is not None:
+        raise Mistake("try_with_token")
+    load(settings, LOGINS_FILE, DEMO_SECRET_KEY_FILE)
+    settings.require_secret_key()
+    # Imported once the checks passed: aiogram takes seconds to import, a mistake should not.
+    from moralbank.tryout.command import serve_try
+
+    run_async(serve_try(settings, logins_file=LOGINS_FILE))
 
 
 def load(settings: Settings, logins_file: Path, secret_file: Path) -> None:

@@ -33,6 +33,7 @@ COMMANDS = [
     ["run"],
     ["migrate"],
     ["demo"],
+    ["try"],
     ["doctor"],
     ["secret"],
     ["admin"],

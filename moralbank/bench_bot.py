@@ -35,7 +35,7 @@ from typing import Any
 import httpx
 
 from bot.webhook import SECRET_HEADER, webhook_secret
-from moralbank.bench_bot_seed import seed
+from moralbank.bench_bot_seed import known_chats, seed
 from moralbank.bench_fake_api import CALLBACK_PREFIX, serve_fake_api
 from moralbank.bench_report import percentile_ms
 
@@ -85,9 +85,10 @@ async def run_bench(
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request otherwise
     lines = await seed(url, residents)
     ids = list(lines)
+    others = [chat for chat in await known_chats(url) if chat not in lines]
     context = get_context("spawn")
     answers, asks = context.Queue(), context.Queue()
-    fake = context.Process(target=serve_fake_api, args=(answers, asks, ids), daemon=True)
+    fake = context.Process(target=serve_fake_api, args=(answers, asks, ids, others), daemon=True)
     fake.start()
     try:
         api_url, token, statements = answers.get(timeout=60)

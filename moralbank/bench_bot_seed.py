@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import SystemClock
 from core.db import Database
+from core.files import LocalFileStorage
 from core.uow import UnitOfWork
 from ledger.models import Account, Posting
 from ledger.service import EntryRequest, Leg, post_batch
@@ -30,6 +31,7 @@ from moralbank.demo import load_demo
 from moralbank.demo_points import HISTORY_DAYS, HISTORY_RULES
 from rewards.messaging.models import OutboxMessage
 from rewards.org.service import find_unit
+from rewards.people.channels import residents_with_chats
 from rewards.people.models import Resident
 from rewards.people.residents import TELEGRAM, enrol, new_household
 from rewards.people.service import greet
@@ -44,6 +46,7 @@ from rewards.points.accounts import (
 from rewards.points.awards import apply_rule
 from rewards.points.rules import RuleView, rules_for_person
 from rewards.staff.service import StaffView, staff_by_username
+from rewards.staff.telegram import linked_staff
 
 FIRST_ID = 7_100_000_000  # Telegram ids of the benchmark's residents
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -57,7 +60,8 @@ async def seed(url: str, residents: int) -> dict[int, int]:
     uow = UnitOfWork(database, SystemClock())
     try:
         with tempfile.TemporaryDirectory() as folder:
-            await load_demo(uow, Path(folder) / "logins.txt", ZONE, approval_above=50)
+            files = LocalFileStorage(Path(folder) / "files")
+            await load_demo(uow, Path(folder) / "logins.txt", ZONE, 50, files)
         staff = await staff_by_username(uow, "shequ")
         assert staff is not None
         grids = [(await find_unit(uow, f"demo-grid-{n}")).id for n in (1, 2, 3)]
@@ -198,6 +202,21 @@ async def _base_reached(
         meta=_details(rule),
     )
     await post_batch(session, [entry], now=now)
+
+
+async def known_chats(url: str) -> list[int]:
+    """Every Telegram chat of the database: the demo's residents and linked grid worker
+    too, whom the worker's jobs (a digest, a reminder) may write to during a run."""
+    database = Database.from_url(url)
+    uow = UnitOfWork(database, SystemClock())
+    try:
+        residents = [
+            resident.telegram_id for resident in await residents_with_chats(uow, limit=None)
+        ]
+        staff = [linked.telegram_user_id for linked in await linked_staff(uow)]
+    finally:
+        await database.dispose()
+    return residents + staff
 
 
 async def _notices_already_read(uow: UnitOfWork, ids: list[int]) -> None:

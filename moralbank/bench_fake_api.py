@@ -33,16 +33,23 @@ class _PressedByBench(dict[str, FakeUser]):
         return self._api.user(int(key.split(":")[1]))
 
 
-def serve_fake_api(answers: Queue[Any], asks: Queue[Any], user_ids: list[int]) -> None:
+def serve_fake_api(
+    answers: Queue[Any], asks: Queue[Any], user_ids: list[int], other_chats: list[int]
+) -> None:
     """Entry point of the process. Puts (base URL, token, {user id: id of a statement
     message}) in `answers` once it listens; then answers each "count" from `asks` with the
-    calls the bots made (see _count), until "stop"."""
-    asyncio.run(_serve(answers, asks, user_ids))
+    calls the bots made (see _count), until "stop". `other_chats` are the database's other
+    Telegram chats (the demo's people), whom the worker's jobs may write to meanwhile."""
+    asyncio.run(_serve(answers, asks, user_ids, other_chats))
 
 
-async def _serve(answers: Queue[Any], asks: Queue[Any], user_ids: list[int]) -> None:
+async def _serve(
+    answers: Queue[Any], asks: Queue[Any], user_ids: list[int], other_chats: list[int]
+) -> None:
     async with FakeBotAPI() as api:
         api.open_callbacks = _PressedByBench(api)
+        for chat_id in other_chats:
+            api.user(chat_id).has_chat = True
         statements = {}
         for user_id in user_ids:
             user = api.user(user_id)

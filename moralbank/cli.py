@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 
@@ -12,17 +10,16 @@ from core.logs import say
 from core.settings import DEMO_SECRET_KEY_FILE, generate_secret_key
 from moralbank.cli_bench import bench_group
 from moralbank.cli_broadcast import broadcast_group
+from moralbank.cli_demo import demo, try_bot
 from moralbank.cli_ledger import ledger_group
 from moralbank.cli_rankings import rankings_group
 from moralbank.cli_rules import rules_group
 from moralbank.cli_support import (
-    VAR,
     PeopleGroup,
     load_cli_settings,
     reach_database,
     run_async,
     setup_logging,
-    with_uow,
 )
 from moralbank.cli_tree import admin_group, org_group
 
@@ -85,47 +82,6 @@ def migrate(revision: str) -> None:
 
 
 @main.command()
-@click.option(
-    "--logins-file",
-    type=click.Path(path_type=Path),
-    default=VAR / "demo-logins.txt",
-    show_default=True,
-    help="Where the demo accounts' passwords are kept.",
-)
-@click.option(
-    "--secret-file",
-    type=click.Path(path_type=Path),
-    default=DEMO_SECRET_KEY_FILE,
-    show_default=True,
-    help="Where the generated secret key is kept.",
-)
-def demo(logins_file: Path, secret_file: Path) -> None:
-    """Load the demo community (safe to run again) and make a secret key for it."""
-    from core.settings import ensure_secret_key_file
-    from moralbank import migrations
-    from moralbank.demo import load_demo
-
-    settings = load_cli_settings()
-    run_async(reach_database(settings.database_url))
-    migrations.upgrade(settings.database_url)
-    ensure_secret_key_file(secret_file)
-    zone = ZoneInfo(settings.time_zone)
-    logins = run_async(
-        with_uow(
-            settings,
-            lambda uow: load_demo(uow, logins_file, zone, settings.adjustment_approval_above),
-        )
-    )
-    click.echo(f"demo community loaded; {len(logins)} staff logins are in {logins_file}")
-    use = (
-        "`moralbank run` in this directory uses it"
-        if secret_file == DEMO_SECRET_KEY_FILE
-        else f"use MORALBANK_SECRET_KEY_FILE={secret_file}"
-    )
-    click.echo(f"secret key kept in {secret_file}: {use}")
-
-
-@main.command()
 def doctor() -> None:
     """Check settings, database, migrations, Redis and Telegram; exit 1 on a problem."""
     from moralbank.doctor import diagnose
@@ -145,6 +101,8 @@ def secret() -> None:
     click.echo(generate_secret_key())
 
 
+main.add_command(demo)
+main.add_command(try_bot)
 main.add_command(org_group)
 main.add_command(admin_group)
 main.add_command(ledger_group)

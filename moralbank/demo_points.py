@@ -15,11 +15,12 @@ from zoneinfo import ZoneInfo
 
 from core.clock import FrozenClock
 from core.uow import UnitOfWork
-from rewards.errors import CapReached
+from rewards.errors import CapReached, RequestKeyReused
 from rewards.org.service import find_unit
 from rewards.people.residents import count_residents, found_household, register_resident
 from rewards.people.teams import add_member, create_team
 from rewards.points.awards import apply_rule
+from rewards.points.corrections import adjust
 from rewards.points.rules import (
     CategoryDraft,
     PointTypeDraft,
@@ -93,6 +94,9 @@ HISTORY_RULES = (
     ("litter", 1),
 )
 HISTORY_DAYS = 90
+# Residents were enrolled this long ago: before last quarter began, so they count on its
+# ranking boards (only residents verified before a period are ranked in it).
+JOINED_DAYS_AGO = 200
 
 
 async def load_points_demo(
@@ -112,10 +116,32 @@ async def load_points_demo(
     community_unit = await find_unit(uow, "demo-community")
     if await count_residents(uow, community_unit.path):
         return
-    residents = await _residents(uow, community, [f"demo-grid-{n}" for n in (1, 2, 3)])
+    joined = UnitOfWork(uow.database, FrozenClock(uow.now() - timedelta(days=JOINED_DAYS_AGO)))
+    residents = await _residents(joined, community, [f"demo-grid-{n}" for n in (1, 2, 3)])
     await _agree_to_boards(uow, residents)
     await _patrol_teams(uow, community, residents)
     await _history(uow, grid_staff, residents, zone)
+
+
+async def load_waiting_adjustment(
+    uow: UnitOfWork, *, asker: StaffView, person_id: int, zone: ZoneInfo, approval_above: int
+) -> None:
+    """A manual adjustment above the approval threshold, asked for by a grid worker: it
+    waits under "adjustments" for a second staff member. Its request key makes it once."""
+    try:
+        await adjust(
+            uow,
+            staff=asker,
+            person_id=person_id,
+            point_type="moral",
+            points=approval_above + 20,
+            reason="连续三个月义务照看独居老人，社区表彰",
+            request_key="demo:waiting-adjustment",
+            approval_above=approval_above,
+            zone=zone,
+        )
+    except RequestKeyReused:
+        return  # asked for by an earlier run, under another threshold
 
 
 async def _schemes(

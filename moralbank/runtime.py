@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -227,7 +227,15 @@ async def work(settings: Settings) -> None:
         await database.dispose()
 
 
-async def serve(settings: Settings, *, with_worker: bool = True) -> None:
+async def serve(
+    settings: Settings,
+    *,
+    with_worker: bool = True,
+    extend_app: Callable[[FastAPI], None] | None = None,
+    on_started: Callable[[str], None] | None = None,
+) -> None:
+    """`extend_app` may add routes to the panel's app before it is served; `on_started`
+    is told the panel's base URL once everything runs (`moralbank try` uses both)."""
     settings.require_secret_key()
     catalogues = Catalogues.load()
     database = Database.from_url(settings.database_url)
@@ -239,13 +247,15 @@ async def serve(settings: Settings, *, with_worker: bool = True) -> None:
         clock=clock,
         login_limiter=_login_limiter(settings),
     )
+    if extend_app is not None:
+        extend_app(app)
     telegram = _telegram(settings, database, catalogues) if settings.bot_token else None
     secret = _route_webhook(app, settings, telegram) if telegram and settings.webhook_url else None
     server = _Server(server_config(app, settings))
     bot = telegram.bot if telegram else None
     worker = create_worker(settings, database, catalogues, bot) if with_worker else None
     try:
-        await _serve_all(settings, server, worker, telegram, catalogues, secret)
+        await _serve_all(settings, server, worker, telegram, catalogues, secret, on_started)
     finally:
         if telegram is not None:
             await telegram.bot.session.close()
@@ -259,6 +269,7 @@ async def _serve_all(
     telegram: TelegramSide | None,
     catalogues: Catalogues,
     secret: str | None,
+    on_started: Callable[[str], None] | None,
 ) -> None:
     async with asyncio.TaskGroup() as tasks:
         web = tasks.create_task(server.serve())
@@ -271,7 +282,9 @@ async def _serve_all(
             if not settings.webhook_url:
                 polling = tasks.create_task(poll(telegram.dispatcher, telegram.bot, settings))
         if server.started:
-            _announce(server, settings, telegram)
+            base_url = _announce(server, settings, telegram)
+            if on_started is not None:
+                on_started(base_url)
         await web
         if worker is not None:
             worker.stop()
@@ -302,9 +315,11 @@ def announce(settings: Settings, text: str) -> None:
     say(text, settings.log_format)
 
 
-def _announce(server: uvicorn.Server, settings: Settings, telegram: TelegramSide | None) -> None:
+def _announce(server: uvicorn.Server, settings: Settings, telegram: TelegramSide | None) -> str:
+    """Says where the panel is and how the bot runs; returns the panel's base URL."""
     port = server.servers[0].sockets[0].getsockname()[1] if server.servers else settings.web_port
-    announce(settings, f"Moral Bank panel: http://{settings.web_host}:{port}/")
+    base_url = f"http://{settings.web_host}:{port}"
+    announce(settings, f"Moral Bank panel: {base_url}/")
     if telegram is None:
         announce(
             settings,
@@ -315,3 +330,4 @@ def _announce(server: uvicorn.Server, settings: Settings, telegram: TelegramSide
         announce(settings, f"Telegram bot: on, by webhook at {settings.webhook_url}")
     else:
         announce(settings, "Telegram bot: on, by long polling")
+    return base_url

@@ -14,5 +14,6 @@ install_debian_packages fonts-noto-cjk ||
 if [ -z "${MORALBANK_SECRET_KEY:-}" ] && [ -z "${MORALBANK_SECRET_KEY_FILE:-}" ]; then
   export MORALBANK_SECRET_KEY_FILE=var/secret_key
 fi
-echo "==> demo logins (username password) are in var/demo-logins.txt; try 'admin'"
+echo "==> demo logins (username password, and what each may do) are in var/demo-logins.txt; try 'admin'"
+echo "==> no bot token? '.venv/bin/moralbank try' plays Telegram itself: chat with the bot at /try"
 exec .venv/bin/moralbank run

@@ -140,10 +140,12 @@ class Finished:
     stderr: str
 
 
-async def run_moralbank(*args: str, env: dict[str, str], timeout: float = 60) -> Finished:
+async def run_moralbank(
+    *args: str, env: dict[str, str], timeout: float = 60, cwd: Path = ROOT
+) -> Finished:
     """One `moralbank` command to its end, without holding the test's event loop."""
     process = await asyncio.create_subprocess_exec(
-        MORALBANK, *args, cwd=ROOT, env=env,
+        MORALBANK, *args, cwd=cwd, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     async with asyncio.timeout(timeout):

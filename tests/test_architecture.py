@@ -21,18 +21,26 @@ def _lint_imports(cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_layers_contract_is_kept() -> None:
     result = _lint_imports(ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 3 kept, 0 broken." in result.stdout
+    assert "Contracts: 4 kept, 0 broken." in result.stdout
 
 
-def test_the_contract_catches_a_ledger_importing_the_bot(tmp_path: Path) -> None:
-    """The check itself must be able to fail: a copy of the layout with one bad import."""
+def test_the_contracts_catch_a_ledger_importing_the_bot_and_the_demo_the_fake(
+    tmp_path: Path,
+) -> None:
+    """The check itself must be able to fail: a copy of the layout with bad imports."""
     for package in ("core", "ledger", "rewards", "bot", "admin", "moralbank", "fakebotapi"):
         (tmp_path / package).mkdir()
         (tmp_path / package / "__init__.py").write_text("")
-    for module in ("runtime", "worker"):  # named by a contract, so they must exist
+    # Named by a contract, so they must exist.
+    for module in ("runtime", "worker", "bench_broadcast", "bench_fake_api", "tryout"):
         (tmp_path / "moralbank" / f"{module}.py").write_text("")
     (tmp_path / "ledger" / "leak.py").write_text("import bot\n")
+    # Try mode may play Telegram with the fake; the demo next to it may not.
+    (tmp_path / "moralbank" / "tryout.py").write_text("import fakebotapi\n")
+    (tmp_path / "moralbank" / "demo.py").write_text("import fakebotapi\n")
     (tmp_path / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text())
     result = _lint_imports(tmp_path)
     assert result.returncode != 0
     assert "ledger.leak -> bot" in result.stdout
+    assert "moralbank.demo -> fakebotapi" in result.stdout
+    assert "moralbank.tryout -> fakebotapi" not in result.stdout

@@ -132,6 +132,32 @@ async def staff_of_chat(uow: UnitOfWork, telegram_user_id: int) -> StaffView | N
     return await get_staff(uow, staff_id) if staff_id is not None else None
 
 
+@dataclass(frozen=True)
+class LinkedStaff:
+    telegram_user_id: int
+    staff_id: int
+    username: str
+    display_name: str
+
+
+async def linked_staff(uow: UnitOfWork) -> list[LinkedStaff]:
+    """Active staff accounts with a linked Telegram, by username (the demo's stand-in for
+    Telegram plays them)."""
+    async with uow.read() as session:
+        rows = await session.execute(
+            select(
+                StaffChat.telegram_user_id,
+                StaffAccount.id,
+                StaffAccount.username,
+                StaffAccount.display_name,
+            )
+            .join(StaffAccount, StaffAccount.id == StaffChat.staff_id)
+            .where(StaffAccount.is_active.is_(True))
+            .order_by(StaffAccount.username)
+        )
+        return [LinkedStaff(*row) for row in rows.all()]
+
+
 def linked_chats() -> Select[int, int, str]:
     """Active staff with a linked Telegram: (staff id, chat, language), the language the
     one they chose in the bot, else their account's. Callers narrow it down to whom a

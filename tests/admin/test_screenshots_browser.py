@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from playwright.async_api import Browser, Page
 from sqlalchemy import select
 
+from core.files import LocalFileStorage
 from core.i18n import Catalogues
 from core.uow import UnitOfWork
 from moralbank.demo import load_demo
@@ -75,10 +76,14 @@ def chinese_of_the_panel(catalogues: Catalogues) -> set[str]:
 
 
 async def test_main_pages_fit_a_phone_in_both_languages(
-    panel: FastAPI, uow: UnitOfWork, tmp_path: Path, catalogues: Catalogues
+    panel: FastAPI,
+    uow: UnitOfWork,
+    tmp_path: Path,
+    catalogues: Catalogues,
+    files: LocalFileStorage,
 ) -> None:
     chinese = chinese_of_the_panel(catalogues)
-    logins = await load_demo(uow, tmp_path / "logins.txt", ZoneInfo("Asia/Shanghai"), 50)
+    logins = await load_demo(uow, tmp_path / "logins.txt", ZoneInfo("Asia/Shanghai"), 50, files)
     pages = await pages_of(uow)
     async with uow.read() as session:
         names = [*await session.scalars(select(StaffAccount.display_name))]

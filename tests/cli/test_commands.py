@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +16,16 @@ from sqlalchemy import func, select
 
 from core.db import Database
 from moralbank.cli_support import run_async
+from moralbank.demo_people import LINKED_STAFF_CHAT
+from rewards.cases.models import Case, CasePhoto
+from rewards.duty.models import DutyShift, DutySignup
+from rewards.messaging.models import OutboxMessage
 from rewards.org.models import OrgUnit
-from rewards.people.models import Household, Resident
+from rewards.people.models import Household, PersonChannel, Resident
 from rewards.points.models import PointChange
-from rewards.redemption.models import CatalogueItem, Outlet
-from rewards.staff.models import StaffAccount
+from rewards.rankings.models import RankingBoard
+from rewards.redemption.models import CatalogueItem, Checkout, Outlet
+from rewards.staff.models import StaffAccount, StaffChat
 from tests.processes import MORALBANK, ROOT, moralbank_env
 
 COMMANDS = [
@@ -26,6 +33,7 @@ COMMANDS = [
     ["run"],
     ["migrate"],
     ["demo"],
+    ["try"],
     ["doctor"],
     ["secret"],
     ["admin"],
@@ -89,27 +97,67 @@ def test_demo_is_idempotent_and_keeps_passwords_out_of_its_output(
     for _ in range(2):
         result = _moralbank("demo", env=env, cwd=tmp_path)
         assert result.returncode == 0, result.stderr
-    logins = dict(
-        line.split()
-        for line in (tmp_path / "var/demo-logins.txt").read_text().splitlines()
-        if not line.startswith("#")
-    )
+    text = (tmp_path / "var/demo-logins.txt").read_text()
+    logins = dict(line.split() for line in text.splitlines() if not line.startswith("#"))
     assert set(logins) >= {"admin", "shequ", "wangge1", "chaoshi"}
     assert all(password not in result.stdout + result.stderr for password in logins.values())
+    # What each account may do, in the file and in what the command said.
+    assert "# wangge1 · 第一网格 王网格员: 第一网格：核实居民" in text
+    assert "  chaoshi  爱心超市 收银员: 爱心超市收银台" in result.stdout
     assert (tmp_path / "var/demo-logins.txt").stat().st_mode & 0o077 == 0
     assert (tmp_path / "var/secret_key").stat().st_mode & 0o077 == 0
-    assert asyncio.run(_count(database_url, OrgUnit)) == 11
-    assert asyncio.run(_count(database_url, StaffAccount)) == 6
+    count = functools.partial(_count_in, database_url)
+    assert count(OrgUnit) == 11
+    assert count(StaffAccount) == 6
     # The love supermarket with its cashier and shelf, loaded once.
-    assert asyncio.run(_count(database_url, Outlet)) == 1
-    assert asyncio.run(_count(database_url, CatalogueItem)) == 5
-    # Residents in households with a quarter of points history, loaded once.
-    assert asyncio.run(_count(database_url, Resident)) == 32
-    assert asyncio.run(_count(database_url, Household)) == 12
-    assert asyncio.run(_count(database_url, Resident, Resident.household_id.is_(None))) == 0
-    assert asyncio.run(_count(database_url, PointChange)) > 100
+    assert count(Outlet) == 1
+    assert count(CatalogueItem) == 5
+    # Residents in households with a quarter of points history, loaded once, and three
+    # newcomers who joined through the bot waiting for verification.
+    assert count(Resident, Resident.status == "verified") == 32
+    assert count(Resident, Resident.status == "pending") == 3
+    assert count(Household) == 14
+    assert count(Resident, Resident.household_id.is_(None)) == 0
+    assert count(PointChange) > 100
     verify = _moralbank("ledger", "verify", env=env, cwd=tmp_path)
     assert verify.returncode == 0, verify.stdout
+
+
+def test_demo_leaves_something_for_every_page_and_chat(database_url: str, tmp_path: Path) -> None:
+    env = moralbank_env(database_url)
+    for _ in range(2):
+        result = _moralbank("demo", env=env, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    count = functools.partial(_count_in, database_url)
+    # An adjustment above the threshold, waiting for a second staff member.
+    waiting = (PointChange.kind == "adjustment", PointChange.status == "pending")
+    assert count(PointChange, *waiting, PointChange.asked_points == 70) == 1
+    # Reports at three stages, each with its photo kept under var/files.
+    assert count(Case, Case.status == "reported") == 1
+    assert count(Case, Case.status == "verified") == 1
+    assert count(Case, Case.status == "rated") == 1
+    assert count(CasePhoto) == 4  # three reports and one proof of a fix
+    assert len(list((tmp_path / "var/files").rglob("*.jpg"))) == 4
+    # Purchases at the counter, in the settlement and the residents' statements.
+    assert count(Checkout) == 5
+    assert count(Checkout, Checkout.status == "completed") >= 3
+    assert count(Checkout, Checkout.status.not_in(("completed", "cancelled"))) == 0
+    # A patrol walked (two came, one did not) and two signed up for the next one.
+    assert count(DutySignup, DutySignup.status == "attended") == 2
+    assert count(DutySignup, DutySignup.status == "absent") == 1
+    assert count(DutySignup, DutySignup.status == "signed") == 2
+    assert count(DutyShift, DutyShift.starts_at > datetime.now(UTC)) > 7
+    # Last quarter's boards, drafted for the committee.
+    assert count(RankingBoard, RankingBoard.status == "draft") == 2
+    # Every resident on Telegram (the try mode's personas), a grid worker linked, and
+    # nothing from the demo's past waiting to be sent to them.
+    assert count(PersonChannel) == 35
+    assert count(StaffChat, StaffChat.telegram_user_id == LINKED_STAFF_CHAT) == 1
+    assert count(OutboxMessage) == 0
+
+
+def _count_in(database_url: str, model: type, *where: Any) -> int:
+    return asyncio.run(_count(database_url, model, *where))
 
 
 def test_admin_create_takes_the_password_from_stdin_and_never_prints_it(

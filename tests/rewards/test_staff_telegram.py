@@ -17,8 +17,10 @@ from rewards.errors import StaffLinkInvalid, TelegramTakenByStaff
 from rewards.staff.models import Role
 from rewards.staff.telegram import (
     LINK_PREFIX,
+    LinkedStaff,
     link_chat,
     link_state,
+    linked_staff,
     offer_link,
     staff_link_secret,
     staff_of_chat,
@@ -60,10 +62,12 @@ async def test_a_link_works_once_and_then_the_chat_speaks_for_the_account(
     assert found is not None
     assert [role.role for role in found.roles] == [Role.GRID_WORKER]
     assert (await link_state(uow, staff=worker)).linked
+    assert await linked_staff(uow) == [LinkedStaff(PHONE, worker.id, "grid1", "Grid1")]
     with pytest.raises(StaffLinkInvalid):  # spent
         await link_chat(uow, secret=secret_of(offer.payload), telegram_user_id=PHONE)
     await unlink_chat(uow, staff=worker)
     assert await staff_of_chat(uow, PHONE) is None
+    assert await linked_staff(uow) == []
     async with uow.read() as session:
         actions = (await session.scalars(select(AuditEntry.action).order_by(AuditEntry.id))).all()
     assert [a for a in actions if a.startswith("staff.telegram")] == [

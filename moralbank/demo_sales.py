@@ -41,7 +41,7 @@ async def load_sales_demo(
         shelf = await session.execute(
             select(CatalogueItem.code, CatalogueItem.id).where(CatalogueItem.outlet_id == outlet)
         )
-        items = dict(shelf.tuples().all())
+        items = {code: item_id for code, item_id in shelf}
     residents = await search_residents(uow, staff=community, status="verified")
     buyers = sorted(row.person_id for row in residents)
     for days_ago, hour, buyer, goods in SALES:

@@ -8,6 +8,7 @@ import click
 
 from core.logs import say
 from core.settings import DEMO_SECRET_KEY_FILE, generate_secret_key
+from moralbank.cli_backup import backup_command, restore_command
 from moralbank.cli_bench import bench_group
 from moralbank.cli_broadcast import broadcast_group
 from moralbank.cli_demo import demo, try_bot
@@ -104,6 +105,8 @@ def secret() -> None:
 main.add_command(demo)
 main.add_command(try_bot)
 main.add_command(org_group)
+main.add_command(backup_command)
+main.add_command(restore_command)
 main.add_command(admin_group)
 main.add_command(ledger_group)
 main.add_command(bench_group)

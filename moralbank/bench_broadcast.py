@@ -94,6 +94,9 @@ def _worker_env(database_url: str, api: FakeBotAPI) -> dict[str, str]:
         MORALBANK_TELEGRAM_API_URL=api.base_url,
         MORALBANK_LOG_LEVEL="WARNING",
     )
+    pace = os.environ.get("MORALBANK_SEND_RATE_PER_SECOND")
+    if pace:  # the workers send at the pace this run was given
+        env["MORALBANK_SEND_RATE_PER_SECOND"] = pace
     return env
 
 

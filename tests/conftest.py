@@ -8,6 +8,8 @@ run creates that database afresh, migrates it once and empties every table after
 from __future__ import annotations
 
 import asyncio
+import io
+import logging
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
@@ -20,6 +22,7 @@ from sqlalchemy.engine import make_url
 from core.clock import SystemClock
 from core.db import Database
 from core.i18n import Catalogues
+from core.logs import configure_logging
 from core.uow import UnitOfWork
 from moralbank import migrations
 from moralbank.schema import product_metadata
@@ -111,3 +114,19 @@ def uow(database: Database) -> UnitOfWork:
 @pytest.fixture(scope="session")
 def catalogues() -> Catalogues:
     return Catalogues.load()
+
+
+@pytest.fixture
+def json_logs() -> Iterator[io.StringIO]:
+    """The root logger writing JSON into a buffer, as MORALBANK_LOG_FORMAT=json does; put
+    back as it was afterwards."""
+    root = logging.getLogger()
+    level = root.level
+    buffer = io.StringIO()
+    handler = configure_logging("INFO", "json", stream=buffer)
+    try:
+        yield buffer
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+        logging.captureWarnings(False)

@@ -8,30 +8,15 @@ import io
 import json
 import logging
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from core.logs import configure_logging, log_context_fields
+from core.logs import log_context_fields
 
 log = logging.getLogger("moralbank.test.web")
-
-
-@pytest.fixture
-def json_logs() -> Iterator[io.StringIO]:
-    root = logging.getLogger()
-    level = root.level
-    buffer = io.StringIO()
-    handler = configure_logging("INFO", "json", stream=buffer)
-    try:
-        yield buffer
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
-        logging.captureWarnings(False)
 
 
 @pytest.fixture

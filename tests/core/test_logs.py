@@ -8,7 +8,6 @@ import io
 import json
 import logging
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,22 +15,6 @@ import pytest
 from core.logs import configure_logging, log_context, log_context_fields
 from core.settings import Settings
 from tests.support import make_settings
-
-
-@pytest.fixture
-def json_logs() -> Iterator[io.StringIO]:
-    """The root logger writing JSON into a buffer, as MORALBANK_LOG_FORMAT=json does; put
-    back as it was afterwards."""
-    root = logging.getLogger()
-    level = root.level
-    buffer = io.StringIO()
-    handler = configure_logging("INFO", "json", stream=buffer)
-    try:
-        yield buffer
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
-        logging.captureWarnings(False)
 
 
 def lines(buffer: io.StringIO) -> list[dict[str, Any]]:

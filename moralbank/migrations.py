@@ -14,6 +14,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import migrations as migrations_package
@@ -41,6 +42,16 @@ def downgrade(database_url: str, revision: str = "base") -> None:
 
 def head_revision(database_url: str) -> str | None:
     return ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+
+
+def is_known_revision(revision: str) -> bool:
+    """Whether `revision` is one of this release's migrations (a backup from a later
+    release has one it does not know)."""
+    scripts = ScriptDirectory.from_config(alembic_config(""))
+    try:
+        return scripts.get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

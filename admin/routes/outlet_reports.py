@@ -59,9 +59,17 @@ async def settlement_xlsx(
     chosen, _ = _day(day, uow, zone)
     rows: list[list[Cell]] = []
     for s in await settlements(uow, staff=staff, day=chosen, zone=zone):
-        rows.append([s.outlet, s.day.isoformat(), s.checkouts, s.points, s.value_fen / 100])
+        outlet = t.pick(s.outlet, s.outlet_en)
+        rows.append([outlet, s.day.isoformat(), s.checkouts, s.points, s.value_fen / 100])
         rows += [
-            [None, item.name, item.quantity, item.points, item.value_fen / 100] for item in s.items
+            [
+                None,
+                t.pick(item.name, item.name_en),
+                item.quantity,
+                item.points,
+                item.value_fen / 100,
+            ]
+            for item in s.items
         ]
     headings = [t(f"reports.col.{c}") for c in ("outlet", "day", "count", "points", "yuan")]
     return _xlsx(t("reports.settlement"), headings, rows, f"settlement-{chosen}.xlsx")
@@ -71,7 +79,13 @@ async def settlement_xlsx(
 async def stock_xlsx(request: Request, staff: CurrentStaff, uow: Uow) -> Response:
     t = translator_for(request, staff.language)
     rows: list[list[Cell]] = [
-        [line.outlet, line.item, line.code, line.stock, line.low_stock_at]
+        [
+            t.pick(line.outlet, line.outlet_en),
+            t.pick(line.item, line.item_en),
+            line.code,
+            line.stock,
+            line.low_stock_at,
+        ]
         for line in await stock_levels(uow, staff=staff)
     ]
     headings = [t(f"reports.col.{c}") for c in ("outlet", "item", "code", "stock", "low_at")]
@@ -82,7 +96,12 @@ async def stock_xlsx(request: Request, staff: CurrentStaff, uow: Uow) -> Respons
 async def liability_xlsx(request: Request, staff: CurrentStaff, uow: Uow) -> Response:
     t = translator_for(request, staff.language)
     rows: list[list[Cell]] = [
-        [o.community, o.point_type, o.points, o.value_fen / 100]
+        [
+            o.community,
+            t.pick(o.point_type_name, o.point_type_name_en),
+            o.points,
+            o.value_fen / 100,
+        ]
         for o in await liabilities(uow, staff=staff)
     ]
     headings = [t(f"reports.col.{c}") for c in ("community", "point_type", "points", "yuan")]

@@ -49,18 +49,17 @@ async def on_confirm(
 
 
 def render_checkout(t: Translator, view: CheckoutView) -> str:
-    english = t.locale.startswith("en")
     lines = [
         t(
             "checkout.line",
-            name=html.quote(line.name_en if english and line.name_en else line.name),
+            name=html.quote(t.pick(line.name, line.name_en)),
             quantity=line.quantity,
             points=line.points,
         )
         for line in view.lines
     ]
     parts = [
-        t("checkout.title", outlet=html.quote(view.outlet_name)),
+        t("checkout.title", outlet=html.quote(t.pick(view.outlet_name, view.outlet_name_en))),
         "\n".join(lines),
         t("checkout.total", total=view.total_points),
     ]

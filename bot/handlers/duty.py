@@ -172,8 +172,7 @@ async def _list(
 
 
 def _line(t: Translator, line: ShiftLine, zone: ZoneInfo) -> str:
-    english = t.locale.startswith("en")
-    name = line.activity_en if english and line.activity_en else line.activity
+    name = t.pick(line.activity, line.activity_en)
     text = t(
         "duty.line",
         when=_when(line, zone),

@@ -53,7 +53,7 @@ async def on_roll(
         return
     await state.update_data({key: sorted(ticked)})
     await callback.answer()
-    text = t("duty.roll_title", activity=html.quote(found.activity),
+    text = t("duty.roll_title", activity=html.quote(t.pick(found.activity, found.activity_en)),
              time=found.starts_at.astimezone(zone).strftime("%m-%d %H:%M"))  # fmt: skip
     markup = _roll_kb(t, found, ticked)
     if callback_data.action == "tick" and isinstance(callback.message, Message):

@@ -122,8 +122,7 @@ def render_history(t: Translator, history: MyCaseHistory, zone: ZoneInfo) -> str
 
 
 def _line(t: Translator, case: MyCase, zone: ZoneInfo) -> str:
-    english = t.locale.startswith("en")
-    category = case.category_en if english and case.category_en else case.category
+    category = t.pick(case.category, case.category_en) if case.category else None
     when = case.reported_at.astimezone(zone).strftime("%m-%d") if case.reported_at else ""
     return t(
         "my_reports.line",

@@ -290,9 +290,7 @@ async def _offer_to_join(
     lines = [t("report.similar_intro")]
     picks = []
     for case in similar:
-        name = (
-            case.category_en if t.locale.startswith("en") and case.category_en else case.category
-        )
+        name = t.pick(case.category, case.category_en) if case.category else None
         reason = (
             t("report.similar_photo")
             if case.same_photo
@@ -333,7 +331,7 @@ def _pick(t: Translator, case_id: int, kind: str, named: Named) -> tuple[str, st
 
 
 def _name(t: Translator, named: Named) -> str:
-    return named.name_en if t.locale.startswith("en") and named.name_en else named.name
+    return t.pick(named.name, named.name_en)
 
 
 def create_router() -> Router:

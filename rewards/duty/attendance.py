@@ -41,6 +41,7 @@ class RosterLine:
 class Roster:
     shift_id: int
     activity: str
+    activity_en: str | None
     place: str
     starts_at: datetime
     ends_at: datetime
@@ -89,7 +90,8 @@ async def roster(
         )
         shift, activity = locked.shift, locked.activity
         return Roster(
-            shift.id, activity.name, activity.place_name, shift.starts_at, shift.ends_at,
+            shift.id, activity.name, activity.name_en, activity.place_name, shift.starts_at,
+            shift.ends_at,
             shift.capacity, shift.confirmed_at, tuple(RosterLine(*row) for row in rows),
         )  # fmt: skip
 

@@ -38,6 +38,7 @@ class ActivityRow:
     id: int
     code: str
     name: str
+    name_en: str | None
     unit_name: str
     place_name: str
     capacity: int
@@ -111,6 +112,7 @@ async def duty_overview(uow: UnitOfWork, *, staff: StaffView) -> list[ActivityRo
             activity.id,
             activity.code,
             activity.name,
+            activity.name_en,
             unit_name,
             activity.place_name,
             activity.capacity,

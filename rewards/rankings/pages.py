@@ -79,7 +79,7 @@ class BoardPage:
 class RankingsPage:
     boards: list[BoardRow]
     units: list[OrgUnitView]  # where a board may be drafted
-    point_types: list[tuple[str, str]]  # code, name: what weights may weigh
+    point_types: list[tuple[str, str, str | None]]  # code, name, name_en: what may weigh
 
 
 async def rankings_page(uow: UnitOfWork, *, staff: StaffView) -> RankingsPage:
@@ -87,9 +87,9 @@ async def rankings_page(uow: UnitOfWork, *, staff: StaffView) -> RankingsPage:
     units = await units_below(uow, list(staff.paths_for(Action.PUBLISH_RANKINGS)))
     async with uow.read() as session:
         types = await session.execute(
-            select(PointType.code, PointType.name).order_by(PointType.id)
+            select(PointType.code, PointType.name, PointType.name_en).order_by(PointType.id)
         )
-        point_types = [(code, name) for code, name in types]
+        point_types = [(code, name, name_en) for code, name, name_en in types]
         return RankingsPage(await _boards(session, staff), units, point_types)
 
 

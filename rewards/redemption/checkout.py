@@ -149,6 +149,7 @@ class CheckoutView:
     id: int
     outlet_id: int
     outlet_name: str
+    outlet_name_en: str | None
     status: str
     person_id: int | None
     masked_name: str | None  # 张*红: what the counter shows of the resident
@@ -212,6 +213,7 @@ async def _scan(
             checkout_id,
             outlet.id,
             outlet.name,
+            outlet.name_en,
             "open",
             resident.person_id,
             mask_name(resident.display_name),
@@ -765,6 +767,7 @@ def _view_of(
         checkout.id,
         outlet.id,
         outlet.name,
+        outlet.name_en,
         checkout.status,
         checkout.person_id,
         mask_name(payer.display_name) if payer is not None else None,

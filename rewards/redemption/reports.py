@@ -27,6 +27,7 @@ SOLD = ("completed", "refunded")  # a refunded sale happened, and is shown apart
 @dataclass(frozen=True)
 class ItemSold:
     name: str
+    name_en: str | None
     quantity: int
     points: int
     value_fen: int
@@ -36,6 +37,7 @@ class ItemSold:
 class Settlement:
     outlet_id: int
     outlet: str
+    outlet_en: str | None
     day: date
     checkouts: int  # completed and not refunded
     points: int
@@ -48,7 +50,9 @@ class Settlement:
 @dataclass(frozen=True)
 class StockLine:
     outlet: str
+    outlet_en: str | None
     item: str
+    item_en: str | None
     code: str
     stock: int
     low_stock_at: int
@@ -62,6 +66,8 @@ class StockLine:
 class Liability:
     community: str
     point_type: str
+    point_type_name: str
+    point_type_name_en: str | None
     points: int  # what residents of the community can spend
     value_fen: int
 
@@ -111,6 +117,7 @@ async def _settlement(
     sold = await session.execute(
         select(
             CatalogueItem.name,
+            CatalogueItem.name_en,
             func.sum(CheckoutLine.quantity),
             func.sum(CheckoutLine.quantity * CheckoutLine.price_points),
             func.sum(CheckoutLine.quantity * CheckoutLine.value_fen),
@@ -118,18 +125,19 @@ async def _settlement(
         .join(CheckoutLine, CheckoutLine.item_id == CatalogueItem.id)
         .join(Checkout, Checkout.id == CheckoutLine.checkout_id)
         .where(*that_day, Checkout.status == "completed")
-        .group_by(CatalogueItem.id, CatalogueItem.name)
+        .group_by(CatalogueItem.id, CatalogueItem.name, CatalogueItem.name_en)
         .order_by(CatalogueItem.name)
     )
     items = tuple(
-        ItemSold(name, int(quantity), int(points), int(value))
-        for name, quantity, points, value in sold
+        ItemSold(name, name_en, int(quantity), int(points), int(value))
+        for name, name_en, quantity, points, value in sold
     )
     count, points = by_status.get("completed", (0, 0))
     refunds, refunded = by_status.get("refunded", (0, 0))
     return Settlement(
         outlet.id,
         outlet.name,
+        outlet.name_en,
         day,
         count,
         points,
@@ -145,7 +153,7 @@ async def stock_levels(uow: UnitOfWork, *, staff: StaffView) -> list[StockLine]:
     staff.require_somewhere(Action.MANAGE_OUTLETS)
     async with uow.read() as session:
         rows = await session.execute(
-            select(Outlet.name, CatalogueItem)
+            select(Outlet.name, Outlet.name_en, CatalogueItem)
             .join(CatalogueItem, CatalogueItem.outlet_id == Outlet.id)
             .join(OrgUnit, OrgUnit.id == Outlet.org_unit_id)
             .where(
@@ -155,8 +163,16 @@ async def stock_levels(uow: UnitOfWork, *, staff: StaffView) -> list[StockLine]:
             )
         )
         lines = [
-            StockLine(outlet, item.name, item.code, int(item.stock or 0), item.low_stock_at)
-            for outlet, item in rows
+            StockLine(
+                outlet,
+                outlet_en,
+                item.name,
+                item.name_en,
+                item.code,
+                int(item.stock or 0),
+                item.low_stock_at,
+            )
+            for outlet, outlet_en, item in rows
         ]
     return sorted(lines, key=lambda line: (not line.low, line.outlet, line.item))
 
@@ -190,6 +206,8 @@ async def _owed_in(session: AsyncSession, community: str, path: str) -> list[Lia
     rows = await session.execute(
         select(
             PointType.code,
+            PointType.name,
+            PointType.name_en,
             PointType.value_fen,
             func.coalesce(func.sum(Account.posted - Account.held), 0),
         )
@@ -199,10 +217,10 @@ async def _owed_in(session: AsyncSession, community: str, path: str) -> list[Lia
             Account.kind == WALLET,
             Account.owner_ref.in_(owners),
         )
-        .group_by(PointType.code, PointType.value_fen)
+        .group_by(PointType.code, PointType.name, PointType.name_en, PointType.value_fen)
         .order_by(PointType.code)
     )
     return [
-        Liability(community, code, int(points or 0), int(points or 0) * int(value))
-        for code, value, points in rows
+        Liability(community, code, name, name_en, int(points or 0), int(points or 0) * int(value))
+        for code, name, name_en, value, points in rows
     ]

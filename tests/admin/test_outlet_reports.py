@@ -61,7 +61,7 @@ async def test_the_reports_page_and_workbooks_show_the_day(
     stock = sheet_rows((await client.get("/outlets/reports/stock.xlsx")).content)
     assert ["爱心超市", "肥皂", "6901", 1, 1] in stock
     owed = sheet_rows((await client.get("/outlets/reports/liability.xlsx")).content)
-    assert owed[1:] == [["community", "moral", 10, 10.0]]
+    assert owed[1:] == [["community", "道德积分", 10, 10.0]]  # the type by its name
 
 
 async def test_a_mistyped_day_is_said_and_others_are_refused(

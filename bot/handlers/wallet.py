@@ -68,7 +68,7 @@ def render_wallet(t: Translator, wallet: Wallet, zone: ZoneInfo) -> str:
         parts.append(
             t(
                 "wallet.balance",
-                name=html.quote(_local(t, held.name, held.name_en)),
+                name=html.quote(t.pick(held.name, held.name_en)),
                 balance=held.balance,
                 redeemable=held.redeemable_now,
                 earned=held.earned_this_quarter,
@@ -84,7 +84,7 @@ def render_wallet(t: Translator, wallet: Wallet, zone: ZoneInfo) -> str:
 def render_household(t: Translator, wallet: Wallet) -> str:
     rows = [t("wallet.household")]
     for points in wallet.household:
-        name = html.quote(_local(t, points.name, points.name_en))
+        name = html.quote(t.pick(points.name, points.name_en))
         key = "wallet.household_with_base" if points.full_base else "wallet.household_total"
         figures = {"base": points.base, "full_base": points.full_base}
         rows.append(t(key, name=name, total=points.total, redeemable=points.redeemable, **figures))
@@ -116,7 +116,7 @@ def render_rules(t: Translator, rules: list[RuleView]) -> str:
     for rule in rules:
         if rule.category != category:
             category = rule.category
-            name = _local(t, rule.category_name, rule.category_name_en)
+            name = t.pick(rule.category_name, rule.category_name_en)
             parts.append("\n" + t("rules.category", name=html.quote(name)))
         cap = ""
         if rule.cap_period is not None:
@@ -124,17 +124,12 @@ def render_rules(t: Translator, rules: list[RuleView]) -> str:
         parts.append(
             t(
                 "rules.rule",
-                action=html.quote(_local(t, rule.action, rule.action_en)),
+                action=html.quote(t.pick(rule.action, rule.action_en)),
                 points=f"{rule.points:+d}",
                 cap=cap,
             )
         )
     return "\n".join(parts)
-
-
-def _local(t: Translator, chinese: str, english: str | None) -> str:
-    """Staff write names in Chinese and, if they like, in English."""
-    return english if t.locale.startswith("en") and english else chinese
 
 
 def create_router() -> Router:

@@ -178,16 +178,27 @@ async def _schemes(
         await save_rule(uow, staff=admin, draft=draft, approval_above=approval_above)
 
 
+def _household_names(rng: random.Random, taken: set[str], *, size: int) -> list[str]:
+    """A household's members: one surname, given names no one else in the demo has."""
+    while True:
+        surname = rng.choice(SURNAMES)
+        free = [surname + given for given in GIVEN if surname + given not in taken]
+        if len(free) >= size:
+            names = rng.sample(free, size)
+            taken.update(names)
+            return names
+
+
 async def _residents(uow: UnitOfWork, staff: StaffView, grids: list[str]) -> dict[str, list[int]]:
     """Four households a grid, of two or three people; residents by grid code."""
     rng = random.Random(2026)
     residents: dict[str, list[int]] = {}
+    taken: set[str] = set()  # no two residents share a name: staff tell them apart by it
     for grid_code in grids:
         grid = await find_unit(uow, grid_code)
         residents[grid_code] = []
         for _ in range(4):
-            surname = rng.choice(SURNAMES)
-            names = [surname + rng.choice(GIVEN) for _ in range(rng.choice((2, 3)))]
+            names = _household_names(rng, taken, size=rng.choice((2, 3)))
             head = await register_resident(
                 uow, staff=staff, display_name=names[0], unit_id=grid.id
             )

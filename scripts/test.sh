@@ -27,6 +27,10 @@ if ! install_debian_packages fonts-noto-cjk; then
   [ "$REQUIRE" = 1 ] && { echo "FAIL: fonts-noto-cjk is required (duty posters, ranking notices and pictures)." >&2; exit 1; }
   echo "!!!! WARNING: no fonts-noto-cjk: the poster and ranking print tests will be SKIPPED." >&2
 fi
+# Emoji (the bot's buttons on the try page, marks such as ⚠️ in the panel) in the pages the
+# browser tests open and the pictures they take; without it they are empty boxes, no more.
+install_debian_packages fonts-noto-color-emoji ||
+  echo "!!!! no fonts-noto-color-emoji: emoji in the browser tests' pictures are boxes" >&2
 # Reads deploy/'s Caddyfiles as Caddy does (systemd-analyze, for the units, comes with systemd).
 if ! install_debian_packages caddy; then
   [ "$REQUIRE" = 1 ] && { echo "FAIL: caddy is required (the deploy Caddyfiles are checked with it)." >&2; exit 1; }

@@ -27,6 +27,12 @@ from rewards.messaging.quiet_hours import QuietHours
 
 PACE_ROW = 1
 
+# Pending messages, as the claim and the queue's gauges find them: through the partial
+# index ix_outbox_messages_due, so the cost follows the queue, never the millions of
+# messages already sent. The status is written into the statement: PostgreSQL's generic
+# plans (core.db) cannot match a parameter to the index's WHERE.
+PENDING = OutboxMessage.status == literal("pending", literal_execute=True)
+
 
 @dataclass(frozen=True)
 class Pace:
@@ -105,7 +111,7 @@ async def _due(
         select(OutboxMessage)
         .join(OutboxChat, OutboxChat.chat_id == OutboxMessage.chat_id)
         .where(
-            OutboxMessage.status == "pending",
+            PENDING,
             OutboxMessage.due_at <= now,
             OutboxChat.next_send_at <= now,
             OutboxChat.unreachable_since.is_(None),
@@ -414,18 +420,15 @@ class QueueState:
 
 
 async def queue_state(uow: UnitOfWork, *, quiet_hours: QuietHours | None) -> QueueState:
-    """Both read through the partial index of pending messages (ix_outbox_messages_due), so
-    the cost follows the queue, never the millions of messages already sent: the status is
-    written into the statement, since PostgreSQL's generic plans (core.db) cannot match a
-    parameter to the index's WHERE. During quiet hours a broadcast held for them is not
-    late."""
-    pending = OutboxMessage.status == literal("pending", literal_execute=True)
+    """Both read through the partial index of pending messages (PENDING), so the cost
+    follows the queue, never the millions of messages already sent. During quiet hours a
+    broadcast held for them is not late."""
     async with uow.read() as session:
         now = uow.now()
         waiting = await session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(pending)
+            select(func.count()).select_from(OutboxMessage).where(PENDING)
         )
-        oldest = select(func.min(OutboxMessage.due_at)).where(pending, OutboxMessage.due_at <= now)
+        oldest = select(func.min(OutboxMessage.due_at)).where(PENDING, OutboxMessage.due_at <= now)
         if quiet_hours is not None and quiet_hours.contains(now):
             oldest = oldest.where(OutboxMessage.quiet.is_(False))
         oldest_due = await session.scalar(oldest)

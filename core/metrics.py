@@ -13,7 +13,7 @@ Two kinds of numbers:
 
 Only a process that serves the panel serves /metrics. A separate `moralbank worker` counts
 its sends and job runs for itself and exposes them nowhere; the database gauges cover its
-work all the same (see ARCHITECTURE.md, "Monitoring").
+work all the same (see docs/internals.md, "Monitoring").
 
 The metric objects are made when this module is imported, as Prometheus clients do: they
 are counters in memory, and nothing else is built here.

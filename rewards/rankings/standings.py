@@ -10,8 +10,9 @@ period is not compared), still members, who chose to appear on public boards, an
 not staff themselves (their Telegram account is not a staff member's), within the board's
 part of the tree.
 
-The sums and the ranks are made by the database in one statement; the snapshot is copied
-in by subject (COPY on PostgreSQL). A board carries a checksum of its parameters and
+The sums and the ranks are made by the database in one statement; the snapshot is written
+in by subject (on PostgreSQL on the server: a temporary table of the standings, then
+INSERT … SELECT, and the checksum in SQL). A board carries a checksum of its parameters and
 standings: the same ledger gives the same checksum.
 """
 

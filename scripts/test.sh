@@ -96,7 +96,9 @@ PROCESSES=${MORALBANK_TEST_PROCESSES:-2}
 run_pytest() {  # $1: label; the database comes from MORALBANK_TEST_DATABASE_URL
   local status=0 spread=()
   [ "$PROCESSES" != 0 ] && spread=(-n "$PROCESSES" --dist loadfile)
-  .venv/bin/python -m pytest "${spread[@]}" "${PYTEST_ARGS[@]}" || status=$?
+  # The slowest tests are listed at the end: the suite must stay under 20 minutes on a
+  # two-core machine, and this is where to look when it grows.
+  .venv/bin/python -m pytest "${spread[@]}" --durations=25 "${PYTEST_ARGS[@]}" || status=$?
   if [ "$status" = 5 ]; then
     echo "FAIL: pytest collected no tests on $1" >&2; return 1
   fi

@@ -46,6 +46,19 @@ ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 pytest_plugins = ["tests.bot.fixtures"]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test marked `no_database` is the same on both passes, so the PostgreSQL pass
+    leaves it to the SQLite one (the two share the machine's cores). The mark is refused
+    on a test that does use a database."""
+    for item in items:
+        if item.get_closest_marker("no_database") is None:
+            continue
+        if "database_url" in getattr(item, "fixturenames", ()):
+            raise pytest.UsageError(f"{item.nodeid} is marked no_database but uses one")
+        if ON_POSTGRES:
+            item.add_marker(pytest.mark.skip(reason="uses no database: the SQLite pass runs it"))
+
+
 def pytest_report_header() -> str:
     return f"database: {'PostgreSQL' if ON_POSTGRES else 'SQLite'}"
 

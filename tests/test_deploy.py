@@ -38,6 +38,8 @@ from tests.deploy_layout import (
 from tests.processes import MORALBANK, ROOT
 from tests.support import make_settings, require_program
 
+pytestmark = pytest.mark.no_database
+
 # What the operator writes into deploy/.env from env.example (placeholders, no secret).
 FILLED_IN = {"DOMAIN": "bank.example.org", "POSTGRES_PASSWORD": "0123456789abcdef"}
 COMPOSE_ENV = {**read_env_file(DEPLOY / "env.example"), **FILLED_IN}

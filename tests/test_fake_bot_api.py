@@ -41,6 +41,8 @@ from aiohttp import web
 
 from fakebotapi import FakeBotAPI, FakeUser
 
+pytestmark = pytest.mark.no_database
+
 Endpoint = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 

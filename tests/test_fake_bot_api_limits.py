@@ -18,6 +18,8 @@ from fakebotapi.limits import FloodControl, FloodLimits
 from fakebotapi.wire import ApiError
 from tests.test_fake_bot_api import make_bot, png, raw_call
 
+pytestmark = pytest.mark.no_database
+
 
 @asynccontextmanager
 async def running(limits: FloodLimits | None) -> AsyncIterator[tuple[FakeBotAPI, Bot]]:

@@ -9,6 +9,8 @@ import pytest
 from rewards.cases.errors import StepNotAllowed
 from rewards.cases.lifecycle import LADDER, Status, Step, allowed_steps, next_level, step
 
+pytestmark = pytest.mark.no_database
+
 S = Status
 EXPECTED = {
     (S.DRAFT, Step.SUBMIT): S.REPORTED,

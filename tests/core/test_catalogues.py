@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from core.i18n import LOCALES, Catalogues, normalize_locale
+
+pytestmark = pytest.mark.no_database
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("bot", "admin", "rewards", "core", "moralbank")

@@ -16,6 +16,8 @@ from core.logs import configure_logging, log_context, log_context_fields
 from core.settings import Settings
 from tests.support import make_settings
 
+pytestmark = pytest.mark.no_database
+
 
 def lines(buffer: io.StringIO) -> list[dict[str, Any]]:
     """Every line, each of which must be one JSON object."""

@@ -11,6 +11,8 @@ from pydantic import ValidationError
 from core.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, ensure_secret_key_file
 from tests.support import make_settings
 
+pytestmark = pytest.mark.no_database
+
 
 def _settings(**values: Any) -> Settings:
     return make_settings(**values)

@@ -7,8 +7,12 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from fakebotapi import FakeBotAPI
 from moralbank.tryout.chats import Persona, TryChat
+
+pytestmark = pytest.mark.no_database
 
 ZONE = ZoneInfo("Asia/Shanghai")
 KEYBOARD = {

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from moralbank.tryout.entities import to_html
+
+pytestmark = pytest.mark.no_database
 
 
 def test_text_is_escaped_and_entities_become_their_tags() -> None:

@@ -20,9 +20,15 @@ from moralbank.tryout.personas import demo_phone
 from rewards.people.models import Person, PersonChannel, Resident
 from rewards.points.wallet import my_wallet
 from tests.browser import chromium, log_in, new_page
+from tests.conftest import ON_POSTGRES
 from tests.processes import Running, moralbank_env, moralbank_run
 
-pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.e2e,
+    # Try mode is the demo, on the embedded database; its pages and bot are the same on both.
+    pytest.mark.skipif(ON_POSTGRES, reason="try mode's pages: the SQLite pass runs them"),
+]
 READY = "Try the bot in a browser:"
 # A reply goes through polling, the bot and the database; on a busy machine that can take
 # longer than a page's usual wait, so every wait on these pages is the bot's.

@@ -8,6 +8,7 @@ run creates that database afresh, migrates it once and empties every table after
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import logging
 import os
@@ -26,6 +27,7 @@ from core.logs import configure_logging
 from core.uow import UnitOfWork
 from moralbank import migrations
 from moralbank.schema import product_metadata
+from rewards.staff import passwords
 
 # A run spread over processes (pytest-xdist: gw0, gw1, …) gives each its own PostgreSQL
 # database, since each empties every table after each of its tests.
@@ -143,3 +145,14 @@ def json_logs() -> Iterator[io.StringIO]:
         root.removeHandler(handler)
         root.setLevel(level)
         logging.captureWarnings(False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_hash_per_password() -> Iterator[None]:
+    """Argon2id costs about 125 ms of CPU a hash, by design, and the suite makes thousands
+    of staff accounts with a handful of passwords: each password is hashed once, for real,
+    and that hash is reused. Verifying stays as in production (tests/admin/test_login_load
+    counts it), and so does every hash made in a process the tests start."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "hash_password", functools.cache(passwords.hash_password))
+        yield

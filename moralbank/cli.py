@@ -21,6 +21,7 @@ from moralbank.cli_support import (
     reach_database,
     run_async,
     setup_logging,
+    shell_translator,
 )
 from moralbank.cli_tree import admin_group, org_group
 
@@ -87,12 +88,15 @@ def doctor() -> None:
     """Check settings, database, migrations, Redis and Telegram; exit 1 on a problem."""
     from moralbank.doctor import diagnose
 
-    findings = run_async(diagnose(load_cli_settings()))
+    t = shell_translator()
+    findings = run_async(diagnose(load_cli_settings(), t))
     for finding in findings:
         mark = "ok " if finding.ok and not finding.warning else "!! " if finding.ok else "XX "
         click.echo(f"{mark}{finding.subject}: {finding.detail}")
     problems = [f for f in findings if not f.ok]
-    click.echo(f"{len(problems)} problem(s) found" if problems else "all checks passed")
+    click.echo(
+        t("cli.doctor.problems", count=len(problems)) if problems else t("cli.doctor.passed")
+    )
     sys.exit(1 if problems else 0)
 
 

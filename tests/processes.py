@@ -38,6 +38,11 @@ class Running:
         return "\n".join(self.output)
 
 
+# The operator's language, as the shell says it (moralbank.cli_support.shell_locale).
+ENGLISH = {"LANG": "en_US.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""}
+CHINESE = {"LANG": "zh_CN.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""}
+
+
 def moralbank_env(database_url: str, **settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MORALBANK_")}
     env.update(

@@ -314,7 +314,8 @@ async def test_a_revoked_token_stops_sending_with_one_alert_and_keeps_the_queue(
             with caplog.at_level(logging.WARNING):
                 # It stops on its own: no more claiming once the token is refused.
                 await asyncio.wait_for(sender.run(), timeout=10)
-            doctor = await check_telegram(bot_settings(api, database_url))
+            english = catalogues.translator("en")
+            doctor = await check_telegram(bot_settings(api, database_url), english)
         finally:
             await bot.session.close()
     async with database.read() as session:
@@ -325,4 +326,4 @@ async def test_a_revoked_token_stops_sending_with_one_alert_and_keeps_the_queue(
     assert alerts[0].levelno == logging.CRITICAL
     assert "revoked" in alerts[0].getMessage()
     assert not doctor.ok
-    assert "MORALBANK_BOT_TOKEN" in doctor.detail
+    assert doctor.detail == english("cli.doctor.telegram_rejected")

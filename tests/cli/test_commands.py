@@ -26,7 +26,7 @@ from rewards.points.models import PointChange
 from rewards.rankings.models import RankingBoard
 from rewards.redemption.models import CatalogueItem, Checkout, Outlet
 from rewards.staff.models import StaffAccount, StaffChat
-from tests.processes import MORALBANK, ROOT, moralbank_env
+from tests.processes import CHINESE, ENGLISH, MORALBANK, ROOT, moralbank_env
 
 COMMANDS = [
     [],
@@ -203,7 +203,7 @@ def test_admin_create_takes_the_password_from_stdin_and_never_prints_it(
 
 
 def test_run_refuses_to_start_without_a_secret_key(database_url: str, tmp_path: Path) -> None:
-    env = {**moralbank_env(database_url), "LANG": "en_US.UTF-8", "LC_ALL": ""}
+    env = {**moralbank_env(database_url), **ENGLISH}
     del env["MORALBANK_SECRET_KEY"]
     result = _moralbank("run", env=env, cwd=tmp_path)
     assert result.returncode != 0
@@ -211,7 +211,7 @@ def test_run_refuses_to_start_without_a_secret_key(database_url: str, tmp_path: 
 
 
 def test_doctor_passes_on_a_sound_setup(database_url: str) -> None:
-    result = _moralbank("doctor", env=moralbank_env(database_url))
+    result = _moralbank("doctor", env={**moralbank_env(database_url), **ENGLISH})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "database: " in result.stdout
     assert "all checks passed" in result.stdout
@@ -225,14 +225,17 @@ def test_doctor_names_each_problem_in_plain_words(tmp_path: Path) -> None:
         bot_token="123:nope",
         telegram_api_url="http://127.0.0.1:1",
     )
-    result = _moralbank("doctor", env=env)
+    result = _moralbank("doctor", env={**env, **ENGLISH})
     assert result.returncode == 1
     out = result.stdout
     assert "XX secret key:" in out
     assert "run `moralbank migrate`" in out
-    assert "XX redis: cannot reach" in out
-    assert "XX telegram: cannot reach" in out
+    assert "XX Redis: cannot reach" in out
+    assert "XX Telegram: cannot reach" in out
     assert "4 problem(s) found" in out
+    chinese = _moralbank("doctor", env={**env, **CHINESE})
+    assert "XX 密钥:" in chinese.stdout
+    assert "发现 4 个问题" in chinese.stdout
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="uvloop is not built for Windows")
@@ -248,7 +251,7 @@ def test_commands_run_their_work_on_uvloop() -> None:
 def test_a_broadcast_is_queued_steered_and_reported_from_the_command_line(
     database_url: str, tmp_path: Path
 ) -> None:
-    env = {**moralbank_env(database_url), "LANG": "en_US.UTF-8", "LC_ALL": ""}
+    env = {**moralbank_env(database_url), **ENGLISH}
     chats = tmp_path / "chats.txt"
     chats.write_text("# grid 1\n1001\n1002\n\n1002\n1003\n")
     queued = _moralbank("broadcast", "--chat-ids", str(chats), "--text", "停水通知", env=env)
@@ -277,7 +280,7 @@ def test_a_broadcast_is_queued_steered_and_reported_from_the_command_line(
 
 
 def test_broadcast_input_mistakes_are_named(database_url: str, tmp_path: Path) -> None:
-    env = {**moralbank_env(database_url), "LANG": "en_US.UTF-8", "LC_ALL": ""}
+    env = {**moralbank_env(database_url), **ENGLISH}
     chats = tmp_path / "chats.txt"
     chats.write_text("1001\n张三\n")
     wrong = _moralbank("broadcast", "--chat-ids", str(chats), "--text", "hi", env=env)
@@ -292,7 +295,7 @@ def test_broadcast_input_mistakes_are_named(database_url: str, tmp_path: Path) -
 
 
 def test_admin_create_refuses_a_role_that_is_not_for_the_panel(database_url: str) -> None:
-    env = {**moralbank_env(database_url), "LANG": "en_US.UTF-8", "LC_ALL": ""}
+    env = {**moralbank_env(database_url), **ENGLISH}
     added = _moralbank(
         "org", "add", "--code", "c1", "--name", "社区", "--level", "community", env=env
     )

@@ -11,9 +11,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.conftest import ON_POSTGRES, TEST_DATABASE_URL
-from tests.processes import MORALBANK, ROOT, moralbank_env, moralbank_run
+from tests.processes import ENGLISH, MORALBANK, ROOT, moralbank_env, moralbank_run
 
-ENGLISH = {"LANG": "en_US.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""}
 CHINESE = {"LANG": "zh_CN.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""}
 
 

@@ -12,9 +12,8 @@ from core.db import Database
 from core.uow import UnitOfWork
 from rewards.errors import InvalidCredentials
 from rewards.staff.service import authenticate
-from tests.processes import MORALBANK, ROOT, moralbank_env
+from tests.processes import ENGLISH, MORALBANK, ROOT, moralbank_env
 
-ENGLISH = {"LANG": "en_US.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""}
 PASSWORD = "the first long password"
 
 

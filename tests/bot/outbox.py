@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -23,7 +24,11 @@ from tests.bot.fixtures import bot_settings
 
 @asynccontextmanager
 async def sending(
-    api: FakeBotAPI, database: Database, database_url: str, catalogues: Catalogues, **pace: float
+    api: FakeBotAPI,
+    database: Database,
+    database_url: str,
+    catalogues: Catalogues,
+    **pace: float | timedelta,
 ) -> AsyncIterator[OutboxSender]:
     bot = create_bot(bot_settings(api, database_url))
     sender = OutboxSender(
